@@ -1,0 +1,13 @@
+//! corscope audits recorded web traffic (HAR, pcap, pcapng) for CORS failures: for every
+//! cross-origin exchange it decides, as Chromium does, whether the browser blocked it, names
+//! the exact cause with its evidence, and says what to change on the server.
+//!
+//! The crate is a pipeline: [`capture`] turns inputs into [`model::Exchange`]s, [`cors`]
+//! judges them into [`model::Assessment`]s, [`report`] lays them out. [`pipeline`] runs it all
+//! over many inputs in parallel.
+
+#![deny(unsafe_code)]
+
+pub mod capture;
+pub mod cors;
+pub mod model;

@@ -1,0 +1,132 @@
+//! In-band input issues: something in an input was skipped, cut short or could not be
+//! understood, while the rest of the input was still analysed. Each issue has a stable id (a
+//! kebab-case name) so reports can count them; the id constants live beside the code that
+//! raises them.
+
+use super::location::Position;
+
+/// One occurrence of an input issue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    /// Stable kebab-case id, e.g. `har-entry-malformed`, `tcp-gap`.
+    pub id: &'static str,
+    /// One line saying what was skipped and why.
+    pub message: String,
+    /// Where, when it can be named.
+    pub at: Option<Position>,
+}
+
+impl Issue {
+    /// An issue at a position.
+    pub fn at(id: &'static str, at: Position, message: impl Into<String>) -> Self {
+        Self {
+            id,
+            message: message.into(),
+            at: Some(at),
+        }
+    }
+
+    /// An issue with no single position.
+    pub fn general(id: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            id,
+            message: message.into(),
+            at: None,
+        }
+    }
+}
+
+/// Issues of one id, aggregated for a report: how many, and the first few occurrences.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssueSummary {
+    /// Stable id.
+    pub id: &'static str,
+    /// How many times it occurred.
+    pub count: u64,
+    /// The first occurrences, in input order (at most [`IssueSummary::KEPT`]).
+    pub examples: Vec<Issue>,
+}
+
+impl IssueSummary {
+    /// How many occurrences of one id are kept verbatim.
+    pub const KEPT: usize = 5;
+}
+
+/// Aggregates issues by id, in order of first occurrence, keeping a few examples of each.
+#[derive(Clone, Debug, Default)]
+pub struct IssueTally {
+    entries: Vec<IssueSummary>,
+}
+
+impl IssueTally {
+    /// An empty tally.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one occurrence.
+    pub fn add(&mut self, issue: Issue) {
+        match self.entries.iter_mut().find(|e| e.id == issue.id) {
+            Some(e) => {
+                e.count += 1;
+                if e.examples.len() < IssueSummary::KEPT {
+                    e.examples.push(issue);
+                }
+            }
+            None => self.entries.push(IssueSummary {
+                id: issue.id,
+                count: 1,
+                examples: vec![issue],
+            }),
+        }
+    }
+
+    /// Counts `n` occurrences described by one issue (for counters kept elsewhere).
+    pub fn add_many(&mut self, issue: Issue, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let id = issue.id;
+        self.add(issue);
+        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
+            e.count += n - 1;
+        }
+    }
+
+    /// Total occurrences of all ids.
+    pub fn total(&self) -> u64 {
+        self.entries.iter().map(|e| e.count).sum()
+    }
+
+    /// The aggregated issues, in order of first occurrence.
+    pub fn summaries(&self) -> &[IssueSummary] {
+        &self.entries
+    }
+
+    /// Consumes the tally.
+    pub fn into_summaries(self) -> Vec<IssueSummary> {
+        self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_counts_by_id_and_keeps_first_examples() {
+        let mut t = IssueTally::new();
+        for i in 0..8 {
+            t.add(Issue::at("a", Position::Offset(i), format!("a{i}")));
+        }
+        t.add(Issue::general("b", "b"));
+        t.add_many(Issue::general("c", "c"), 40);
+        let s = t.summaries();
+        assert_eq!(s.len(), 3);
+        assert_eq!((s[0].id, s[0].count, s[0].examples.len()), ("a", 8, 5));
+        assert_eq!(s[0].examples[4].message, "a4");
+        assert_eq!((s[1].id, s[1].count), ("b", 1));
+        assert_eq!((s[2].id, s[2].count), ("c", 40));
+        assert_eq!(t.total(), 49);
+    }
+}

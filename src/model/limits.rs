@@ -1,0 +1,46 @@
+//! Every cap on memory or work, in one place, with documented defaults. Reaching a cap is
+//! never silent: the stage that hits it raises an input issue with a count.
+
+/// Caps that bound memory by what is in flight, never by input size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Largest HAR entry (its JSON text, bodies included) deserialised; larger entries are
+    /// scanned for their headers only or skipped with an issue. Default 64 MiB.
+    pub har_entry_bytes: usize,
+    /// Largest header section of one HTTP/1.x message. Default 256 KiB.
+    pub http_header_bytes: usize,
+    /// Largest single captured packet accepted from a capture file. Default 16 MiB.
+    pub packet_bytes: usize,
+    /// Out-of-order bytes buffered per TCP direction before a gap is declared. Default 2 MiB.
+    pub tcp_out_of_order_bytes: usize,
+    /// Out-of-order bytes buffered across all flows of one input. Default 64 MiB.
+    pub tcp_buffered_bytes: usize,
+    /// Concurrent TCP flows tracked per input; the least recently active is evicted.
+    /// Default 100 000.
+    pub tcp_flows: usize,
+    /// Capture-time seconds after which an idle TCP flow is closed. Default 300.
+    pub tcp_idle_secs: u64,
+    /// Requests awaiting a response on one connection (pipelining). Default 1 024.
+    pub http_pending_requests: usize,
+    /// Exchanges the CORS engine holds for reordering and pairing. Default 65 536.
+    pub engine_window: usize,
+    /// Capture-time seconds the engine waits for a preflight's real request. Default 30.
+    pub engine_window_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            har_entry_bytes: 64 << 20,
+            http_header_bytes: 256 << 10,
+            packet_bytes: 16 << 20,
+            tcp_out_of_order_bytes: 2 << 20,
+            tcp_buffered_bytes: 64 << 20,
+            tcp_flows: 100_000,
+            tcp_idle_secs: 300,
+            http_pending_requests: 1024,
+            engine_window: 65_536,
+            engine_window_secs: 30,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The data every stage shares: exchanges, headers, locations, the cause catalogue, findings,
+//! input issues and limits. Depends on nothing else in the crate.
+
+pub mod cause;
+pub mod exchange;
+pub mod finding;
+pub mod headers;
+pub mod issue;
+pub mod limits;
+pub mod location;
+
+pub use cause::{CauseId, CauseInfo, WarningId, CAUSES};
+pub use exchange::{
+    CacheSource, Endpoints, Exchange, Failure, FailureKind, Initiator, RecorderHints, Request,
+    Response, Timestamp, Timing,
+};
+pub use finding::{
+    Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Verdict, Warning,
+};
+pub use headers::{Header, HeaderList};
+pub use issue::{Issue, IssueSummary, IssueTally};
+pub use limits::Limits;
+pub use location::{EntryIndex, FrameNumber, InferredAnchor, Location, Position};
