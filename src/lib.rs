@@ -9,5 +9,9 @@
 #![deny(unsafe_code)]
 
 pub mod capture;
+pub mod cli;
 pub mod cors;
+pub mod explain;
 pub mod model;
+pub mod pipeline;
+pub mod report;

@@ -1,0 +1,163 @@
+//! Command-line arguments (clap) turned into a validated [`Command`] of library types. clap
+//! stops here.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::model::{CauseId, Limits};
+use crate::pipeline::{Input, Options};
+use crate::report::ReportFormat;
+
+/// corscope: which cross-origin requests did the browser block in this recording, and why?
+#[derive(Debug, Parser)]
+#[command(name = "corscope", version, about, long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    command: CommandArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum CommandArgs {
+    /// Analyse HAR, pcap and pcapng recordings (files, directories, or - for stdin).
+    Analyze {
+        /// Files, directories (walked recursively) or `-` for standard input. The format is
+        /// recognised from the content; gzip and zstd are undone.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Write the report to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Colour the text report.
+        #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+        color: ColorArg,
+        /// Worker threads (default: one per core).
+        #[arg(short, long, value_name = "N")]
+        jobs: Option<usize>,
+    },
+    /// Print the documentation of a blocking cause, by id (`P07`) or name.
+    Explain {
+        /// Cause id or name; `all` lists every cause.
+        cause: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A validated command.
+#[derive(Debug)]
+pub enum Command {
+    /// Analyse inputs.
+    Analyze(AnalyzeConfig),
+    /// Explain one cause.
+    Explain(CauseId),
+    /// List every cause.
+    ListCauses,
+}
+
+/// Everything `analyze` needs.
+#[derive(Debug)]
+pub struct AnalyzeConfig {
+    /// Inputs in the order given.
+    pub inputs: Vec<Input>,
+    /// Report format.
+    pub format: ReportFormat,
+    /// Output file; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// Whether the text report is coloured.
+    pub color: bool,
+    /// Pipeline options.
+    pub options: Options,
+}
+
+/// Why the arguments do not make a command.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// An unknown cause.
+    #[error("no cause has the id or name '{0}' (try `corscope explain all`)")]
+    UnknownCause(String),
+    /// Standard input named twice.
+    #[error("standard input (-) can be named only once")]
+    StdinTwice,
+    /// Zero threads.
+    #[error("--jobs must be at least 1")]
+    NoJobs,
+}
+
+impl Args {
+    /// Validates the arguments into a command.
+    pub fn into_command(self) -> Result<Command, UsageError> {
+        match self.command {
+            CommandArgs::Explain { cause } => {
+                if cause.eq_ignore_ascii_case("all") {
+                    return Ok(Command::ListCauses);
+                }
+                CauseId::find(&cause)
+                    .map(Command::Explain)
+                    .ok_or(UsageError::UnknownCause(cause))
+            }
+            CommandArgs::Analyze {
+                inputs,
+                format,
+                output,
+                color,
+                jobs,
+            } => {
+                if jobs == Some(0) {
+                    return Err(UsageError::NoJobs);
+                }
+                let inputs: Vec<Input> = inputs
+                    .into_iter()
+                    .map(|p| {
+                        if p.as_os_str() == "-" {
+                            Input::Stdin
+                        } else {
+                            Input::Path(p)
+                        }
+                    })
+                    .collect();
+                if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+                    return Err(UsageError::StdinTwice);
+                }
+                let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+                let color = match color {
+                    ColorArg::Always => true,
+                    ColorArg::Never => false,
+                    ColorArg::Auto => {
+                        to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    }
+                };
+                Ok(Command::Analyze(AnalyzeConfig {
+                    inputs,
+                    format: match format {
+                        FormatArg::Text => ReportFormat::Text,
+                        FormatArg::Json => ReportFormat::Json,
+                        FormatArg::Jsonl => ReportFormat::Jsonl,
+                    },
+                    output,
+                    color,
+                    options: Options {
+                        limits: Limits::default(),
+                        jobs,
+                    },
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The `corscope` binary: parse arguments, run, map the outcome to an exit status
+//! (0 nothing blocked, 1 something blocked, 2 usage error or no input readable).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use corscope::cli::{Args, Command};
+use corscope::explain;
+use corscope::pipeline;
+use corscope::report;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let command = match args.into_command() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Explain(cause) => print(&explain::explain(cause)),
+        Command::ListCauses => print(&explain::list()),
+        Command::Analyze(config) => analyze(config),
+    }
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
+    let out: Box<dyn Write> = match &config.output {
+        Some(path) => match File::create(path) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("corscope: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    };
+    let mut renderer = report::renderer(config.format, out, config.color);
+    let sources = pipeline::expand(&config.inputs);
+    let outcome = match pipeline::run(sources, &config.options, renderer.as_mut()) {
+        Ok(o) => o,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for input in &outcome.inputs {
+        if let Some(e) = &input.error {
+            eprintln!("corscope: {}: {e}", input.path);
+        }
+    }
+    if !outcome.any_read() {
+        eprintln!("corscope: no input could be read");
+        return ExitCode::from(2);
+    }
+    if outcome.summary.blocked > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,65 @@
+//! One JSON document (schema version 1), written as records arrive: `schema_version` and
+//! `tool` first, then `exchanges` one per line, then `inputs` and `summary`. Memory stays
+//! bounded because nothing is kept between records.
+
+use std::io::{self, Write};
+
+use super::record::{Record, Summary};
+use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::{InputReport, Renderer};
+
+/// Writes the JSON document.
+pub struct JsonRenderer<'a> {
+    out: Box<dyn Write + 'a>,
+    started: bool,
+    first: bool,
+}
+
+impl<'a> JsonRenderer<'a> {
+    /// A renderer writing to `out`.
+    pub fn new(out: Box<dyn Write + 'a>) -> Self {
+        Self {
+            out,
+            started: false,
+            first: true,
+        }
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":")?;
+            serde_json::to_writer(&mut self.out, &TOOL)?;
+            write!(self.out, ",\"exchanges\":[")?;
+        }
+        Ok(())
+    }
+}
+
+impl Renderer for JsonRenderer<'_> {
+    fn record(&mut self, record: &Record) -> io::Result<()> {
+        self.start()?;
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(b"\n")?;
+        serde_json::to_writer(&mut self.out, &WireExchange::from(record))?;
+        Ok(())
+    }
+
+    fn input_done(&mut self, _input: &InputReport) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
+        self.start()?;
+        write!(self.out, "\n],\"inputs\":")?;
+        let wire: Vec<WireInput> = inputs.iter().map(WireInput::from).collect();
+        serde_json::to_writer(&mut self.out, &wire)?;
+        write!(self.out, ",\"summary\":")?;
+        serde_json::to_writer(&mut self.out, &WireSummary::from(summary))?;
+        writeln!(self.out, "}}")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,43 @@
+//! JSON lines: one exchange object per line (the same objects as the JSON report's
+//! `exchanges`), then a last line holding `schema_version`, `tool`, `inputs` and `summary`.
+
+use std::io::{self, Write};
+
+use super::record::{Record, Summary};
+use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::{InputReport, Renderer};
+
+/// Writes JSON lines.
+pub struct JsonlRenderer<'a> {
+    out: Box<dyn Write + 'a>,
+}
+
+impl<'a> JsonlRenderer<'a> {
+    /// A renderer writing to `out`.
+    pub fn new(out: Box<dyn Write + 'a>) -> Self {
+        Self { out }
+    }
+}
+
+impl Renderer for JsonlRenderer<'_> {
+    fn record(&mut self, record: &Record) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &WireExchange::from(record))?;
+        self.out.write_all(b"\n")
+    }
+
+    fn input_done(&mut self, _input: &InputReport) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
+        write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":")?;
+        serde_json::to_writer(&mut self.out, &TOOL)?;
+        write!(self.out, ",\"inputs\":")?;
+        let wire: Vec<WireInput> = inputs.iter().map(WireInput::from).collect();
+        serde_json::to_writer(&mut self.out, &wire)?;
+        write!(self.out, ",\"summary\":")?;
+        serde_json::to_writer(&mut self.out, &WireSummary::from(summary))?;
+        writeln!(self.out, "}}")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,74 @@
+//! Reports: the same records laid out as a terminal report, one JSON document, or JSON lines.
+//! Renderers receive records as the pipeline finishes them, input by input in input order,
+//! and write as they go; they lay out, they never decide or phrase domain text (messages and
+//! fixes come from the engine and the cause catalogue).
+
+pub mod json;
+pub mod jsonl;
+pub mod record;
+pub mod text;
+mod wire;
+
+use std::io;
+
+use crate::capture::{Compression, Format};
+use crate::model::IssueSummary;
+
+pub use record::{Record, Summary};
+
+/// What a report says about one input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputReport {
+    /// Index in the run, in the order inputs were named (directories expanded, sorted).
+    pub index: usize,
+    /// Path as given, or `-` for standard input.
+    pub path: String,
+    /// Format recognised, when it was.
+    pub format: Option<Format>,
+    /// Compression undone, if any.
+    pub compression: Option<Compression>,
+    /// The program that wrote it, when recorded.
+    pub producer: Option<String>,
+    /// Exchanges judged from it (recorded and inferred).
+    pub exchanges: u64,
+    /// Why it could not be read, when it could not.
+    pub error: Option<String>,
+    /// A file met while walking a directory that is not a capture; reported, not an error.
+    pub skipped: Option<String>,
+    /// In-band issues, aggregated by id.
+    pub issues: Vec<IssueSummary>,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A readable terminal report.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per exchange and per input, then a summary line.
+    Jsonl,
+}
+
+/// Lays out a run.
+pub trait Renderer {
+    /// One record of input `input`; records arrive input by input.
+    fn record(&mut self, record: &Record) -> io::Result<()>;
+    /// All records of an input have been given.
+    fn input_done(&mut self, input: &InputReport) -> io::Result<()>;
+    /// The run is over.
+    fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()>;
+}
+
+/// A renderer for `format` writing to `out`.
+pub fn renderer<'a>(
+    format: ReportFormat,
+    out: Box<dyn io::Write + 'a>,
+    color: bool,
+) -> Box<dyn Renderer + 'a> {
+    match format {
+        ReportFormat::Text => Box::new(text::TextRenderer::new(out, color)),
+        ReportFormat::Json => Box::new(json::JsonRenderer::new(out)),
+        ReportFormat::Jsonl => Box::new(jsonl::JsonlRenderer::new(out)),
+    }
+}

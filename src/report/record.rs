@@ -1,0 +1,182 @@
+//! What a report keeps of an assessment: everything it shows, without the recorded header
+//! lists and bodies, so a run holds little per exchange. Also the run summary counted from
+//! records.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Assessment, ExchangeKind, Failure, Finding, Location, Timestamp, Verdict, Warning,
+};
+
+/// One exchange as reports show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Index of the input it came from.
+    pub input: usize,
+    /// Sequence number within the input.
+    pub seq: u64,
+    /// Where it was recorded.
+    pub location: Location,
+    /// Method as sent.
+    pub method: String,
+    /// URL.
+    pub url: String,
+    /// Origin the request was made with.
+    pub origin: Option<String>,
+    /// The page's origin when it differs (tainted `null`).
+    pub page_origin: Option<String>,
+    /// Kind.
+    pub kind: ExchangeKind,
+    /// Whether it reached the network.
+    pub sent: bool,
+    /// Response status, when a response was recorded.
+    pub status: Option<u16>,
+    /// When it started.
+    pub started: Option<Timestamp>,
+    /// The preflight that authorised or refused it.
+    pub preflight: Option<u64>,
+    /// The recorded preflight whose cached result covered it.
+    pub preflight_cached_from: Option<u64>,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Blocking causes, the browser's reported one first.
+    pub causes: Vec<Finding>,
+    /// Non-blocking warnings.
+    pub warnings: Vec<Warning>,
+    /// Context for the verdict.
+    pub note: Option<String>,
+    /// The recorder's failure text.
+    pub failure: Option<String>,
+    /// Client address, when known.
+    pub client: Option<String>,
+    /// Server address, when known.
+    pub server: Option<String>,
+}
+
+impl Record {
+    /// Projects an assessment of input `input`.
+    pub fn from_assessment(input: usize, a: Assessment) -> Self {
+        let ex = a.exchange;
+        let server = ex
+            .endpoints
+            .server
+            .map(|s| s.to_string())
+            .or_else(|| ex.endpoints.server_ip.map(|ip| ip.to_string()));
+        Record {
+            input,
+            seq: a.id.0,
+            location: ex.location,
+            method: ex.request.method,
+            url: ex.request.url,
+            origin: a.origin,
+            page_origin: a.page_origin,
+            kind: a.kind,
+            sent: a.sent,
+            status: ex.response.as_ref().map(|r| r.status),
+            started: ex.timing.started,
+            preflight: a.preflight.map(|p| p.0),
+            preflight_cached_from: a.preflight_cached_from.map(|p| p.0),
+            verdict: a.verdict,
+            causes: a.causes,
+            warnings: a.warnings,
+            note: a.note,
+            failure: ex.failure.map(|f: Failure| f.text),
+            client: ex.endpoints.client.map(|c| c.to_string()),
+            server,
+        }
+    }
+
+    /// The report-wide id of this exchange: `input:seq`.
+    pub fn id(&self) -> String {
+        exchange_ref(self.input, self.seq)
+    }
+
+    /// The cause the browser reports, if any.
+    pub fn primary_cause(&self) -> Option<&Finding> {
+        self.causes
+            .iter()
+            .find(|f| !f.if_credentialed)
+            .or_else(|| self.causes.first())
+    }
+
+    /// Whether the only causes are conditional on credentials.
+    pub fn only_if_credentialed(&self) -> bool {
+        !self.causes.is_empty() && self.causes.iter().all(|f| f.if_credentialed)
+    }
+}
+
+/// The report-wide id of exchange `seq` of input `input`.
+pub fn exchange_ref(input: usize, seq: u64) -> String {
+    format!("{input}:{seq}")
+}
+
+/// Counts over every record of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Exchanges judged (recorded and inferred).
+    pub exchanges: u64,
+    /// Exchanges inferred, not recorded (requests a failed preflight stopped).
+    pub inferred: u64,
+    /// CORS requests (kind `cors`).
+    pub cors: u64,
+    /// Preflights.
+    pub preflights: u64,
+    /// Blocked exchanges.
+    pub blocked: u64,
+    /// Blocked preflights (included in `blocked`).
+    pub blocked_preflights: u64,
+    /// Indeterminate exchanges.
+    pub indeterminate: u64,
+    /// Exchanges that failed for a reason that is not CORS.
+    pub network_errors: u64,
+    /// Allowed exchanges that would be blocked if credentialed.
+    pub if_credentialed: u64,
+    /// Blocking causes by name (the reported cause of each blocked exchange).
+    pub by_cause: BTreeMap<&'static str, u64>,
+    /// Causes that apply only if credentialed, by name.
+    pub by_cause_if_credentialed: BTreeMap<&'static str, u64>,
+    /// Warnings by name.
+    pub by_warning: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    /// Counts one record.
+    pub fn add(&mut self, r: &Record) {
+        self.exchanges += 1;
+        if matches!(r.location, Location::InferredFrom(_)) {
+            self.inferred += 1;
+        }
+        match r.kind {
+            ExchangeKind::Cors => self.cors += 1,
+            ExchangeKind::Preflight => self.preflights += 1,
+            _ => {}
+        }
+        match r.verdict {
+            Verdict::Blocked => {
+                self.blocked += 1;
+                if r.kind == ExchangeKind::Preflight {
+                    self.blocked_preflights += 1;
+                }
+                if let Some(f) = r.primary_cause() {
+                    *self.by_cause.entry(f.cause.info().name).or_default() += 1;
+                }
+            }
+            Verdict::Indeterminate => self.indeterminate += 1,
+            Verdict::NetworkError => self.network_errors += 1,
+            Verdict::Allowed | Verdict::NotApplicable => {
+                if r.only_if_credentialed() {
+                    self.if_credentialed += 1;
+                    if let Some(f) = r.causes.first() {
+                        *self
+                            .by_cause_if_credentialed
+                            .entry(f.cause.info().name)
+                            .or_default() += 1;
+                    }
+                }
+            }
+        }
+        for w in &r.warnings {
+            *self.by_warning.entry(w.id.name()).or_default() += 1;
+        }
+    }
+}

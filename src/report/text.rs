@@ -1,0 +1,376 @@
+//! The terminal report: per input, blocked and doubtful exchanges grouped by page origin →
+//! target origin, each with its cause, Chromium's console message, the decisive headers
+//! (the guilty one marked), where it is in the file and the fix; then a summary by cause.
+//!
+//! Holds, per input, only the records it will show in detail plus counters; allowed
+//! exchanges are counted, not kept.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::record::{Record, Summary};
+use super::{InputReport, Renderer};
+use crate::model::{ExchangeKind, Finding, Location, Verdict};
+
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+#[derive(Default)]
+struct Group {
+    shown: Vec<Record>,
+    allowed: u64,
+    if_credentialed: u64,
+}
+
+#[derive(Default)]
+struct InputState {
+    groups: Vec<((String, String), Group)>,
+    preflights: BTreeMap<u64, (Location, Option<u16>, String)>,
+    counts: Summary,
+}
+
+/// Writes the terminal report.
+pub struct TextRenderer<'a> {
+    out: Box<dyn Write + 'a>,
+    color: bool,
+    state: InputState,
+}
+
+impl<'a> TextRenderer<'a> {
+    /// A renderer writing to `out`, with ANSI colours when `color`.
+    pub fn new(out: Box<dyn Write + 'a>, color: bool) -> Self {
+        Self {
+            out,
+            color,
+            state: InputState::default(),
+        }
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn group(&mut self, r: &Record) -> &mut Group {
+        let page = r
+            .page_origin
+            .clone()
+            .or_else(|| r.origin.clone())
+            .unwrap_or_else(|| "(origin not recorded)".into());
+        let target = url::Url::parse(&r.url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| r.url.clone());
+        let key = (page, target);
+        let groups = &mut self.state.groups;
+        let at = match groups.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, Group::default()));
+                groups.len() - 1
+            }
+        };
+        &mut groups[at].1
+    }
+
+    fn write_item(&mut self, r: &Record) -> io::Result<()> {
+        let (mark, style) = match r.verdict {
+            Verdict::Blocked => ("✗ BLOCKED", RED),
+            Verdict::Indeterminate => ("? UNDECIDED", YELLOW),
+            Verdict::NetworkError => ("! NETWORK ERROR", YELLOW),
+            _ => ("~ IF CREDENTIALED", YELLOW),
+        };
+        let head = format!("  {mark}  {} {}", r.method, r.url);
+        let mut place = r.location.to_string();
+        if !r.sent {
+            place.push_str(", never sent");
+        }
+        writeln!(
+            self.out,
+            "{}  {}",
+            self.paint(&format!("{BOLD}{style}"), &head),
+            self.paint(DIM, &place)
+        )?;
+        if let Some(status) = r.status {
+            writeln!(self.out, "      status     {status}")?;
+        }
+        if let Some(pf) = r.preflight {
+            if let Some((loc, status, method)) = self.state.preflights.get(&pf) {
+                let st = status.map_or("no response".to_string(), |s| s.to_string());
+                writeln!(self.out, "      preflight  {method} at {loc} → {st}")?;
+            }
+        }
+        if let Some(f) = r.primary_cause() {
+            self.write_finding(f, r.if_only_credentialed_label())?;
+        }
+        for f in r.causes.iter().skip(1) {
+            let info = f.cause.info();
+            writeln!(
+                self.out,
+                "      also       {} [{}]{}",
+                info.name,
+                info.id,
+                if f.if_credentialed {
+                    " (if credentialed)"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        if let Some(note) = &r.note {
+            writeln!(self.out, "      note       {note}")?;
+        }
+        if let Some(fail) = &r.failure {
+            if r.verdict == Verdict::NetworkError {
+                writeln!(self.out, "      failure    {fail}")?;
+            }
+        }
+        for w in &r.warnings {
+            writeln!(self.out, "      warning    {}: {}", w.id.name(), w.message)?;
+        }
+        writeln!(self.out)
+    }
+
+    fn write_finding(&mut self, f: &Finding, qualifier: &str) -> io::Result<()> {
+        let info = f.cause.info();
+        let chromium = info
+            .chromium
+            .map(|c| format!(" · Chromium {c}"))
+            .unwrap_or_default();
+        writeln!(
+            self.out,
+            "      cause      {}{} [{}]{}",
+            self.paint(BOLD, info.name),
+            qualifier,
+            info.id,
+            chromium
+        )?;
+        writeln!(self.out, "      console    {}", f.message)?;
+        let mut first = true;
+        for e in &f.evidence {
+            let label = if first { "evidence" } else { "" };
+            first = false;
+            let line = match (&e.header, e.values.is_empty()) {
+                (Some(h), true) => format!("{h}: (absent)"),
+                (Some(h), false) => e
+                    .values
+                    .iter()
+                    .map(|v| format!("{h}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                (None, _) => e.values.join(" "),
+            };
+            let marker = if e.primary {
+                self.paint(RED, "  ◀ decisive")
+            } else {
+                String::new()
+            };
+            writeln!(
+                self.out,
+                "      {label:<10} {:<18} {line}{marker}",
+                e.source.as_str()
+            )?;
+            if !e.note.is_empty() {
+                writeln!(
+                    self.out,
+                    "      {:<10} {:<18} {}",
+                    "",
+                    "",
+                    self.paint(DIM, &e.note)
+                )?;
+            }
+        }
+        writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))
+    }
+}
+
+trait Qualify {
+    fn if_only_credentialed_label(&self) -> &'static str;
+}
+
+impl Qualify for Record {
+    fn if_only_credentialed_label(&self) -> &'static str {
+        if self.verdict != Verdict::Blocked && self.only_if_credentialed() {
+            " (only if the request is credentialed)"
+        } else {
+            ""
+        }
+    }
+}
+
+impl Renderer for TextRenderer<'_> {
+    fn record(&mut self, r: &Record) -> io::Result<()> {
+        self.state.counts.add(r);
+        if r.kind == ExchangeKind::Preflight {
+            self.state
+                .preflights
+                .insert(r.seq, (r.location, r.status, r.method.clone()));
+        }
+        let relevant = matches!(r.kind, ExchangeKind::Cors | ExchangeKind::Preflight)
+            || matches!(r.verdict, Verdict::Blocked | Verdict::Indeterminate);
+        if !relevant {
+            return Ok(());
+        }
+        let show = match r.verdict {
+            Verdict::Blocked | Verdict::Indeterminate | Verdict::NetworkError => true,
+            _ => r.only_if_credentialed(),
+        };
+        let g = self.group(r);
+        if show {
+            g.shown.push(r.clone());
+        } else if r.verdict == Verdict::Allowed {
+            g.allowed += 1;
+        }
+        if r.verdict != Verdict::Blocked && r.only_if_credentialed() {
+            g.if_credentialed += 1;
+        }
+        Ok(())
+    }
+
+    fn input_done(&mut self, input: &InputReport) -> io::Result<()> {
+        let state = std::mem::take(&mut self.state);
+        if input.skipped.is_some() {
+            // Listed once in the summary.
+            return Ok(());
+        }
+        let mut what = Vec::new();
+        if let Some(f) = input.format {
+            what.push(f.as_str().to_string());
+        }
+        if let Some(p) = &input.producer {
+            what.push(p.clone());
+        }
+        let title = if what.is_empty() {
+            input.path.clone()
+        } else {
+            format!("{}  ({})", input.path, what.join(" · "))
+        };
+        writeln!(self.out, "{}", self.paint(BOLD, &title))?;
+        if let Some(e) = &input.error {
+            writeln!(self.out, "  {}", self.paint(RED, &format!("not read: {e}")))?;
+        }
+        let c = &state.counts;
+        if input.error.is_none() && input.skipped.is_none() {
+            writeln!(
+                self.out,
+                "  {} exchanges · {} cross-origin · {} preflights · {} blocked · {} undecided · {} network errors",
+                c.exchanges, c.cors, c.preflights, c.blocked, c.indeterminate, c.network_errors
+            )?;
+        }
+        for s in &input.issues {
+            let first = s.examples.first();
+            let at = first
+                .and_then(|e| e.at)
+                .map(|p| format!(" (first at {p})"))
+                .unwrap_or_default();
+            let msg = first.map(|e| e.message.as_str()).unwrap_or("");
+            writeln!(
+                self.out,
+                "  {} {}×{}: {msg}{at}",
+                self.paint(YELLOW, "issue"),
+                s.id,
+                s.count
+            )?;
+        }
+        writeln!(self.out)?;
+        // A blocked preflight is shown through the request it stopped.
+        let stopped: Vec<u64> = state
+            .groups
+            .iter()
+            .flat_map(|(_, g)| g.shown.iter().filter_map(|r| r.preflight))
+            .collect();
+        self.state.preflights = state.preflights;
+        for ((page, target), g) in &state.groups {
+            let items: Vec<&Record> = g
+                .shown
+                .iter()
+                .filter(|r| !(r.kind == ExchangeKind::Preflight && stopped.contains(&r.seq)))
+                .collect();
+            let heading = format!("  {page}  →  {target}");
+            writeln!(self.out, "{}", self.paint(BOLD, &heading))?;
+            for r in items {
+                self.write_item(r)?;
+            }
+            let mut tail = format!("    {} allowed", g.allowed);
+            if g.if_credentialed > 0 {
+                tail.push_str(&format!(
+                    ", {} of them only while not credentialed",
+                    g.if_credentialed
+                ));
+            }
+            writeln!(self.out, "{}\n", self.paint(DIM, &tail))?;
+        }
+        self.state.preflights.clear();
+        Ok(())
+    }
+
+    fn finish(&mut self, inputs: &[InputReport], s: &Summary) -> io::Result<()> {
+        let read = inputs
+            .iter()
+            .filter(|i| i.error.is_none() && i.skipped.is_none())
+            .count();
+        writeln!(self.out, "{}", self.paint(BOLD, "Summary"))?;
+        writeln!(
+            self.out,
+            "  {read} input(s) read · {} exchanges · {} cross-origin · {} preflights",
+            s.exchanges, s.cors, s.preflights
+        )?;
+        let blocked = format!(
+            "  {} blocked ({} of them preflights, {} never sent) · {} undecided · {} network errors · {} blocked only if credentialed",
+            s.blocked, s.blocked_preflights, s.inferred, s.indeterminate, s.network_errors, s.if_credentialed
+        );
+        let style = if s.blocked > 0 { RED } else { GREEN };
+        writeln!(self.out, "{}", self.paint(style, &blocked))?;
+        let sections: [(&str, &BTreeMap<&'static str, u64>); 3] = [
+            ("By cause", &s.by_cause),
+            ("Only if credentialed", &s.by_cause_if_credentialed),
+            ("Warnings", &s.by_warning),
+        ];
+        for (title, map) in sections {
+            if map.is_empty() {
+                continue;
+            }
+            writeln!(self.out, "  {title}")?;
+            let mut rows: Vec<_> = map.iter().collect();
+            rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (name, n) in rows {
+                let id = crate::model::CauseId::find(name)
+                    .map(|c| c.info().id)
+                    .unwrap_or("");
+                writeln!(self.out, "    {n:>6}  {id:<4} {name}")?;
+            }
+        }
+        let failed: Vec<_> = inputs.iter().filter(|i| i.error.is_some()).collect();
+        if !failed.is_empty() {
+            writeln!(self.out, "  {} input(s) could not be read", failed.len())?;
+        }
+        let skipped: Vec<&str> = inputs
+            .iter()
+            .filter(|i| i.skipped.is_some())
+            .map(|i| i.path.as_str())
+            .collect();
+        if !skipped.is_empty() {
+            let mut names = skipped
+                .iter()
+                .take(4)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if skipped.len() > 4 {
+                names.push_str(&format!(" and {} more", skipped.len() - 4));
+            }
+            writeln!(
+                self.out,
+                "  {} file(s) in directories skipped, not a HAR, pcap or pcapng capture: {names}",
+                skipped.len()
+            )?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,267 @@
+//! The JSON wire types, schema version 1. Field names and spellings are the stable schema
+//! documented in the README; change them only with a new `schema_version`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::record::{exchange_ref, Record, Summary};
+use super::InputReport;
+use crate::model::{Evidence, Finding, InferredAnchor, Location, Warning};
+
+/// Schema version of the JSON and JSON-lines reports.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: Tool = Tool {
+    name: "corscope",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Serialize)]
+pub struct WireLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_frame: Option<u64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    inferred: bool,
+}
+
+impl From<&Location> for WireLocation {
+    fn from(l: &Location) -> Self {
+        let mut w = WireLocation {
+            entry: None,
+            frame: None,
+            response_frame: None,
+            inferred: false,
+        };
+        match *l {
+            Location::Entry(e) => w.entry = Some(e.0),
+            Location::Frames { request, response } => {
+                w.frame = Some(request.0);
+                w.response_frame = response.map(|f| f.0);
+            }
+            Location::InferredFrom(InferredAnchor::Entry(e)) => {
+                w.entry = Some(e.0);
+                w.inferred = true;
+            }
+            Location::InferredFrom(InferredAnchor::Frame(f)) => {
+                w.frame = Some(f.0);
+                w.inferred = true;
+            }
+        }
+        w
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireEvidence<'a> {
+    source: &'static str,
+    exchange: String,
+    header: Option<&'a str>,
+    values: &'a [String],
+    primary: bool,
+    note: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct WireCause<'a> {
+    id: &'static str,
+    name: &'static str,
+    chromium: Option<&'static str>,
+    failed_parameter: Option<&'a str>,
+    message: &'a str,
+    fix: &'a str,
+    if_credentialed: bool,
+    evidence: Vec<WireEvidence<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireWarning<'a> {
+    id: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct WireExchange<'a> {
+    id: String,
+    input: usize,
+    location: WireLocation,
+    method: &'a str,
+    url: &'a str,
+    origin: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_origin: Option<&'a str>,
+    kind: &'static str,
+    sent: bool,
+    status: Option<u16>,
+    started: Option<f64>,
+    preflight: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preflight_cached_from: Option<String>,
+    verdict: &'static str,
+    causes: Vec<WireCause<'a>>,
+    warnings: Vec<WireWarning<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<&'a str>,
+}
+
+fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
+    WireEvidence {
+        source: e.source.as_str(),
+        exchange: exchange_ref(input, e.exchange.0),
+        header: e.header.as_deref(),
+        values: &e.values,
+        primary: e.primary,
+        note: &e.note,
+    }
+}
+
+fn cause(input: usize, f: &Finding) -> WireCause<'_> {
+    let info = f.cause.info();
+    WireCause {
+        id: info.id,
+        name: info.name,
+        chromium: info.chromium,
+        failed_parameter: f.failed_parameter.as_deref(),
+        message: &f.message,
+        fix: &f.fix,
+        if_credentialed: f.if_credentialed,
+        evidence: f.evidence.iter().map(|e| evidence(input, e)).collect(),
+    }
+}
+
+fn warning(w: &Warning) -> WireWarning<'_> {
+    WireWarning {
+        id: w.id.name(),
+        message: &w.message,
+    }
+}
+
+impl<'a> From<&'a Record> for WireExchange<'a> {
+    fn from(r: &'a Record) -> Self {
+        WireExchange {
+            id: r.id(),
+            input: r.input,
+            location: WireLocation::from(&r.location),
+            method: &r.method,
+            url: &r.url,
+            origin: r.origin.as_deref(),
+            page_origin: r.page_origin.as_deref(),
+            kind: r.kind.as_str(),
+            sent: r.sent,
+            status: r.status,
+            started: r.started.map(|t| t.as_secs_f64()),
+            preflight: r.preflight.map(|p| exchange_ref(r.input, p)),
+            preflight_cached_from: r.preflight_cached_from.map(|p| exchange_ref(r.input, p)),
+            verdict: r.verdict.as_str(),
+            causes: r.causes.iter().map(|f| cause(r.input, f)).collect(),
+            warnings: r.warnings.iter().map(warning).collect(),
+            note: r.note.as_deref(),
+            failure: r.failure.as_deref(),
+            client: r.client.as_deref(),
+            server: r.server.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireIssue<'a> {
+    id: &'static str,
+    message: &'a str,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct WireInput<'a> {
+    index: usize,
+    path: &'a str,
+    format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compression: Option<&'static str>,
+    producer: Option<&'a str>,
+    exchanges: u64,
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'a str>,
+    issues: Vec<WireIssue<'a>>,
+}
+
+impl<'a> From<&'a InputReport> for WireInput<'a> {
+    fn from(i: &'a InputReport) -> Self {
+        WireInput {
+            index: i.index,
+            path: &i.path,
+            format: i.format.map(|f| f.as_str()),
+            compression: i.compression.map(|c| match c {
+                crate::capture::Compression::Gzip => "gzip",
+                crate::capture::Compression::Zstd => "zstd",
+            }),
+            producer: i.producer.as_deref(),
+            exchanges: i.exchanges,
+            error: i.error.as_deref(),
+            skipped: i.skipped.as_deref(),
+            issues: i
+                .issues
+                .iter()
+                .map(|s| WireIssue {
+                    id: s.id,
+                    message: s.examples.first().map(|e| e.message.as_str()).unwrap_or(""),
+                    count: s.count,
+                    at: s.examples.first().and_then(|e| e.at).map(|p| p.to_string()),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireSummary<'a> {
+    exchanges: u64,
+    inferred: u64,
+    cors: u64,
+    preflights: u64,
+    blocked: u64,
+    blocked_preflights: u64,
+    indeterminate: u64,
+    network_errors: u64,
+    if_credentialed: u64,
+    by_cause: &'a BTreeMap<&'static str, u64>,
+    by_cause_if_credentialed: &'a BTreeMap<&'static str, u64>,
+    by_warning: &'a BTreeMap<&'static str, u64>,
+}
+
+impl<'a> From<&'a Summary> for WireSummary<'a> {
+    fn from(s: &'a Summary) -> Self {
+        WireSummary {
+            exchanges: s.exchanges,
+            inferred: s.inferred,
+            cors: s.cors,
+            preflights: s.preflights,
+            blocked: s.blocked,
+            blocked_preflights: s.blocked_preflights,
+            indeterminate: s.indeterminate,
+            network_errors: s.network_errors,
+            if_credentialed: s.if_credentialed,
+            by_cause: &s.by_cause,
+            by_cause_if_credentialed: &s.by_cause_if_credentialed,
+            by_warning: &s.by_warning,
+        }
+    }
+}
