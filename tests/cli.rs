@@ -1,0 +1,220 @@
+//! The binary as a user runs it: inputs of every kind, bad inputs beside good ones, exit
+//! codes, and the JSON schema.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn corscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corscope"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn corscope");
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(data).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A DevTools-style HAR: one page on app.test, one cross-origin fetch answered without
+/// Access-Control-Allow-Origin and failed by the browser, one same-origin document.
+fn blocked_har() -> String {
+    r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
+ "pages":[{"startedDateTime":"2026-11-01T10:00:00.000Z","id":"page_1","title":"http://app.test:8000/","pageTimings":{}}],
+ "entries":[
+  {"pageref":"page_1","startedDateTime":"2026-11-01T10:00:00.000Z","time":5,
+   "_resourceType":"document","_initiator":{"type":"other"},
+   "request":{"method":"GET","url":"http://app.test:8000/","httpVersion":"HTTP/1.1","headers":[{"name":"Host","value":"app.test:8000"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+   "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"text/html"}],"cookies":[],"content":{"size":5,"mimeType":"text/html","text":"hello"},"redirectURL":"","headersSize":-1,"bodySize":5},
+   "cache":{},"timings":{"send":1,"wait":2,"receive":2}},
+  {"pageref":"page_1","startedDateTime":"2026-11-01T10:00:01.000Z","time":5,
+   "_resourceType":"fetch","_initiator":{"type":"script"},
+   "request":{"method":"GET","url":"http://api.test:8001/data","httpVersion":"HTTP/1.1","headers":[{"name":"Host","value":"api.test:8001"},{"name":"Origin","value":"http://app.test:8000"},{"name":"Sec-Fetch-Mode","value":"cors"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+   "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"application/json"}],"cookies":[],"content":{"size":2,"mimeType":"application/json"},"redirectURL":"","headersSize":-1,"bodySize":2,"_error":"net::ERR_FAILED"},
+   "cache":{},"timings":{"send":1,"wait":2,"receive":2}}
+ ]}}"#
+        .to_string()
+}
+
+fn allowed_har() -> String {
+    blocked_har()
+        .replace(
+            r#"{"name":"Content-Type","value":"application/json"}"#,
+            r#"{"name":"Content-Type","value":"application/json"},{"name":"Access-Control-Allow-Origin","value":"http://app.test:8000"}"#,
+        )
+        .replace(r#","_error":"net::ERR_FAILED""#, "")
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, data).expect("write fixture");
+    p.display().to_string()
+}
+
+#[test]
+fn blocked_exchange_exits_1_with_chromium_cause_and_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = write(dir.path(), "blocked.json", blocked_har().as_bytes());
+    let out = corscope(&["analyze", &har, "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["tool"]["name"], "corscope");
+    assert_eq!(doc["inputs"][0]["format"], "har");
+    assert_eq!(doc["inputs"][0]["exchanges"], 2);
+    let ex = &doc["exchanges"][1];
+    assert_eq!(ex["id"], "0:1");
+    assert_eq!(ex["location"]["entry"], 1);
+    assert_eq!(ex["kind"], "cors");
+    assert_eq!(ex["origin"], "http://app.test:8000");
+    assert_eq!(ex["verdict"], "blocked");
+    assert_eq!(ex["sent"], true);
+    assert_eq!(ex["status"], 200);
+    let cause = &ex["causes"][0];
+    assert_eq!(cause["name"], "missing-allow-origin");
+    assert_eq!(cause["chromium"], "MissingAllowOriginHeader");
+    assert_eq!(cause["if_credentialed"], false);
+    assert_eq!(
+        cause["message"],
+        "Access to fetch at 'http://api.test:8001/data' from origin 'http://app.test:8000' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource. If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
+    );
+    assert!(cause["fix"]
+        .as_str()
+        .is_some_and(|f| f.contains("Access-Control-Allow-Origin")));
+    assert_eq!(doc["summary"]["blocked"], 1);
+    assert_eq!(doc["summary"]["by_cause"]["missing-allow-origin"], 1);
+    assert_eq!(doc["exchanges"][0]["kind"], "same-origin");
+}
+
+#[test]
+fn allowed_exchange_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = write(dir.path(), "ok.har", allowed_har().as_bytes());
+    let out = corscope(&["analyze", &har], None);
+    assert_eq!(out.status.code(), Some(0), "stdout: {}", text(&out.stdout));
+    let report = text(&out.stdout);
+    assert!(report.contains("0 blocked"), "{report}");
+}
+
+#[test]
+fn stdin_gzip_and_jsonl() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(blocked_har().as_bytes()).expect("gzip");
+    let data = gz.finish().expect("gzip");
+    let out = corscope(&["analyze", "-", "--format", "jsonl"], Some(&data));
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3, "two exchanges and a trailer");
+    assert_eq!(lines[1]["verdict"], "blocked");
+    let trailer = &lines[2];
+    assert_eq!(trailer["inputs"][0]["path"], "-");
+    assert_eq!(trailer["inputs"][0]["compression"], "gzip");
+    assert_eq!(trailer["summary"]["blocked"], 1);
+}
+
+#[test]
+fn bad_inputs_are_named_and_the_rest_is_analysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = write(dir.path(), "good.har", allowed_har().as_bytes());
+    let broken = write(
+        dir.path(),
+        "broken.har",
+        b"{\"log\": {\"entries\": [ {\"request\": ",
+    );
+    let notes = write(dir.path(), "notes.txt", b"GET / HTTP/1.1\r\n");
+    let out = corscope(
+        &["analyze", &good, &broken, &notes, "--format", "json"],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("notes.txt"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "good input still analysed: {err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["inputs"][0]["exchanges"], 2);
+    assert!(doc["inputs"][2]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("not a HAR")));
+    assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn nothing_readable_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let notes = write(dir.path(), "notes.txt", b"hello");
+    let out = corscope(&["analyze", &notes], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("notes.txt"));
+    let out = corscope(&["analyze", "/nonexistent/capture.pcap"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/capture.pcap"));
+}
+
+#[test]
+fn directories_are_walked_and_non_captures_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    write(dir.path(), "README.md", b"# captures");
+    write(&dir.path().join("sub"), "b.har", blocked_har().as_bytes());
+    write(dir.path(), "a.har", allowed_har().as_bytes());
+    let root = dir.path().display().to_string();
+    let out = corscope(&["analyze", &root, "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let paths: Vec<&str> = doc["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| i["path"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        paths[0].ends_with("README.md")
+            && paths[1].ends_with("a.har")
+            && paths[2].ends_with("b.har"),
+        "{paths:?}"
+    );
+    assert!(doc["inputs"][0]["skipped"].is_string());
+    assert!(doc["inputs"][0]["error"].is_null());
+}
+
+#[test]
+fn explain_prints_a_cause_and_rejects_unknown_ones() {
+    let out = corscope(&["explain", "P07"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = text(&out.stdout);
+    assert!(
+        doc.contains("preflight-status-405") && doc.contains("PreflightInvalidStatus"),
+        "{doc}"
+    );
+    let out = corscope(&["explain", "header-not-allowed"], None);
+    assert!(text(&out.stdout).contains("HeaderDisallowedByPreflightResponse"));
+    let out = corscope(&["explain", "no-such-cause"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = corscope(&["analyze"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "missing inputs is a usage error"
+    );
+}
