@@ -22,7 +22,7 @@ pub(super) enum Taken {
     Whole(Range<usize>),
     /// The value was longer than the cap and was skipped without being kept.
     TooLarge(u64),
-    /// The input ended inside the value.
+    /// The input ended inside the value; all of it was consumed.
     Truncated,
 }
 
@@ -178,6 +178,7 @@ impl<'r> Stream<'r> {
                 return self.skip_rest(scan, scanned as u64);
             }
             if !self.refill()? {
+                self.pos = self.end;
                 return Ok(Taken::Truncated);
             }
         }
