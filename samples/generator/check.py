@@ -94,7 +94,7 @@ def main(d):
         print(f"  {name:40s} {n}")
     only = collections.Counter(x for xs in issues.values() for x in xs)
     for name, n in sorted(only.items()):
-        print(f"  {name:40s} {n} (Audits issue only, no network request)")
+        print(f"  {name:40s} {n} (Audits issue, not on Network.loadingFailed)")
     for p in problems:
         print("PROBLEM:", p)
     return 1 if problems else 0

@@ -624,6 +624,21 @@ scenario(s, "API redirects back to the page's own origin, which sends no CORS he
           ("app", "final", "GET"): resp(200)},
          ["MissingAllowOriginHeader"])
 
+s = "redirect-disallowed-scheme"
+scenario(s, "Redirect (with ACAO) to an ftp: URL",
+         "Blocked on the redirect: CorsDisabledScheme (the spec calls it a plain network error).",
+         "blocked", [fetch(url("api", s, "start"))],
+         {("api", "start", "GET"): resp(302, ACAO_O, ("Location", f"ftp://other.test:8102/s/{s}/final"),
+                                        body="")},
+         ["CorsDisabledScheme"])
+
+s = "cors-disabled-scheme"
+scenario(s, "fetch of an ftp: URL from an http page",
+         "Rejected in the renderer before any network request: no Network event, only a console "
+         "error and a CorsIssue CorsDisabledScheme.",
+         "blocked", [fetch(f"ftp://other.test:8102/s/{s}/data")], {}, [],
+         issues=["CorsDisabledScheme"])
+
 # --------------------------------------------------------------------------------------
 # Reverse proxy in front of a correct backend.
 # --------------------------------------------------------------------------------------
@@ -769,6 +784,17 @@ def catalogue():
             "port_range": list(PORT_RANGE), "scenarios": SCENARIOS}
 
 
+def markdown():
+    """The scenario list as a Markdown table (pasted into PROVENANCE.md)."""
+    rows = ["| id | kind | expected (Chromium 156) |", "|---|---|---|"]
+    for sc in SCENARIOS:
+        rows.append(f"| `{sc['id']}` | {sc['kind']} | {sc['title']}. {sc['expect']} |")
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
-    json.dump(catalogue(), sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    if sys.argv[1:] == ["--markdown"]:
+        sys.stdout.write(markdown())
+    else:
+        json.dump(catalogue(), sys.stdout, indent=1)
+        sys.stdout.write("\n")

@@ -172,11 +172,15 @@ def handle(conn, port):
         conn.close()
 
 
-def serve(port):
+def listen(port):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
     ls.listen(64)
+    return ls
+
+
+def serve(ls, port):
     while True:
         conn, _ = ls.accept()
         threading.Thread(target=handle, args=(conn, port), daemon=True).start()
@@ -184,8 +188,9 @@ def serve(port):
 
 def main():
     ports = sorted(set(scenarios.PORTS.values()) - {scenarios.PORTS["down"]})
-    for port in ports:
-        threading.Thread(target=serve, args=(port,), daemon=True).start()
+    sockets = [(listen(port), port) for port in ports]  # fails here if a port is taken
+    for ls, port in sockets:
+        threading.Thread(target=serve, args=(ls, port), daemon=True).start()
     if len(sys.argv) == 3 and sys.argv[1] == "--ready-file":
         with open(sys.argv[2], "w") as f:
             f.write("ready\n")
