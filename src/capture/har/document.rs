@@ -24,6 +24,8 @@ enum Halt {
     Syntax(u64, &'static str),
     /// Reading failed.
     Io(CaptureError),
+    /// A complete JSON object without a `log` member: some other JSON document.
+    NotHar,
 }
 
 impl From<CaptureError> for Halt {
@@ -70,6 +72,11 @@ pub(super) fn read(
     if let Err(halt) = w.root() {
         let issue = match halt {
             Halt::Io(e) if !w.entries_seen => return Err(e),
+            Halt::NotHar => {
+                return Err(CaptureError::NotRecognised(
+                    "a JSON document without a HAR \"log\" object".into(),
+                ))
+            }
             Halt::End(at) | Halt::Syntax(at, _) if !w.entries_seen => {
                 let message = match halt {
                     Halt::Syntax(_, expected) => format!("expected {expected}"),
@@ -129,6 +136,9 @@ impl Walk<'_, '_> {
             }
             _ => w.skip(),
         })?;
+        if !log_seen {
+            return Err(Halt::NotHar);
+        }
         if !self.entries_seen {
             let what = if log_seen {
                 "a \"log.entries\" array"

@@ -1,0 +1,146 @@
+//! The whole pipeline over the public corpus (`../shared/corpus`, or `CORSCOPE_CORPUS`):
+//! what a user would see on real third-party recordings. Skipped, saying so, when the corpus
+//! is not beside the checkout.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use corscope::capture::{self, Sink};
+use corscope::cors::Engine;
+use corscope::model::{Assessment, Exchange, ExchangeKind, Issue, Limits, Location, Verdict};
+
+fn corpus() -> Option<PathBuf> {
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dir = std::env::var_os("CORSCOPE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or(beside);
+    dir.is_dir().then_some(dir)
+}
+
+struct Collect {
+    engine: Engine,
+    out: Vec<Assessment>,
+    issues: Vec<Issue>,
+}
+
+impl Sink for Collect {
+    fn exchange(&mut self, exchange: Exchange) {
+        let out = &mut self.out;
+        self.engine.push(exchange, &mut |a| out.push(a));
+    }
+    fn issue(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+}
+
+fn analyse(name: &str) -> Option<Vec<Assessment>> {
+    let Some(dir) = corpus() else {
+        eprintln!("skipped: corpus not found");
+        return None;
+    };
+    let file = std::fs::File::open(dir.join(name)).expect("open corpus file");
+    let limits = Limits::default();
+    let mut sink = Collect {
+        engine: Engine::new(&limits),
+        out: Vec::new(),
+        issues: Vec::new(),
+    };
+    capture::read(Box::new(file), &limits, &mut sink).expect("readable");
+    let mut out = std::mem::take(&mut sink.out);
+    sink.engine.finish(&mut |a| out.push(a));
+    Some(out)
+}
+
+#[test]
+fn failed_503_preflight_blocks_the_post_that_never_appears() {
+    let Some(all) = analyse("har/webpagetest-1.1-failed-preflight-503.har") else {
+        return;
+    };
+    let url = "http://int-promos.nytimes.com/hp-watching/serves";
+    let preflight = all
+        .iter()
+        .find(|a| a.kind == ExchangeKind::Preflight && a.exchange.request.url == url)
+        .expect("the OPTIONS entry");
+    assert_eq!(preflight.verdict, Verdict::Blocked);
+    let post = all
+        .iter()
+        .find(|a| a.exchange.request.method == "POST" && a.exchange.request.url == url)
+        .expect("the inferred POST");
+    assert!(!post.sent);
+    assert!(matches!(post.exchange.location, Location::InferredFrom(_)));
+    assert_eq!(post.verdict, Verdict::Blocked);
+    assert_eq!(post.preflight, Some(preflight.id));
+    let cause = post.primary_cause().expect("a cause");
+    // A 503 without Access-Control-Allow-Origin: Chromium checks the header before the status.
+    assert_eq!(cause.cause.info().name, "preflight-missing-allow-origin");
+    assert_eq!(
+        cause.cause.info().chromium,
+        Some("PreflightMissingAllowOriginHeader")
+    );
+}
+
+#[test]
+fn successful_preflights_authorise_their_posts() {
+    let Some(all) = analyse("har/webpagetest-1.1-credentialed-preflight.har") else {
+        return;
+    };
+    let preflights: Vec<&Assessment> = all
+        .iter()
+        .filter(|a| a.kind == ExchangeKind::Preflight)
+        .collect();
+    assert!(preflights.len() >= 2, "two preflights in the file");
+    for p in &preflights {
+        assert_eq!(p.verdict, Verdict::Allowed, "{}", p.exchange.request.url);
+        let real = all
+            .iter()
+            .find(|a| a.preflight == Some(p.id))
+            .unwrap_or_else(|| panic!("a request paired with {}", p.exchange.request.url));
+        assert_eq!(real.verdict, Verdict::Allowed);
+        assert!(real.sent);
+    }
+    assert!(all.iter().all(|a| a.verdict != Verdict::Blocked));
+}
+
+#[test]
+fn one_preflight_covers_three_posts_through_the_cache() {
+    let Some(all) = analyse("har/chrome-har-0.2.3-preflight-reused.har") else {
+        return;
+    };
+    let url = "https://api.ascend.ai/v1/log";
+    let preflight = all
+        .iter()
+        .find(|a| a.kind == ExchangeKind::Preflight && a.exchange.request.url == url)
+        .expect("the preflight");
+    let posts: Vec<&Assessment> = all
+        .iter()
+        .filter(|a| a.exchange.request.method == "POST" && a.exchange.request.url == url)
+        .collect();
+    assert_eq!(posts.len(), 3);
+    for p in posts {
+        assert_eq!(p.verdict, Verdict::Allowed);
+        assert!(
+            p.preflight == Some(preflight.id) || p.preflight_cached_from == Some(preflight.id),
+            "each POST is covered by the one preflight"
+        );
+    }
+}
+
+#[test]
+fn disconnected_request_is_a_network_error_not_cors() {
+    let Some(all) = analyse("har/chrome-devtools-err-internet-disconnected.har") else {
+        return;
+    };
+    let failed: Vec<&Assessment> = all
+        .iter()
+        .filter(|a| {
+            a.exchange
+                .failure
+                .as_ref()
+                .is_some_and(|f| f.text.contains("INTERNET_DISCONNECTED"))
+        })
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].verdict, Verdict::NetworkError);
+    assert!(failed[0].causes.is_empty());
+}
