@@ -46,8 +46,10 @@
 //! # Errors
 //! [`CaptureError::Malformed`] with a byte offset only when no entry can be read: not a JSON
 //! object, no `log` object, no `log.entries` array, or the input ends before it. Once entries
-//! are being read, a cut-off file raises [`HAR_TRUNCATED`] and a broken structure between
-//! entries [`HAR_STRUCTURE_BROKEN`], after everything before was emitted.
+//! are being read, a cut-off file raises [`HAR_TRUNCATED`], a broken structure between
+//! entries [`HAR_STRUCTURE_BROKEN`] and a failing reader [`HAR_READ_FAILED`], after everything
+//! before was emitted. An entry cut off by the end of the input is not counted as read: the
+//! truncation issue stands for it.
 
 mod document;
 mod entry;
