@@ -359,3 +359,42 @@ fn playwright_failure_text() {
     assert_eq!(x.request.body_size, None);
     assert_eq!(x.recorder.resource_type.as_deref(), Some("fetch"));
 }
+
+/// Yields `data`, then fails.
+struct FailAfter<'a>(&'a [u8]);
+
+impl std::io::Read for FailAfter<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("corrupt gzip stream"));
+        }
+        let n = out.len().min(self.0.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn read_failures_are_errors_before_entries_and_issues_after() {
+    let full = har(&[entry("https://a.test/1", ""), entry("https://a.test/2", "")]);
+    let cut = full.find("https://a.test/2").unwrap();
+    let mut sink = Collect::default();
+    let summary = har::read(
+        &mut FailAfter(&full.as_bytes()[..cut]),
+        &Limits::default(),
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!((summary.entries, sink.exchanges.len()), (1, 1));
+    assert_eq!(sink.issues[0].id, har::HAR_READ_FAILED);
+    let mut sink = Collect::default();
+    match har::read(
+        &mut FailAfter(&full.as_bytes()[..5]),
+        &Limits::default(),
+        &mut sink,
+    ) {
+        Err(CaptureError::Io { offset: 5, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}

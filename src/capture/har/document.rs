@@ -1,17 +1,13 @@
 //! The walk through the document: root object → `log` → `creator`, `pages`, `entries`, in
-//! whatever order they come, skipping every other member by scanning. Each entry is handed to
-//! serde_json straight from the buffer; serde reports where it ended, so an entry that lies
-//! wholly in the buffer is read in one pass. An entry cut by the buffer's end (or one serde
-//! rejects) is delimited by the scanner first and parsed from its exact bytes.
+//! whatever order they come, skipping every other member by scanning. Each element of
+//! `log.entries` is read by [`super::reader`]. Where the walk stops early decides the outcome:
+//! before `log.entries` was found it is a [`CaptureError`], after it an issue.
 
-use super::entry::{RawCreator, RawEntry, RawPage};
+use super::entry::{RawCreator, RawPage};
 use super::stream::{Stream, Taken};
-use super::{
-    map, repair, HarSummary, Pages, HAR_ENTRY_MALFORMED, HAR_ENTRY_MISSING_REQUEST,
-    HAR_ENTRY_TOO_LARGE, HAR_READ_FAILED, HAR_STRUCTURE_BROKEN, HAR_TRUNCATED,
-};
+use super::{reader, HarSummary, Pages, HAR_READ_FAILED, HAR_STRUCTURE_BROKEN, HAR_TRUNCATED};
 use crate::capture::{CaptureError, Sink};
-use crate::model::{EntryIndex, Issue, Limits, Position};
+use crate::model::{Issue, Limits, Position};
 
 /// Largest key or `log.creator` kept for reading.
 const SMALL_VALUE: usize = 64 << 10;
@@ -271,75 +267,17 @@ impl Walk<'_, '_> {
         self.expect(b'[', "an array for \"log.entries\"")?;
         self.entries_seen = true;
         self.elements(|w, first| {
-            w.entry(first)?;
+            let mut cx = reader::Context {
+                sink: &mut *w.sink,
+                pages: &w.pages,
+                cap: w.limits.har_entry_bytes,
+            };
+            if !reader::entry(&mut w.stream, &mut cx, w.entries, first)? {
+                return Err(Halt::End(w.stream.offset()));
+            }
+            w.entries += 1;
             w.stream.shrink();
             Ok(())
         })
-    }
-
-    fn entry(&mut self, first: u8) -> Result<(), Halt> {
-        let index = self.entries;
-        let at = self.stream.offset();
-        let cap = self.limits.har_entry_bytes;
-        if first == b'{' {
-            let mut values = serde_json::Deserializer::from_slice(self.stream.window(cap))
-                .into_iter::<RawEntry<'_>>();
-            if let Some(Ok(raw)) = values.next() {
-                let n = values.byte_offset();
-                self.entries += 1;
-                emit(&mut *self.sink, &self.pages, index, raw);
-                self.stream.consume(n);
-                return Ok(());
-            }
-        }
-        let taken = self.take(cap)?;
-        self.entries += 1;
-        let position = Position::Entry(EntryIndex(index));
-        let range = match taken {
-            Taken::Whole(range) if first == b'{' => range,
-            Taken::TooLarge(len) => {
-                let message = format!(
-                    "entry at byte offset {at} is {len} bytes, over the {cap}-byte limit; skipped"
-                );
-                self.sink
-                    .issue(Issue::at(HAR_ENTRY_TOO_LARGE, position, message));
-                return Ok(());
-            }
-            _ => {
-                let message = format!("entry at byte offset {at} is not an object; skipped");
-                self.sink
-                    .issue(Issue::at(HAR_ENTRY_MALFORMED, position, message));
-                return Ok(());
-            }
-        };
-        let bytes = self.stream.bytes(range);
-        let error = match serde_json::from_slice::<RawEntry<'_>>(bytes) {
-            Ok(raw) => {
-                emit(&mut *self.sink, &self.pages, index, raw);
-                return Ok(());
-            }
-            Err(e) => e,
-        };
-        if let Some(copy) = repair::lossy(bytes) {
-            if let Ok(raw) = serde_json::from_slice::<RawEntry<'_>>(&copy) {
-                emit(&mut *self.sink, &self.pages, index, raw);
-                return Ok(());
-            }
-        }
-        let message = format!("entry at byte offset {at} is not valid JSON ({error}); skipped");
-        self.sink
-            .issue(Issue::at(HAR_ENTRY_MALFORMED, position, message));
-        Ok(())
-    }
-}
-
-fn emit(sink: &mut dyn Sink, pages: &Pages, index: u64, raw: RawEntry<'_>) {
-    match map::exchange(index, raw, pages) {
-        Some(exchange) => sink.exchange(exchange),
-        None => sink.issue(Issue::at(
-            HAR_ENTRY_MISSING_REQUEST,
-            Position::Entry(EntryIndex(index)),
-            "entry has no request URL; skipped",
-        )),
     }
 }

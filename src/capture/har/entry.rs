@@ -4,121 +4,125 @@
 //! is skipped by serde_json without allocating. Field names are the producers' own (see
 //! `reference/har-producers.md` §1–4).
 
+use std::marker::PhantomData;
+
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::lenient::{har_object, lenient_rest, Count, Flag, Num, Text};
+use crate::model::{Header, HeaderList};
 
 har_object! {
     /// One `log.entries[i]`.
     RawEntry<'a> {
-        "startedDateTime" => started: Text<'a>,
-        "time" => time: Num,
-        "request" => request: Option<RawRequest<'a>>,
-        "response" => response: Option<RawResponse<'a>>,
-        "timings" => timings: RawTimings<'a>,
-        "serverIPAddress" => server_ip: Text<'a>,
-        "_ip_addr" => webpagetest_ip: Text<'a>,
-        "connection" => connection: Text<'a>,
-        "pageref" => pageref: Text<'a>,
-        "_resourceType" => resource_type: Text<'a>,
-        "_fetchType" => fetch_type: Text<'a>,
-        "_initiator" => initiator: InitiatorField<'a>,
-        "_initiator_type" => initiator_type: Text<'a>,
-        "_initiator_detail" => initiator_detail: Text<'a>,
-        "_requestId" => request_id: Text<'a>,
-        "_fromCache" => from_cache: Text<'a>,
+        b"startedDateTime" => started: Text<'a>,
+        b"time" => time: Num,
+        b"request" => request: Option<RawRequest<'a>>,
+        b"response" => response: Option<RawResponse<'a>>,
+        b"timings" => timings: RawTimings<'a>,
+        b"serverIPAddress" => server_ip: Text<'a>,
+        b"_ip_addr" => webpagetest_ip: Text<'a>,
+        b"connection" => connection: Text<'a>,
+        b"pageref" => pageref: Text<'a>,
+        b"_resourceType" => resource_type: Text<'a>,
+        b"_fetchType" => fetch_type: Text<'a>,
+        b"_initiator" => initiator: InitiatorField<'a>,
+        b"_initiator_type" => initiator_type: Text<'a>,
+        b"_initiator_detail" => initiator_detail: Text<'a>,
+        b"_requestId" => request_id: Text<'a>,
+        b"_fromCache" => from_cache: Text<'a>,
     }
 }
 
 har_object! {
     /// `entry.request`.
     RawRequest<'a> {
-        "method" => method: Text<'a>,
-        "url" => url: Text<'a>,
-        "httpVersion" => http_version: Text<'a>,
-        "headers" => headers: Headers<'a>,
-        "cookies" => cookies: Count,
-        "headersSize" => headers_size: Num,
-        "bodySize" => body_size: Num,
+        b"method" => method: Text<'a>,
+        b"url" => url: Text<'a>,
+        b"httpVersion" => http_version: Text<'a>,
+        b"headers" => headers: Headers<'a>,
+        b"cookies" => cookies: Count,
+        b"headersSize" => headers_size: Num,
+        b"bodySize" => body_size: Num,
     }
 }
 
 har_object! {
     /// `entry.response`.
     RawResponse<'a> {
-        "status" => status: Num,
-        "statusText" => status_text: Text<'a>,
-        "httpVersion" => http_version: Text<'a>,
-        "headers" => headers: Headers<'a>,
-        "content" => content: RawContent<'a>,
-        "bodySize" => body_size: Num,
-        "_error" => error: Text<'a>,
-        "_failureText" => failure_text: Text<'a>,
-        "_fetchedViaServiceWorker" => via_service_worker: Flag,
-        "fromServiceWorker" => from_service_worker: Flag,
-        "fromDiskCache" => from_disk_cache: Flag,
+        b"status" => status: Num,
+        b"statusText" => status_text: Text<'a>,
+        b"httpVersion" => http_version: Text<'a>,
+        b"headers" => headers: Headers<'a>,
+        b"content" => content: RawContent<'a>,
+        b"bodySize" => body_size: Num,
+        b"_error" => error: Text<'a>,
+        b"_failureText" => failure_text: Text<'a>,
+        b"_fetchedViaServiceWorker" => via_service_worker: Flag,
+        b"fromServiceWorker" => from_service_worker: Flag,
+        b"fromDiskCache" => from_disk_cache: Flag,
     }
 }
 
 har_object! {
     /// `response.content`: only its size; `text` is skipped.
     RawContent<'a> {
-        "size" => size: Num,
+        b"size" => size: Num,
     }
 }
 
 har_object! {
     /// `entry.timings`, milliseconds, -1 for not applicable.
     RawTimings<'a> {
-        "blocked" => blocked: Num,
-        "dns" => dns: Num,
-        "connect" => connect: Num,
-        "send" => send: Num,
-        "wait" => wait: Num,
-        "receive" => receive: Num,
+        b"blocked" => blocked: Num,
+        b"dns" => dns: Num,
+        b"connect" => connect: Num,
+        b"send" => send: Num,
+        b"wait" => wait: Num,
+        b"receive" => receive: Num,
     }
 }
 
 har_object! {
     /// One header (or any name/value pair).
     RawHeader<'a> {
-        "name" => name: Text<'a>,
-        "value" => value: Text<'a>,
+        b"name" => name: Text<'a>,
+        b"value" => value: Text<'a>,
     }
 }
 
 har_object! {
     /// Chrome's `_initiator` object, and chrome-har's `_initiator_detail` JSON text.
     RawInitiator<'a> {
-        "type" => kind: Text<'a>,
-        "url" => url: Text<'a>,
-        "requestId" => request_id: Text<'a>,
+        b"type" => kind: Text<'a>,
+        b"url" => url: Text<'a>,
+        b"requestId" => request_id: Text<'a>,
     }
 }
 
 har_object! {
     /// One `log.pages[i]`.
     RawPage<'a> {
-        "id" => id: Text<'a>,
-        "title" => title: Text<'a>,
-        "_URL" => webpagetest_url: Text<'a>,
-        "_url" => chrome_har_url: Text<'a>,
+        b"id" => id: Text<'a>,
+        b"title" => title: Text<'a>,
+        b"_URL" => webpagetest_url: Text<'a>,
+        b"_url" => chrome_har_url: Text<'a>,
     }
 }
 
 har_object! {
     /// `log.creator`.
     RawCreator<'a> {
-        "name" => name: Text<'a>,
-        "version" => version: Text<'a>,
+        b"name" => name: Text<'a>,
+        b"version" => version: Text<'a>,
     }
 }
 
-/// A header array; elements that are not objects with a name are dropped, anything that is not
-/// an array reads as no headers.
+/// A header array, built straight into the model's list (a `null` value becomes an empty
+/// value); elements that are not objects with a name are dropped, anything that is not an
+/// array reads as no headers.
 #[derive(Debug, Default)]
-pub(super) struct Headers<'a>(pub(super) Vec<RawHeader<'a>>);
+pub(super) struct Headers<'a>(pub(super) HeaderList, PhantomData<&'a ()>);
 
 impl<'de> Deserialize<'de> for Headers<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -132,13 +136,13 @@ impl<'de> Deserialize<'de> for Headers<'de> {
                 self,
                 mut seq: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(24));
                 while let Some(h) = seq.next_element::<RawHeader<'de>>()? {
                     if h.name.0.is_some() {
-                        out.push(h);
+                        out.push(Header::new(h.name.into_bytes(), h.value.into_bytes()));
                     }
                 }
-                Ok(Headers(out))
+                Ok(Headers(HeaderList::from_iter(out), PhantomData))
             }
             lenient_rest!('de, Headers::default(); bool, i64, u64, f64, str, unit, map);
         }

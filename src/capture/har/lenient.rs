@@ -8,9 +8,10 @@
 //! - [`Flag`]: `true`, `"true"`, a non-zero number.
 //! - [`Count`]: the length of an array, without deserialising its elements.
 //!
-//! [`har_object!`](crate::capture::har::lenient) declares a struct read from a JSON object by
-//! hand-written `visit_map`: unknown keys are skipped with `IgnoredAny` (no allocation, bodies
-//! included), a repeated key keeps its last value, and a non-object yields the default.
+//! `har_object!` declares a struct read from a JSON object by a generated `visit_map`: keys are
+//! compared as raw bytes (`b"url"`, no UTF-8 validation), unknown keys are skipped with
+//! `IgnoredAny` (no allocation, bodies included), a repeated key keeps its last value (serde's
+//! derive would reject it), and a non-object yields the default.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -88,13 +89,35 @@ macro_rules! har_object {
 }
 pub(super) use har_object;
 
-/// An object key, borrowed when it has no escapes.
-pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+/// An object key as raw bytes, borrowed when it has no escapes. Read with `deserialize_bytes`,
+/// which serde_json serves without UTF-8 validation: keys are only compared with known names.
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, [u8]>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(TextVisitor)
-            .map(|t| Key(t.0.unwrap_or_default()))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_bytes<E: serde::de::Error>(
+                self,
+                v: &'de [u8],
+            ) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_vec())))
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.as_bytes().to_vec())))
+            }
+        }
+        d.deserialize_bytes(V)
     }
 }
 
@@ -106,6 +129,15 @@ impl<'de> Text<'de> {
     /// The text when present and not empty.
     pub(super) fn non_empty(&self) -> Option<&str> {
         self.0.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The text as bytes, empty when absent; borrowed text is copied once, owned text moved.
+    pub(super) fn into_bytes(self) -> Vec<u8> {
+        match self.0 {
+            Some(Cow::Borrowed(s)) => s.as_bytes().to_vec(),
+            Some(Cow::Owned(s)) => s.into_bytes(),
+            None => Vec::new(),
+        }
     }
 
     /// The text as an owned string when present and not empty.
@@ -253,7 +285,7 @@ mod tests {
     use super::*;
 
     har_object! {
-        Probe<'a> { "t" => t: Text<'a>, "n" => n: Num, "f" => f: Flag, "c" => c: Count, }
+        Probe<'a> { b"t" => t: Text<'a>, b"n" => n: Num, b"f" => f: Flag, b"c" => c: Count, }
     }
 
     fn probe(json: &str) -> Probe<'_> {

@@ -4,13 +4,13 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::entry::{Headers, InitiatorField, RawEntry, RawInitiator, RawRequest, RawResponse};
+use super::entry::{InitiatorField, RawEntry, RawInitiator, RawRequest, RawResponse};
 use super::lenient::Text;
 use super::time::parse_rfc3339;
 use super::Pages;
 use crate::model::{
-    CacheSource, EntryIndex, Exchange, Failure, HeaderList, Initiator, Location, RecorderHints,
-    Request, Response, Timing,
+    CacheSource, EntryIndex, Exchange, Failure, Initiator, Location, RecorderHints, Request,
+    Response, Timing,
 };
 
 /// Maps an entry; `None` when it has no request URL to speak of.
@@ -70,7 +70,7 @@ fn status(value: Option<f64>) -> Option<u16> {
 
 fn request(raw: RawRequest<'_>, url: String, no_response: bool) -> Request {
     let http_version = raw.http_version.non_empty().map(str::to_owned);
-    let headers = header_list(raw.headers);
+    let headers = raw.headers.0;
     // Chrome (§1.5 B–D): a request that never reached the wire keeps the provisional headers
     // from `requestWillBeSent`: `httpVersion: ""`, `headersSize: -1`, no response. Playwright
     // keeps `HTTP/1.1` but `headersSize: -1`. Pseudo-headers prove the headers went out.
@@ -112,7 +112,7 @@ fn response(
         status: status.unwrap_or(0),
         status_text: raw.status_text.0.map(Cow::into_owned).unwrap_or_default(),
         http_version,
-        headers: header_list(raw.headers),
+        headers: raw.headers.0,
         from_cache: cache,
         body_size: raw
             .content
@@ -120,22 +120,6 @@ fn response(
             .known()
             .or(raw.body_size.known())
             .map(|v| v as u64),
-    }
-}
-
-fn header_list(headers: Headers<'_>) -> HeaderList {
-    headers
-        .0
-        .into_iter()
-        .map(|h| crate::model::Header::new(bytes(h.name), bytes(h.value)))
-        .collect()
-}
-
-fn bytes(text: Text<'_>) -> Vec<u8> {
-    match text.0 {
-        Some(Cow::Borrowed(s)) => s.as_bytes().to_vec(),
-        Some(Cow::Owned(s)) => s.into_bytes(),
-        None => Vec::new(),
     }
 }
 

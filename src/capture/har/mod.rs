@@ -3,14 +3,15 @@
 //! to be skipped. Entries read = exchanges + skipped-entry issues, always.
 //!
 //! # How
-//! The input is read in 256 KiB chunks into one reused buffer ([`stream`]). A hand-written
-//! walk ([`document`]) finds `log`, then `log.creator`, `log.pages` and `log.entries` in any
-//! order, skipping every other member by scanning ([`scan`]). Each entry is deserialised alone
-//! with serde_json, straight from the buffer, into borrowed structs ([`entry`]) that declare
-//! only the fields corscope uses; bodies (`content.text`, `postData`) and every unknown field
-//! are skipped by serde as `IgnoredAny`, without allocating. serde reports where the entry
-//! ended, so an entry wholly inside the buffer costs one pass; one cut by the buffer's end is
-//! delimited by the scanner first. The entry is then mapped to the model ([`map`]).
+//! The input is read in 256 KiB chunks into one reused buffer (`stream.rs`). A hand-written
+//! walk (`document.rs`) finds `log`, then `log.creator`, `log.pages` and `log.entries` in any
+//! order, skipping every other member by scanning (`scan.rs`). Each entry is deserialised alone
+//! (`reader.rs`) with serde_json, straight from the buffer, into borrowed structs (`entry.rs`,
+//! `lenient.rs`) that declare only the fields corscope uses; bodies (`content.text`,
+//! `postData`) and every unknown field are skipped by serde as `IgnoredAny`, without
+//! allocating. serde reports where the entry ended, so an entry wholly inside the buffer costs
+//! one pass; one cut by the buffer's end is delimited by the scanner first. The entry is then
+//! mapped to the model (`map.rs`, dates by `time.rs`).
 //!
 //! # Memory
 //! One chunk plus the largest entry kept, which is at most [`Limits::har_entry_bytes`]: a
@@ -45,13 +46,16 @@
 //! # Errors
 //! [`CaptureError::Malformed`] with a byte offset only when no entry can be read: not a JSON
 //! object, no `log` object, no `log.entries` array, or the input ends before it. Once entries
-//! are being read, a cut-off file raises [`HAR_TRUNCATED`] and a broken structure between
-//! entries [`HAR_STRUCTURE_BROKEN`], after everything before was emitted.
+//! are being read, a cut-off file raises [`HAR_TRUNCATED`], a broken structure between
+//! entries [`HAR_STRUCTURE_BROKEN`] and a failing reader [`HAR_READ_FAILED`], after everything
+//! before was emitted. An entry cut off by the end of the input is not counted as read: the
+//! truncation issue stands for it.
 
 mod document;
 mod entry;
 mod lenient;
 mod map;
+mod reader;
 mod repair;
 mod scan;
 mod stream;

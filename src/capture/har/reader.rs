@@ -1,0 +1,96 @@
+//! Reads one element of `log.entries` into an exchange or an issue.
+//!
+//! Fast path: serde_json deserialises the entry straight from the buffered bytes (at most
+//! `har_entry_bytes` of them) and reports where it ended, so an entry wholly in the buffer is
+//! read in one pass. Otherwise, when the entry runs past the buffer or serde rejects it, the
+//! scanner delimits it first (reading more input, or skipping it without keeping it when it is
+//! over the cap), then it is parsed from its exact bytes, and, if that fails, once more from a
+//! lossy copy ([`super::repair`]). Only then is it reported malformed.
+
+use super::entry::RawEntry;
+use super::stream::{Stream, Taken};
+use super::{
+    map, repair, Pages, HAR_ENTRY_MALFORMED, HAR_ENTRY_MISSING_REQUEST, HAR_ENTRY_TOO_LARGE,
+};
+use crate::capture::{CaptureError, Sink};
+use crate::model::{EntryIndex, Issue, Position};
+
+/// What reading one entry needs besides the stream.
+pub(super) struct Context<'a> {
+    /// Where exchanges and issues go.
+    pub(super) sink: &'a mut dyn Sink,
+    /// Pages seen so far.
+    pub(super) pages: &'a Pages,
+    /// `Limits::har_entry_bytes`.
+    pub(super) cap: usize,
+}
+
+/// Reads the entry `index` whose first byte is `first`. Returns `false` when the input ended
+/// inside it (nothing emitted), `true` once it became an exchange or an issue.
+pub(super) fn entry(
+    stream: &mut Stream<'_>,
+    cx: &mut Context<'_>,
+    index: u64,
+    first: u8,
+) -> Result<bool, CaptureError> {
+    let at = stream.offset();
+    let cap = cx.cap;
+    if first == b'{' {
+        let mut values =
+            serde_json::Deserializer::from_slice(stream.window(cap)).into_iter::<RawEntry<'_>>();
+        if let Some(Ok(raw)) = values.next() {
+            let n = values.byte_offset();
+            emit(cx, index, raw);
+            stream.consume(n);
+            return Ok(true);
+        }
+    }
+    let position = Position::Entry(EntryIndex(index));
+    let range = match stream.take_value(cap)? {
+        Taken::Truncated => return Ok(false),
+        Taken::Whole(range) if first == b'{' => range,
+        Taken::TooLarge(len) => {
+            let message = format!(
+                "entry at byte offset {at} is {len} bytes, over the {cap}-byte limit; skipped"
+            );
+            cx.sink
+                .issue(Issue::at(HAR_ENTRY_TOO_LARGE, position, message));
+            return Ok(true);
+        }
+        Taken::Whole(_) => {
+            let message = format!("entry at byte offset {at} is not an object; skipped");
+            cx.sink
+                .issue(Issue::at(HAR_ENTRY_MALFORMED, position, message));
+            return Ok(true);
+        }
+    };
+    let bytes = stream.bytes(range);
+    let error = match serde_json::from_slice::<RawEntry<'_>>(bytes) {
+        Ok(raw) => {
+            emit(cx, index, raw);
+            return Ok(true);
+        }
+        Err(e) => e,
+    };
+    if let Some(copy) = repair::lossy(bytes) {
+        if let Ok(raw) = serde_json::from_slice::<RawEntry<'_>>(&copy) {
+            emit(cx, index, raw);
+            return Ok(true);
+        }
+    }
+    let message = format!("entry at byte offset {at} is not valid JSON ({error}); skipped");
+    cx.sink
+        .issue(Issue::at(HAR_ENTRY_MALFORMED, position, message));
+    Ok(true)
+}
+
+fn emit(cx: &mut Context<'_>, index: u64, raw: RawEntry<'_>) {
+    match map::exchange(index, raw, cx.pages) {
+        Some(exchange) => cx.sink.exchange(exchange),
+        None => cx.sink.issue(Issue::at(
+            HAR_ENTRY_MISSING_REQUEST,
+            Position::Entry(EntryIndex(index)),
+            "entry has no request URL; skipped",
+        )),
+    }
+}
