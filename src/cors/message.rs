@@ -75,10 +75,23 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
         return format!("{} {} {}", p.method, p.url, error);
     }
     let hint = encode_hint(p.hint.unwrap_or(""));
+    let space = p.space.unwrap_or("local");
+    // Private Network Access named the spaces `local` (loopback), `private`, `public`.
+    let space = match (cause, space) {
+        (
+            CauseId::PnaMissingAllowPrivateNetwork | CauseId::PnaInvalidAllowPrivateNetwork,
+            "local",
+        ) => "private",
+        (
+            CauseId::PnaMissingAllowPrivateNetwork | CauseId::PnaInvalidAllowPrivateNetwork,
+            "loopback",
+        ) => "local",
+        (_, s) => s,
+    };
     let detail = info
         .detail
         .replace("{hint}", &hint)
-        .replace("{space}", p.space.unwrap_or("local"))
+        .replace("{space}", space)
         .replace("{target}", "public");
     let redirected = match p.initial_url {
         Some(i) if i != p.url => format!("(redirected from '{i}') "),
