@@ -652,14 +652,12 @@ fn r01_redirect_contains_credentials() {
 
 #[test]
 fn r02_redirect_disallowed_scheme() {
-    check(g(
-        "redirect-disallowed-scheme",
-        vec![acao_ok(fetch("GET", API).status(302)).rh("Location", "ftp://files.test/x")],
-        Some(0),
-        None,
-        format!("GET {API} net::ERR_UNSAFE_REDIRECT"),
-    ));
+    let to = "ftp://files.test/x";
+    check(g("redirect-disallowed-scheme", vec![acao_ok(fetch("GET", API).status(302)).rh("Location", to)], Some(0), None,
+        format!("Access to fetch at '{to}' (redirected from '{API}') from origin '{O}' has been blocked by CORS policy: {SCHEMES}")));
 }
+
+const SCHEMES: &str = "Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app.";
 
 #[test]
 fn r04_cors_disabled_scheme() {
@@ -668,8 +666,39 @@ fn r04_cors_disabled_scheme() {
         .resource("fetch")
         .failed("net::ERR_FAILED")
         .page("file:///tmp/index.html");
-    check(g("cors-disabled-scheme", vec![x], Some(0), None,
-        format!("{}Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.", prefix("fetch", url, "null"))));
+    check(g(
+        "cors-disabled-scheme",
+        vec![x],
+        Some(0),
+        None,
+        format!("{}{SCHEMES}", prefix("fetch", url, "null")),
+    ));
+}
+
+#[test]
+fn p21_authorization_under_wildcard_sent_by_this_browser_is_a_warning() {
+    // Debian Chromium 156 sent the request: the recording proves this browser allowed it.
+    let pf = acao_ok(preflight(API, "GET", Some("authorization")).status(204))
+        .rh("Access-Control-Allow-Headers", "*");
+    let all = run(vec![
+        pf.at(0.0),
+        acao_ok(fetch("GET", API).h("Authorization", "Bearer t")).at(0.01),
+    ]);
+    let p = by_id(&all, 0);
+    assert_eq!(p.verdict, Verdict::Allowed);
+    assert!(p.causes.is_empty());
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.id.name() == "authorization-covered-by-wildcard"),
+        "{:?}",
+        p.warnings
+    );
+    let a = by_id(&all, 1);
+    assert_eq!(
+        (a.verdict, a.preflight),
+        (Verdict::Allowed, Some(ExchangeId(0)))
+    );
 }
 
 // ---- proxy legs ---------------------------------------------------------------------------

@@ -21,8 +21,8 @@ use super::verdict::{
 };
 use super::warnings;
 use crate::model::{
-    Assessment, Exchange, ExchangeId, ExchangeKind, FailureKind, Limits, Location, Request,
-    Timestamp, Verdict, Warning,
+    Assessment, CauseId, Exchange, ExchangeId, ExchangeKind, FailureKind, Limits, Location,
+    Request, Timestamp, Verdict, Warning,
 };
 
 /// Inferred exchanges are numbered from here, so they never collide with arrival numbers.
@@ -234,7 +234,38 @@ impl Engine {
             Role::ProxyClient(d) => d.as_slice(),
             _ => &[],
         };
-        let outcome = judge_preflight(h.id, &h.ex, &ask, &actual, &origin, credentials, proxy);
+        let mut outcome = judge_preflight(h.id, &h.ex, &ask, &actual, &origin, credentials, proxy);
+        let mut lenient = None;
+        if let PreflightOutcome::Failed(f) = &outcome {
+            // Chromium without Chrome's preference lets `*` cover Authorization: the request
+            // on the wire shows this browser did.
+            let sent = ahead_ex.as_ref().is_some_and(|(_, a)| a.response.is_some());
+            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && sent {
+                if let Some(r) = &h.ex.response {
+                    let mut without = actual.clone();
+                    without.unsafe_names.retain(|n| n != "authorization");
+                    if let PreflightOutcome::Passed { .. } =
+                        judge_preflight(h.id, &h.ex, &ask, &without, &origin, credentials, proxy)
+                    {
+                        let result = super::preflight::preflight_check(
+                            r,
+                            &origin,
+                            &without,
+                            credentials == Credentials::Include,
+                            &h.ex.request.url,
+                        );
+                        if let Ok(result) = result {
+                            lenient = Some(f.clone());
+                            outcome = PreflightOutcome::Passed {
+                                result,
+                                conditional: Vec::new(),
+                                pna: None,
+                            };
+                        }
+                    }
+                }
+            }
+        }
         let failed = matches!(
             outcome,
             PreflightOutcome::Failed(_) | PreflightOutcome::NetworkError(_)
@@ -299,6 +330,11 @@ impl Engine {
                 a.verdict = Verdict::Indeterminate;
                 a.note = Some(text.clone());
             }
+        }
+        if let Some(f) = lenient {
+            let m = f.finding(&ctx).message;
+            a.warnings
+                .push(warnings::authorization_covered_by_wildcard(&m));
         }
         if let Some(r) = &h.ex.response {
             let reflected = self.reflected(&h.ex, r, &origin);

@@ -22,6 +22,9 @@ pub struct Fault {
     pub net_error: Option<String>,
     /// Found on a preflight response.
     pub on_preflight: bool,
+    /// The URL the console names instead of the request's (a redirect's target that never
+    /// reached the network); the request's URL is then the "redirected from" one.
+    pub url: Option<String>,
 }
 
 impl Fault {
@@ -35,15 +38,20 @@ impl Fault {
             header_hint: String::new(),
             net_error: None,
             on_preflight: false,
+            url: None,
         }
     }
 
     /// The finding as reported on a request described by `ctx`.
     pub fn finding(&self, ctx: &ReportContext<'_>) -> Finding {
+        let (url, initial_url) = match &self.url {
+            Some(u) => (u.as_str(), ctx.initial_url.or(Some(ctx.url))),
+            None => (ctx.url, ctx.initial_url),
+        };
         let parts = MessageParts {
             kind: ctx.kind,
-            url: ctx.url,
-            initial_url: ctx.initial_url,
+            url,
+            initial_url,
             origin: ctx.page_origin,
             hint: self.failed_parameter.as_deref(),
             on_preflight: self.on_preflight,

@@ -536,47 +536,18 @@ pub fn judge_response(
     }
     let include = credentials == Credentials::Include;
     let url = ex.request.url.as_str();
-    match cors_check(&r.headers, ctx.origin, include, url) {
-        Err(f) => {
-            out.verdict = Verdict::Blocked;
-            out.faults.push(response_fault(id, ex, r, &f, ctx));
-            return out;
-        }
-        Ok(()) if !include => {
-            if let Err(f) = cors_check(&r.headers, ctx.origin, true, url) {
-                let mut fault = response_fault(id, ex, r, &f, ctx);
-                if failure.is_some_and(|f| f.kind == FailureKind::Generic) {
-                    out.verdict = Verdict::Blocked;
-                    fault.evidence.push(evidence::fact(
-                        Src::Response,
-                        id,
-                        failure.map(|f| f.text.clone()).unwrap_or_default(),
-                        false,
-                        "the browser failed the request: it was credentialed",
-                    ));
-                    out.warnings
-                        .push(super::warnings::credentialed_without_cookies());
-                } else {
-                    fault.if_credentialed = true;
-                }
-                out.faults.push(fault);
-                if out.verdict == Verdict::Blocked {
-                    return out;
-                }
-            }
-        }
-        Ok(()) => {}
+    if let Err(f) = cors_check(&r.headers, ctx.origin, include, url) {
+        out.verdict = Verdict::Blocked;
+        out.faults.push(response_fault(id, ex, r, &f, ctx));
+        return out;
     }
+    // Chromium checks the Location after the CORS check on the redirect response.
     if is_redirect(r) {
         if let Some(to) = location(r, url) {
             if let Some(cause) = location_cause(&to) {
                 let mut fault = Fault::new(cause, None);
                 if cause == CauseId::RedirectDisallowedScheme {
-                    fault.net_error = Some(
-                        failure
-                            .map(|f| f.text.clone())
-                            .unwrap_or_else(|| "net::ERR_UNSAFE_REDIRECT".into()),
-                    );
+                    fault.url = Some(to.to_string());
                 }
                 fault.evidence.push(evidence::header(
                     Src::Redirect,
@@ -587,11 +558,32 @@ pub fn judge_response(
                     "redirect target",
                 ));
                 out.verdict = Verdict::Blocked;
-                out.faults.insert(0, fault);
+                out.faults.push(fault);
                 return out;
             }
             out.warnings
                 .push(super::warnings::cors_redirect(r.status, to.as_str()));
+        }
+    }
+    if !include {
+        if let Err(f) = cors_check(&r.headers, ctx.origin, true, url) {
+            let mut fault = response_fault(id, ex, r, &f, ctx);
+            if failure.is_some_and(|f| f.kind == FailureKind::Generic) {
+                out.verdict = Verdict::Blocked;
+                fault.evidence.push(evidence::fact(
+                    Src::Response,
+                    id,
+                    failure.map(|f| f.text.clone()).unwrap_or_default(),
+                    false,
+                    "the browser failed the request: it was credentialed",
+                ));
+                out.warnings
+                    .push(super::warnings::credentialed_without_cookies());
+                out.faults.push(fault);
+                return out;
+            }
+            fault.if_credentialed = true;
+            out.faults.push(fault);
         }
     }
     match failure {

@@ -159,6 +159,14 @@ pub fn credentialed_without_cookies() -> Warning {
     )
 }
 
+/// `authorization-covered-by-wildcard`, with the message Google Chrome would print.
+pub fn authorization_covered_by_wildcard(chrome_message: &str) -> Warning {
+    warning(
+        WarningId::AuthorizationCoveredByWildcard,
+        format!("Authorization is allowed only by Access-Control-Allow-Headers '*': this browser sent the request, Google Chrome blocks it: {chrome_message}"),
+    )
+}
+
 /// `pna-preflight-failed-warning`.
 pub fn pna_preflight(message: &str) -> Warning {
     warning(WarningId::PnaPreflightFailed, message.to_string())

@@ -195,6 +195,8 @@ const DETAIL_MISMATCH: &str =
     "The 'Access-Control-Allow-Origin' header has a value '{hint}' that is not equal to the supplied origin.";
 const DETAIL_WILDCARD: &str = "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.";
 const DETAIL_CREDENTIALS: &str = "The value of the 'Access-Control-Allow-Credentials' header in the response is '{hint}' which must be 'true' when the request's credentials mode is 'include'.";
+/// Chromium 156's list; it varies by build.
+const DETAIL_SCHEMES: &str = "Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app.";
 const DETAIL_STATUS: &str = "It does not have HTTP ok status.";
 const DETAIL_METHOD: &str =
     "Method {hint} is not allowed by Access-Control-Allow-Methods in preflight response.";
@@ -685,7 +687,7 @@ pub const CAUSES: &[CauseInfo] = &[
         suffix: MessageSuffix::None,
         firefox: None,
         fix: "List `Authorization` explicitly: `Access-Control-Allow-Headers: authorization, *`; the wildcard never covers it.",
-        explanation: "`Authorization` is the one CORS non-wildcard request-header name: `*` in Access-Control-Allow-Headers never covers it. Chrome enforces this (the hint is `authorization`); Firefox (since 115) and Safari still allow it with a deprecation warning, so the request may work there and fail only in Chrome. Chromium embedders without Chrome's preference may allow it too.",
+        explanation: "`Authorization` is the one CORS non-wildcard request-header name: `*` in Access-Control-Allow-Headers never covers it. Google Chrome enforces this (the hint is `authorization`, pref `kCorsNonWildcardRequestHeadersSupport`); Firefox (since 115) and Safari allow it with a deprecation warning, and so does plain Chromium without Chrome's preference (Debian Chromium 156 sent the request and raised only the AuthorizationCoveredByWildcard deprecation issue). corscope reports it as blocking when the recording shows the request was not sent, and as the `authorization-covered-by-wildcard` warning when it was.",
         spec: "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name",
     },
     CauseInfo {
@@ -734,14 +736,14 @@ pub const CAUSES: &[CauseInfo] = &[
         cause: CauseId::RedirectDisallowedScheme,
         id: "R02",
         name: "redirect-disallowed-scheme",
-        chromium: None,
+        chromium: Some("CorsDisabledScheme"),
         title: "A CORS request was redirected to a non-HTTP(S) URL",
-        detail: "{hint}",
+        detail: DETAIL_SCHEMES,
         preflight_infix: false,
         suffix: MessageSuffix::None,
         firefox: None,
         fix: "Redirect only to http or https URLs.",
-        explanation: "The Location's scheme is not http or https (`data:`, `file:`, a custom app scheme). The fetch becomes a network error; Chromium reports a net error (for example net::ERR_UNSAFE_REDIRECT), not a CorsError.",
+        explanation: "The Location's scheme is not http or https (`ftp:`, `file:`, a custom app scheme). The Fetch standard makes it a network error; Chromium 156 reports CorsDisabledScheme on the redirected request (the console names the Location URL, \"redirected from\" the original one), not the plain net error the reference expected. The redirect response itself carries the evidence: the redirected request never reaches the network.",
         spec: SPEC_REDIRECT,
     },
     CauseInfo {
@@ -764,7 +766,7 @@ pub const CAUSES: &[CauseInfo] = &[
         name: "cors-disabled-scheme",
         chromium: Some("CorsDisabledScheme"),
         title: "A CORS request was made to a URL scheme that does not support CORS",
-        detail: "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.",
+        detail: DETAIL_SCHEMES,
         preflight_infix: false,
         suffix: MessageSuffix::None,
         firefox: Some("CORSRequestNotHttp"),
@@ -906,6 +908,9 @@ pub enum WarningId {
     PreflightMissing,
     /// `credentialed-without-cookies`: credentials were requested but no cookie was sent.
     CredentialedWithoutCookies,
+    /// `authorization-covered-by-wildcard`: `Authorization` was allowed only through
+    /// `Access-Control-Allow-Headers: *` (blocked by Google Chrome and the spec).
+    AuthorizationCoveredByWildcard,
     /// `pna-preflight-failed-warning`: a Private Network Access preflight lacked
     /// `Access-Control-Allow-Private-Network: true` (warning-only in Chromium by default).
     PnaPreflightFailed,
@@ -991,6 +996,12 @@ pub const WARNINGS: &[WarningInfo] = &[
         name: "credentialed-without-cookies",
         title: "The request was credentialed but no cookie was sent",
         explanation: "The browser's failure proves credentials mode include, yet no Cookie header was recorded: third-party cookie blocking, SameSite or a sanitized export. Not a CORS problem in itself, but the request may not be authenticated once CORS is fixed.",
+    },
+    WarningInfo {
+        warning: WarningId::AuthorizationCoveredByWildcard,
+        name: "authorization-covered-by-wildcard",
+        title: "Authorization is allowed only through Access-Control-Allow-Headers: *",
+        explanation: "The recorded browser sent the request, but the Fetch standard and Google Chrome never let `*` cover `Authorization`: there the request fails with authorization-not-covered-by-wildcard. List `authorization` explicitly in Access-Control-Allow-Headers.",
     },
     WarningInfo {
         warning: WarningId::PnaPreflightFailed,
