@@ -177,6 +177,7 @@ fn compare(har: &str) -> Vec<String> {
         }
     }
     let mut mismatches = Vec::new();
+    let mut checked_messages = 0usize;
     let mut ours: BTreeMap<(String, String), Vec<(Outcome, String)>> = BTreeMap::new();
     for a in run(read_har(&d.join(har))) {
         let rq = &a.exchange.request;
@@ -205,10 +206,28 @@ fn compare(har: &str) -> Vec<String> {
             }
             _ => rq.url.clone(),
         };
+        if let (Verdict::Blocked, Some(f)) = (a.verdict, a.primary_cause()) {
+            if f.cause.info().chromium.is_some() && !console.contains(&f.message) {
+                mismatches.push(format!("message not in Chromium's console: {}", f.message));
+            }
+            let want = params.get(&(rq.method.clone(), url.clone()));
+            let got = f.failed_parameter.clone().unwrap_or_default();
+            if want.is_some_and(|w| !w.contains(&got)) {
+                mismatches.push(format!(
+                    "{} {url}: failed_parameter {got:?}, Chromium {want:?}",
+                    rq.method
+                ));
+            }
+            checked_messages += 1;
+        }
         ours.entry((rq.method.clone(), url))
             .or_default()
             .push((err, detail));
     }
+    assert!(
+        checked_messages > 40,
+        "only {checked_messages} blocked requests checked"
+    );
     for (key, theirs) in &chromium {
         let Some(mine) = ours.get(key) else { continue };
         let mut t: Vec<&Outcome> = theirs.iter().collect();

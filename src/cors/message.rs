@@ -5,7 +5,8 @@
 //!
 //! `{kind}` comes from the recorded resource type (`fetch` when unknown); `{origin}` is the
 //! page's origin, not a tainted `null`; the hint is Chromium's `failed_parameter`, non-printable
-//! and non-ASCII characters escaped as `\uXXXX` (`EncodeHint`, M132+). Causes Chromium reports
+//! and non-ASCII characters escaped as `\uXXXX` (`EncodeHint`, M132+). Suffixes as Chromium
+//! 156 prints them (see `MessageSuffix`). Causes Chromium reports
 //! only as a net error print as the browser's network line: `{METHOD} {url} {net error}`.
 //! Also fills a cause's fix template.
 
@@ -109,7 +110,7 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
     } else {
         ""
     };
-    let suffix = if info.suffix.initiator() == Some(p.kind) {
+    let suffix = if info.suffix.printed_for(p.kind) {
         info.suffix.text()
     } else {
         ""
@@ -149,11 +150,11 @@ mod tests {
     fn messages_match_chromium_format() {
         let cases: &[(CauseId, &str, Option<&str>, &str)] = &[
             (CauseId::MissingAllowOrigin, "fetch", None,
-             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource. If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."),
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
             (CauseId::MissingAllowOrigin, "XMLHttpRequest", None,
              "Access to XMLHttpRequest at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
             (CauseId::AllowOriginMismatch, "fetch", Some("https://x.test"),
-             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://x.test' that is not equal to the supplied origin. Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."),
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://x.test' that is not equal to the supplied origin. Have the server send the header with a valid value."),
             (CauseId::WildcardWithCredentials, "XMLHttpRequest", None,
              "Access to XMLHttpRequest at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."),
             (CauseId::PreflightStatus405, "fetch", None,

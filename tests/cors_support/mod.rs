@@ -169,9 +169,9 @@ pub fn prefix(kind: &str, url: &str, origin: &str) -> String {
 
 /// Chromium's preflight infix.
 pub const INFIX: &str = "Response to preflight request doesn't pass access control check: ";
-/// [fetch-A].
-pub const FETCH_A: &str = " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
-/// [fetch-B].
-pub const FETCH_B: &str = " Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
+/// [fetch-A]: Chromium 156 no longer prints it (recorded samples).
+pub const FETCH_A: &str = "";
+/// [fetch-B] as Chromium 156 prints it (recorded samples).
+pub const FETCH_B: &str = " Have the server send the header with a valid value.";
 /// [xhr].
 pub const XHR: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
