@@ -554,7 +554,10 @@ impl Engine {
                 self.judge_unanswered(&h, &c, origin.as_deref(), &ctx, &mut a);
             }
             (Some(r), p) => {
-                let sibling_acao = self.sibling_acao(&h.ex, p);
+                // Only an error response without the header needs its siblings (a window scan).
+                let sibling_acao = r.status >= 400
+                    && !r.headers.contains(super::check::ACAO)
+                    && self.sibling_acao(&h.ex, p);
                 let proxy = match &h.role {
                     Role::ProxyClient(d) => d.as_slice(),
                     _ => &[],

@@ -18,7 +18,7 @@ use crate::model::Request;
 /// The six methods the Fetch standard upper-cases.
 const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 
-/// Normalizes a method: the six of [`NORMALIZED_METHODS`] are upper-cased when they match
+/// Normalizes a method: the six of `NORMALIZED_METHODS` are upper-cased when they match
 /// case-insensitively; any other method stays as written (`patch` stays `patch`).
 pub fn normalize_method(method: &str) -> Cow<'_, str> {
     match NORMALIZED_METHODS

@@ -102,21 +102,21 @@ pub enum CauseId {
 
 /// The sentence Chromium appends to some console messages (`cors-causes.md` §1). What
 /// Chromium 156 prints was read from its console in the recorded samples, which differ from
-/// the older texts the reference quotes: the no-cors advice is gone, so [fetch-A] is no longer
-/// printed and [fetch-B] is shortened to its first clause.
+/// the older texts the reference quotes: the no-cors advice is gone, so `[fetch-A]` is no longer
+/// printed and `[fetch-B]` is shortened to its first clause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageSuffix {
     /// Nothing appended.
     None,
-    /// [fetch-A], missing `Access-Control-Allow-Origin`: older Chromium appended, for `fetch`,
+    /// `[fetch-A]`, missing `Access-Control-Allow-Origin`: older Chromium appended, for `fetch`,
     /// " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch
     /// the resource with CORS disabled." Chromium 156 appends nothing.
     FetchOpaque,
-    /// [fetch-B], multiple, invalid or mismatched `Access-Control-Allow-Origin`: Chromium 156
+    /// `[fetch-B]`, multiple, invalid or mismatched `Access-Control-Allow-Origin`: Chromium 156
     /// appends " Have the server send the header with a valid value." (older versions added
     /// the no-cors advice for `fetch`).
     FetchValidValue,
-    /// [xhr], wildcard-with-credentials and `Access-Control-Allow-Credentials` errors,
+    /// `[xhr]`, wildcard-with-credentials and `Access-Control-Allow-Credentials` errors,
     /// `XMLHttpRequest` only.
     XhrCredentials,
 }
