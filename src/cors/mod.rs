@@ -1,23 +1,36 @@
-//! The CORS engine (interface; the Fetch-standard engine replaces this body).
+//! The CORS engine: judges the exchanges of one input as Chromium would, and says for each
+//! whether it was blocked, the cause (with Chromium's `CorsError` and console message), the
+//! evidence and the fix. Follows the Fetch standard (<https://fetch.spec.whatwg.org/>) where
+//! Chromium does, and Chromium where they differ (`cors-causes.md`).
+//!
+//! Exchanges arrive in recording order, which is not quite time order (a DevTools HAR may list
+//! a preflight after its request; a pcap yields exchanges as they complete). The engine holds a
+//! window sorted by (start time, arrival), at most `Limits::engine_window` exchanges or
+//! `Limits::engine_window_secs` of recorded time, and judges the oldest once the window is
+//! full: everything that could pair with it is then in view, before it (state) or after it
+//! (the window). Memory is bounded by the window plus fixed-size state (preflight cache of
+//! 1 024 entries, [`STATE_ENTRIES`] servers, open redirect chains).
+//!
+//! Ids: recorded exchanges are numbered by arrival from 0; an exchange inferred from a failed
+//! preflight whose request the recording lacks is numbered from [`INFERRED_BASE`] upwards, in
+//! the order inferred. Every pushed exchange yields exactly one assessment.
 
-use crate::model::{Assessment, Exchange, Limits};
+pub mod check;
+pub mod classify;
+pub mod evidence;
+pub mod fields;
+pub mod message;
+pub mod origin;
+pub mod pairing;
+pub mod preflight;
+pub mod preflight_cache;
+pub mod proxy;
+pub mod redirect;
+pub mod safelist;
+pub mod verdict;
+pub mod warnings;
 
-/// Judges the exchanges of one input, in the order the input holds them.
-pub struct Engine {
-    _limits: Limits,
-}
+mod engine;
 
-impl Engine {
-    /// A new engine for one input.
-    pub fn new(limits: &Limits) -> Self {
-        Self {
-            _limits: limits.clone(),
-        }
-    }
-
-    /// Takes one exchange; emits assessments as soon as they are final.
-    pub fn push(&mut self, _exchange: Exchange, _out: &mut dyn FnMut(Assessment)) {}
-
-    /// Emits every assessment still held.
-    pub fn finish(&mut self, _out: &mut dyn FnMut(Assessment)) {}
-}
+pub use engine::{Engine, INFERRED_BASE, STATE_ENTRIES};
+pub use proxy::{compare_proxy_legs, ProxyChange, ProxyDifference};

@@ -9,7 +9,7 @@ pub mod issue;
 pub mod limits;
 pub mod location;
 
-pub use cause::{CauseId, CauseInfo, WarningId, CAUSES};
+pub use cause::{CauseId, CauseInfo, MessageSuffix, WarningId, WarningInfo, CAUSES, WARNINGS};
 pub use exchange::{
     CacheSource, Endpoints, Exchange, Failure, FailureKind, Initiator, RecorderHints, Request,
     Response, Timestamp, Timing,

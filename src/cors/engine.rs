@@ -1,0 +1,339 @@
+//! The engine proper: the reordering window, the state carried between exchanges (recent
+//! preflights, preflight cache, redirect chains, what servers sent), and the assembly of one
+//! assessment per exchange. The checks themselves live in `verdict`, `check`, `preflight`.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+mod preflights;
+mod requests;
+
+use super::classify::classify;
+use super::fields;
+use super::origin::{serialize_url_origin, without_fragment, AddressSpace};
+use super::pairing::PreflightAsk;
+use super::preflight_cache::PreflightCache;
+use super::proxy::{compare_proxy_legs, ProxyDifference};
+use super::redirect::RedirectChains;
+use super::safelist::normalize_method;
+use super::verdict::{is_network_failure, PreflightOutcome};
+use crate::model::{
+    Assessment, Exchange, ExchangeId, ExchangeKind, FailureKind, Limits, Timestamp, Verdict,
+    Warning,
+};
+
+/// Inferred exchanges are numbered from here, so they never collide with arrival numbers.
+pub const INFERRED_BASE: u64 = 1 << 32;
+/// Servers remembered for sibling and reflection evidence.
+pub const STATE_ENTRIES: usize = 4096;
+
+/// A held exchange and its role.
+struct Held {
+    id: ExchangeId,
+    at: Timestamp,
+    ex: Exchange,
+    role: Role,
+}
+
+enum Role {
+    Plain,
+    ProxyClient(Vec<ProxyDifference>),
+    ProxyUpstream(ExchangeId),
+}
+
+/// A preflight judged already, kept while requests may still pair with it.
+struct PreflightRecord {
+    id: ExchangeId,
+    at: Timestamp,
+    ask: PreflightAsk,
+    outcome: PreflightOutcome,
+    claimed: bool,
+}
+
+/// The preflight an actual request was matched with.
+struct Paired {
+    id: ExchangeId,
+    ask: PreflightAsk,
+    outcome: PreflightOutcome,
+}
+
+/// Judges the exchanges of one input, in the order the input holds them.
+pub struct Engine {
+    window: usize,
+    window_secs: f64,
+    next_id: u64,
+    next_inferred: u64,
+    last_at: Timestamp,
+    buffer: VecDeque<Held>,
+    cache: PreflightCache,
+    recent: VecDeque<PreflightRecord>,
+    claimed_ahead: BTreeSet<ExchangeId>,
+    assigned: BTreeMap<ExchangeId, ExchangeId>,
+    chains: RedirectChains,
+    acao_servers: VecDeque<String>,
+    reflections: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Engine {
+    /// A new engine for one input.
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            window: limits.engine_window.max(1),
+            window_secs: limits.engine_window_secs as f64,
+            next_id: 0,
+            next_inferred: INFERRED_BASE,
+            last_at: Timestamp(0),
+            buffer: VecDeque::new(),
+            cache: PreflightCache::new(),
+            recent: VecDeque::new(),
+            claimed_ahead: BTreeSet::new(),
+            assigned: BTreeMap::new(),
+            chains: RedirectChains::new(limits.engine_window.clamp(1, STATE_ENTRIES)),
+            acao_servers: VecDeque::new(),
+            reflections: BTreeMap::new(),
+        }
+    }
+
+    /// Takes exchanges of one input in recording order; emits assessments once final.
+    pub fn push(&mut self, exchange: Exchange, out: &mut dyn FnMut(Assessment)) {
+        self.hold(exchange, Role::Plain);
+        self.drain(out);
+    }
+
+    /// Takes the two legs of one proxied exchange (the client's and the origin server's side
+    /// of a proxy, see [`compare_proxy_legs`]). The client leg is judged with the differences
+    /// as evidence (`allow-origin-stripped-by-proxy`, `allow-origin-rewritten-by-proxy`,
+    /// `header-duplicated-by-proxy`); the upstream leg is emitted as not applicable, pointing
+    /// at the client leg. Two ids are used, client leg first.
+    pub fn push_proxy_legs(
+        &mut self,
+        client_leg: Exchange,
+        upstream_leg: Exchange,
+        out: &mut dyn FnMut(Assessment),
+    ) {
+        let differences = compare_proxy_legs(&client_leg, &upstream_leg);
+        let client = self.hold(client_leg, Role::ProxyClient(differences));
+        self.hold(upstream_leg, Role::ProxyUpstream(client));
+        self.drain(out);
+    }
+
+    /// Emits everything still held.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Assessment)) {
+        while let Some(h) = self.buffer.pop_front() {
+            self.process(h, out);
+        }
+    }
+
+    fn hold(&mut self, ex: Exchange, role: Role) -> ExchangeId {
+        let id = ExchangeId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1);
+        let at = ex.timing.started.unwrap_or(self.last_at);
+        self.last_at = self.last_at.max(at);
+        let pos = self.buffer.partition_point(|h| (h.at, h.id) <= (at, id));
+        self.buffer.insert(pos, Held { id, at, ex, role });
+        id
+    }
+
+    fn drain(&mut self, out: &mut dyn FnMut(Assessment)) {
+        loop {
+            let span = match (self.buffer.front(), self.buffer.back()) {
+                (Some(f), Some(b)) => b.at.secs_since(f.at),
+                _ => return,
+            };
+            if self.buffer.len() <= self.window && span <= self.window_secs {
+                return;
+            }
+            if let Some(h) = self.buffer.pop_front() {
+                self.process(h, out);
+            }
+        }
+    }
+
+    fn process(&mut self, h: Held, out: &mut dyn FnMut(Assessment)) {
+        self.forget_old(h.at);
+        let c = classify(&h.ex);
+        if let Role::ProxyUpstream(client) = h.role {
+            let note = format!(
+                "upstream leg of proxied exchange {}: judged on the client leg",
+                client.0
+            );
+            out(plain(
+                h,
+                c.kind,
+                c.origin,
+                Verdict::NotApplicable,
+                Some(note),
+            ));
+            return;
+        }
+        match c.kind {
+            ExchangeKind::Preflight => self.process_preflight(h, c, out),
+            ExchangeKind::Cors => self.process_actual(h, c, out),
+            ExchangeKind::SameOrigin | ExchangeKind::NotCors => {
+                let (verdict, note) = match &h.ex.failure {
+                    Some(f) if is_network_failure(f.kind) => {
+                        (Verdict::NetworkError, Some(f.text.clone()))
+                    }
+                    _ => (Verdict::NotApplicable, c.note.clone()),
+                };
+                self.remember_server(&h.ex);
+                out(plain(h, c.kind, c.origin, verdict, note));
+            }
+        }
+    }
+
+    fn forget_old(&mut self, now: Timestamp) {
+        let window = self.window_secs;
+        while self
+            .recent
+            .front()
+            .is_some_and(|r| now.secs_since(r.at) > window)
+            || self.recent.len() > STATE_ENTRIES
+        {
+            self.recent.pop_front();
+        }
+    }
+
+    fn page_origin_of(ex: &Exchange) -> Option<String> {
+        ex.recorder
+            .page_url
+            .as_deref()
+            .and_then(serialize_url_origin)
+            .or_else(|| {
+                fields::get(&ex.request.headers, "referer").and_then(|r| serialize_url_origin(&r))
+            })
+            .filter(|o| o != "null")
+    }
+
+    fn remember_server(&mut self, ex: &Exchange) {
+        let Some(r) = &ex.response else { return };
+        if !r.headers.contains(super::check::ACAO) {
+            return;
+        }
+        let Some(server) = serialize_url_origin(&ex.request.url) else {
+            return;
+        };
+        if !self.acao_servers.contains(&server) {
+            self.acao_servers.push_back(server);
+            if self.acao_servers.len() > STATE_ENTRIES {
+                self.acao_servers.pop_front();
+            }
+        }
+    }
+
+    /// How many distinct origins this server echoed with credentials allowed, counting this
+    /// response.
+    fn reflected(&mut self, ex: &Exchange, r: &crate::model::Response, origin: &str) -> usize {
+        let echoes = fields::get(&r.headers, super::check::ACAO).as_deref() == Some(origin)
+            && fields::get(&r.headers, super::check::ACAC).as_deref() == Some("true");
+        let Some(server) = serialize_url_origin(&ex.request.url) else {
+            return 0;
+        };
+        if !echoes {
+            return self.reflections.get(&server).map_or(0, BTreeSet::len);
+        }
+        if !self.reflections.contains_key(&server) && self.reflections.len() >= STATE_ENTRIES {
+            if let Some(k) = self.reflections.keys().next().cloned() {
+                self.reflections.remove(&k);
+            }
+        }
+        let set = self.reflections.entry(server).or_default();
+        if set.len() < 64 {
+            set.insert(origin.to_string());
+        }
+        set.len()
+    }
+}
+
+fn pair_record(r: &PreflightRecord, a: &Exchange, origin: Option<&str>) -> bool {
+    without_fragment(&a.request.url) == r.ask.url
+        && (normalize_method(&a.request.method) == r.ask.method.as_str()
+            || a.request.method == r.ask.method)
+        && match (origin, r.ask.origin.as_deref()) {
+            (Some(a), Some(p)) => a == p,
+            _ => true,
+        }
+}
+
+/// The browser failed the request before it got a response (Chromium's `net::ERR_FAILED`).
+fn stopped(ex: &Exchange) -> bool {
+    ex.response.is_none()
+        && ex
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind == FailureKind::Generic)
+}
+
+fn space_of(ex: &Exchange) -> Option<&'static str> {
+    ex.endpoints
+        .server
+        .map(|s| s.ip())
+        .or(ex.endpoints.server_ip)
+        .map(|ip| AddressSpace::of(ip).as_str())
+}
+
+/// An assessment being built.
+struct Draft {
+    id: ExchangeId,
+    kind: ExchangeKind,
+    origin: Option<String>,
+    page_origin: Option<String>,
+    sent: bool,
+    preflight: Option<ExchangeId>,
+    preflight_cached_from: Option<ExchangeId>,
+    verdict: Verdict,
+    causes: Vec<crate::model::Finding>,
+    warnings: Vec<Warning>,
+    note: Option<String>,
+}
+
+impl Draft {
+    fn finish(self, exchange: Exchange) -> Assessment {
+        let mut warnings = self.warnings;
+        let mut seen = BTreeSet::new();
+        warnings.retain(|w| seen.insert((w.id, w.message.clone())));
+        Assessment {
+            id: self.id,
+            exchange,
+            kind: self.kind,
+            origin: self.origin,
+            page_origin: self.page_origin,
+            sent: self.sent,
+            preflight: self.preflight,
+            preflight_cached_from: self.preflight_cached_from,
+            verdict: self.verdict,
+            causes: self.causes,
+            warnings,
+            note: self.note,
+        }
+    }
+}
+
+fn plain_parts(id: ExchangeId, kind: ExchangeKind, origin: Option<String>) -> Draft {
+    Draft {
+        id,
+        kind,
+        origin,
+        page_origin: None,
+        sent: true,
+        preflight: None,
+        preflight_cached_from: None,
+        verdict: Verdict::NotApplicable,
+        causes: Vec::new(),
+        warnings: Vec::new(),
+        note: None,
+    }
+}
+
+fn plain(
+    h: Held,
+    kind: ExchangeKind,
+    origin: Option<String>,
+    verdict: Verdict,
+    note: Option<String>,
+) -> Assessment {
+    let mut d = plain_parts(h.id, kind, origin);
+    d.verdict = verdict;
+    d.note = note;
+    d.sent = h.ex.response.is_some() || h.ex.failure.is_none();
+    d.finish(h.ex)
+}

@@ -1,0 +1,258 @@
+//! The preflight side of the engine: judging a preflight for the request it authorised
+//! (found ahead in the window when the recording lists it after), recording it for later
+//! requests and the preflight cache, and inferring the request a failed preflight stopped
+//! when the recording lacks it.
+
+use super::super::classify::{is_preflight, Classification};
+use super::super::evidence::{Fault, ReportContext};
+use super::super::fields;
+use super::super::message::initiator_word;
+use super::super::pairing::{could_pair, recorder_link, PreflightAsk};
+use super::super::verdict::{
+    judge_preflight, preflight_network_fault, Credentials, PreflightOutcome,
+};
+use super::super::warnings;
+use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role};
+use crate::model::{
+    Assessment, CauseId, Exchange, ExchangeId, ExchangeKind, Location, Request, Verdict,
+};
+
+impl Engine {
+    pub(super) fn process_preflight(
+        &mut self,
+        h: Held,
+        c: Classification,
+        out: &mut dyn FnMut(Assessment),
+    ) {
+        let ask = PreflightAsk::of(&h.ex);
+        let origin = c
+            .origin
+            .clone()
+            .or_else(|| Self::page_origin_of(&h.ex))
+            .unwrap_or_else(|| "null".into());
+        let claimed = self.claimed_ahead.remove(&h.id);
+        // The request it authorised, still ahead in the window.
+        let ahead = if claimed {
+            None
+        } else {
+            self.find_request_ahead(&h, &ask)
+        };
+        let ahead_ex = ahead
+            .and_then(|i| self.buffer.get(i))
+            .map(|a| (a.id, a.ex.clone()));
+        let credentials = ahead_ex
+            .as_ref()
+            .map(|(_, a)| Credentials::of(&a.request))
+            .unwrap_or(Credentials::Unknown);
+        let actual = ask.actual_request(ahead_ex.as_ref().map(|(_, a)| a));
+        let proxy = match &h.role {
+            Role::ProxyClient(d) => d.as_slice(),
+            _ => &[],
+        };
+        let mut outcome = judge_preflight(h.id, &h.ex, &ask, &actual, &origin, credentials, proxy);
+        let mut lenient = None;
+        if let PreflightOutcome::Failed(f) = &outcome {
+            // Chromium without Chrome's preference lets `*` cover Authorization: the request
+            // on the wire shows this browser did.
+            let sent = ahead_ex.as_ref().is_some_and(|(_, a)| a.response.is_some());
+            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && sent {
+                if let Some(r) = &h.ex.response {
+                    let mut without = actual.clone();
+                    without.unsafe_names.retain(|n| n != "authorization");
+                    if let PreflightOutcome::Passed { .. } =
+                        judge_preflight(h.id, &h.ex, &ask, &without, &origin, credentials, proxy)
+                    {
+                        let result = super::super::preflight::preflight_check(
+                            r,
+                            &origin,
+                            &without,
+                            credentials == Credentials::Include,
+                            &h.ex.request.url,
+                        );
+                        if let Ok(result) = result {
+                            lenient = Some(f.clone());
+                            outcome = PreflightOutcome::Passed {
+                                result,
+                                conditional: Vec::new(),
+                                pna: None,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        let failed = matches!(
+            outcome,
+            PreflightOutcome::Failed(_) | PreflightOutcome::NetworkError(_)
+        );
+        let ahead_stopped = ahead_ex.as_ref().is_some_and(|(_, a)| stopped(a));
+        let word = initiator_word(
+            ahead_ex
+                .as_ref()
+                .and_then(|(_, a)| a.recorder.resource_type.as_deref()),
+        );
+        let ctx = ReportContext {
+            kind: word,
+            url: &ask.url,
+            initial_url: None,
+            page_origin: &origin,
+            request_origin: &origin,
+            method: &ask.method,
+            space: space_of(&h.ex),
+        };
+        let mut a = plain_parts(h.id, c.kind, Some(origin.clone()));
+        match &outcome {
+            PreflightOutcome::Passed {
+                result,
+                conditional,
+                pna,
+            } => {
+                let proven = ahead_stopped;
+                let mut faults: Vec<Fault> = conditional.clone();
+                if proven && faults.is_empty() {
+                    faults.extend(pna.clone());
+                }
+                if proven && !faults.is_empty() {
+                    a.verdict = Verdict::Blocked;
+                    for f in &mut faults {
+                        f.if_credentialed = false;
+                    }
+                } else {
+                    a.verdict = Verdict::Allowed;
+                    if let Some(p) = pna {
+                        let msg = p.finding(&ctx).message;
+                        a.warnings.push(warnings::pna_preflight(&msg));
+                    }
+                }
+                a.causes = faults.iter().map(|f| f.finding(&ctx)).collect();
+                let at =
+                    h.ex.timing
+                        .finished
+                        .or(h.ex.timing.response_started)
+                        .unwrap_or(h.at);
+                self.cache
+                    .insert(&origin, &ask.url, h.id, result.clone(), at);
+            }
+            PreflightOutcome::Failed(f) => {
+                a.verdict = Verdict::Blocked;
+                a.causes.push(f.finding(&ctx));
+            }
+            PreflightOutcome::NetworkError(text) => {
+                a.verdict = Verdict::NetworkError;
+                a.note = Some(text.clone());
+            }
+            PreflightOutcome::NoResponse(text) => {
+                a.verdict = Verdict::Indeterminate;
+                a.note = Some(text.clone());
+            }
+        }
+        if let Some(f) = lenient {
+            let m = f.finding(&ctx).message;
+            a.warnings
+                .push(warnings::authorization_covered_by_wildcard(&m));
+        }
+        if let Some(r) = &h.ex.response {
+            let reflected = self.reflected(&h.ex, r, &origin);
+            a.warnings
+                .extend(warnings::response_warnings(r, &origin, reflected, true));
+        }
+        // Who uses this preflight: the request ahead (told now), else later requests.
+        let linked = claimed || ahead_ex.is_some();
+        if let Some((aid, _)) = &ahead_ex {
+            self.assigned.insert(*aid, h.id);
+        }
+        self.recent.push_back(PreflightRecord {
+            id: h.id,
+            at: h.at,
+            ask: ask.clone(),
+            outcome: outcome.clone(),
+            claimed: linked,
+        });
+        let inferred = (failed && !linked).then(|| self.infer_request(&h, &ask, &origin, &outcome));
+        self.remember_server(&h.ex);
+        out(a.finish(h.ex));
+        if let Some(i) = inferred {
+            out(i);
+        }
+    }
+
+    /// The request ahead in the window that `p` authorised: the recorder's link first, then a
+    /// request that was never sent, then any other match; a failed preflight only pairs with a
+    /// request that was never sent.
+    pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<usize> {
+        let mut best: Option<(u8, usize)> = None;
+        for (i, a) in self.buffer.iter().enumerate() {
+            if is_preflight(&a.ex)
+                || matches!(a.role, Role::ProxyUpstream(_))
+                || self.assigned.contains_key(&a.id)
+            {
+                continue;
+            }
+            if a.at.secs_since(p.at).abs() > self.window_secs {
+                continue;
+            }
+            let a_origin = fields::get(&a.ex.request.headers, "origin");
+            if !could_pair(&p.ex, ask, &a.ex, a_origin.as_deref()) {
+                continue;
+            }
+            let rank = if recorder_link(&p.ex, &a.ex) == Some(true) {
+                0
+            } else if stopped(&a.ex) {
+                1
+            } else {
+                2
+            };
+            if best.is_none_or(|(r, _)| rank < r) {
+                best = Some((rank, i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    pub(super) fn infer_request(
+        &mut self,
+        p: &Held,
+        ask: &PreflightAsk,
+        origin: &str,
+        outcome: &PreflightOutcome,
+    ) -> Assessment {
+        let id = ExchangeId(self.next_inferred);
+        self.next_inferred = self.next_inferred.wrapping_add(1);
+        let mut request = Request {
+            method: ask.method.clone(),
+            url: p.ex.request.url.clone(),
+            ..Request::default()
+        };
+        request.headers.push("Origin", origin);
+        for n in &ask.headers {
+            request.headers.push(n.as_str(), "");
+        }
+        let mut ex = Exchange::new(Location::InferredFrom(p.ex.location.anchor()), request);
+        ex.timing.started = p.ex.timing.finished.or(Some(p.at));
+        ex.endpoints = p.ex.endpoints;
+        ex.recorder.page_url = p.ex.recorder.page_url.clone();
+        let ctx = ReportContext {
+            kind: "fetch",
+            url: &ask.url,
+            initial_url: None,
+            page_origin: origin,
+            request_origin: origin,
+            method: &ask.method,
+            space: space_of(&p.ex),
+        };
+        let mut a = plain_parts(id, ExchangeKind::Cors, Some(origin.to_string()));
+        a.sent = false;
+        a.preflight = Some(p.id);
+        a.verdict = Verdict::Blocked;
+        a.note =
+            Some("not in the recording: the failed preflight stopped it before it was sent".into());
+        match outcome {
+            PreflightOutcome::Failed(f) => a.causes.push(f.finding(&ctx)),
+            PreflightOutcome::NetworkError(text) => a
+                .causes
+                .push(preflight_network_fault(p.id, text).finding(&ctx)),
+            _ => {}
+        }
+        a.finish(ex)
+    }
+}

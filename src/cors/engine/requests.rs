@@ -1,0 +1,324 @@
+//! The request side of the engine: following redirect chains, finding the preflight that
+//! authorised (or refused) a request or the cache entry that covered it, and judging the
+//! request on its response or on its preflight when it was never sent.
+
+use super::super::classify::{is_preflight, Classification};
+use super::super::evidence::{Fault, ReportContext};
+use super::super::message::initiator_word;
+use super::super::origin::{hop_taints, serialize_url_origin, without_fragment};
+use super::super::pairing::{could_pair, PreflightAsk};
+use super::super::preflight::ActualRequest;
+use super::super::redirect::{is_redirect, location, Chain};
+use super::super::safelist::{is_cors_safelisted_method, normalize_method, recorded_unsafe_names};
+use super::super::verdict::{
+    is_network_failure, judge_preflight, judge_response, preflight_network_fault, Credentials,
+    PreflightOutcome, ResponseContext,
+};
+use super::super::warnings;
+use super::{pair_record, plain_parts, space_of, stopped, Draft, Engine, Held, Paired, Role};
+use crate::model::{Assessment, Exchange, ExchangeKind, FailureKind, Verdict};
+
+impl Engine {
+    pub(super) fn process_actual(
+        &mut self,
+        h: Held,
+        c: Classification,
+        out: &mut dyn FnMut(Assessment),
+    ) {
+        let url = h.ex.request.url.clone();
+        let chain = self.chains.follow(&url, Some(h.at), self.window_secs);
+        let revalidating =
+            h.ex.response
+                .as_ref()
+                .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
+        let names = recorded_unsafe_names(&h.ex.request, revalidating);
+        let method = normalize_method(&h.ex.request.method).into_owned();
+        let needs_preflight = !is_cors_safelisted_method(&method) || !names.is_empty();
+        let paired = self.find_preflight(&h, c.origin.as_deref(), needs_preflight || c.never_sent);
+        let origin = c
+            .origin
+            .clone()
+            .or_else(|| paired.as_ref().and_then(|p| p.ask.origin.clone()))
+            .or_else(|| Self::page_origin_of(&h.ex));
+        let page_origin = chain
+            .as_ref()
+            .map(|ch| ch.page_origin.clone())
+            .or_else(|| origin.clone());
+        let tainted = chain
+            .as_ref()
+            .is_some_and(|ch| ch.tainted || hop_taints(&ch.page_origin, &ch.previous_url, &url));
+        let credentials = Credentials::of(&h.ex.request);
+        let mut a = plain_parts(h.id, ExchangeKind::Cors, origin.clone());
+        if page_origin != origin {
+            a.page_origin = page_origin.clone();
+        }
+        a.preflight = paired.as_ref().map(|p| p.id);
+        a.warnings.extend(warnings::request_warnings(&h.ex.request));
+        let initial_url = chain.as_ref().map(|ch| ch.initial_url.clone());
+        let word = initiator_word(h.ex.recorder.resource_type.as_deref());
+        let shown_origin = page_origin.clone().unwrap_or_else(|| "null".into());
+        let request_origin = origin.clone().unwrap_or_else(|| "null".into());
+        let ctx = ReportContext {
+            kind: word,
+            url: &url,
+            initial_url: initial_url.as_deref(),
+            page_origin: &shown_origin,
+            request_origin: &request_origin,
+            method: &h.ex.request.method,
+            space: space_of(&h.ex),
+        };
+        if paired.is_none() && needs_preflight && !c.never_sent {
+            if let Some(o) = origin.as_deref() {
+                let actual = ActualRequest {
+                    method: method.clone(),
+                    unsafe_names: names.clone(),
+                };
+                let include = credentials == Credentials::Include;
+                match self
+                    .cache
+                    .lookup(o, without_fragment(&url), h.at, &actual, include)
+                {
+                    Some(from) => a.preflight_cached_from = Some(from),
+                    None => a
+                        .warnings
+                        .push(warnings::preflight_missing(&method, &names)),
+                }
+            }
+        }
+        let failure = h.ex.failure.clone();
+        match (&h.ex.response, paired.as_ref().map(|p| &p.outcome)) {
+            _ if failure.as_ref().is_some_and(|f| is_network_failure(f.kind)) => {
+                a.verdict = Verdict::NetworkError;
+                a.note = failure.map(|f| f.text);
+                a.sent = h.ex.response.is_some();
+            }
+            (None, Some(PreflightOutcome::Failed(f))) => {
+                a.verdict = Verdict::Blocked;
+                a.sent = false;
+                a.causes.push(f.finding(&ctx));
+            }
+            (None, Some(PreflightOutcome::NetworkError(text))) => {
+                a.verdict = Verdict::Blocked;
+                a.sent = false;
+                let pid = paired.as_ref().map(|p| p.id).unwrap_or(h.id);
+                a.causes
+                    .push(preflight_network_fault(pid, text).finding(&ctx));
+            }
+            (
+                None,
+                Some(PreflightOutcome::Passed {
+                    conditional, pna, ..
+                }),
+            ) if stopped(&h.ex) => {
+                a.sent = false;
+                let mut faults = conditional.clone();
+                if faults.is_empty() {
+                    faults.extend(pna.clone());
+                }
+                if faults.is_empty() {
+                    a.verdict = Verdict::Indeterminate;
+                    a.note = Some("the browser failed the request after a passing preflight; the recording does not show why".into());
+                } else {
+                    a.verdict = Verdict::Blocked;
+                    for f in &mut faults {
+                        f.if_credentialed = false;
+                    }
+                    a.causes = faults.iter().map(|f| f.finding(&ctx)).collect();
+                    if conditional
+                        .iter()
+                        .any(|f| f.cause == faults.first().map(|g| g.cause).unwrap_or(f.cause))
+                    {
+                        a.warnings.push(warnings::credentialed_without_cookies());
+                    }
+                }
+            }
+            (None, _) => {
+                a.sent = !c.never_sent;
+                self.judge_unanswered(&h, &c, origin.as_deref(), &ctx, &mut a);
+            }
+            (Some(r), p) => {
+                // Only an error response without the header needs its siblings (a window scan).
+                let sibling_acao = r.status >= 400
+                    && !r.headers.contains(super::super::check::ACAO)
+                    && self.sibling_acao(&h.ex, p);
+                let proxy = match &h.role {
+                    Role::ProxyClient(d) => d.as_slice(),
+                    _ => &[],
+                };
+                let rctx = ResponseContext {
+                    origin: &request_origin,
+                    tainted,
+                    sibling_acao,
+                    proxy,
+                };
+                let j = judge_response(h.id, &h.ex, r, credentials, &rctx);
+                a.verdict = j.verdict;
+                a.note = j.note;
+                a.causes = j.faults.iter().map(|f| f.finding(&ctx)).collect();
+                if let Some(PreflightOutcome::Passed { conditional, .. }) = p {
+                    a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
+                }
+                a.warnings.extend(j.warnings);
+                let reflected = self.reflected(&h.ex, r, &request_origin);
+                a.warnings.extend(warnings::response_warnings(
+                    r,
+                    &request_origin,
+                    reflected,
+                    false,
+                ));
+                if is_redirect(r) && a.verdict != Verdict::Blocked {
+                    if let (Some(to), Some(po)) = (location(r, &url), page_origin.clone()) {
+                        self.chains.expect(
+                            to.as_str(),
+                            Chain {
+                                initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
+                                page_origin: po,
+                                tainted,
+                                previous: h.id,
+                                previous_url: url.clone(),
+                                at: h.at,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        if a.verdict == Verdict::Blocked {
+            // Conditional causes stay only when nothing certain blocked it.
+            let certain = a.causes.iter().any(|f| !f.if_credentialed);
+            if certain {
+                a.causes.retain(|f| !f.if_credentialed);
+            }
+        }
+        self.remember_server(&h.ex);
+        out(a.finish(h.ex));
+    }
+
+    /// A CORS request with no response and no failed preflight.
+    pub(super) fn judge_unanswered(
+        &self,
+        h: &Held,
+        c: &Classification,
+        origin: Option<&str>,
+        ctx: &ReportContext<'_>,
+        a: &mut Draft,
+    ) {
+        let generic =
+            h.ex.failure
+                .as_ref()
+                .is_some_and(|f| f.kind == FailureKind::Generic);
+        let scheme = url::Url::parse(&h.ex.request.url)
+            .map(|u| u.scheme().to_string())
+            .unwrap_or_default();
+        if generic
+            && !matches!(scheme.as_str(), "http" | "https" | "")
+            && super::super::classify::is_script_request(&h.ex)
+        {
+            let mut f = Fault::new(crate::model::CauseId::CorsDisabledScheme, None);
+            f.evidence.push(super::super::evidence::fact(
+                crate::model::EvidenceSource::Request,
+                h.id,
+                h.ex.request.url.clone(),
+                true,
+                format!("scheme '{scheme}' does not support CORS"),
+            ));
+            a.sent = false;
+            a.verdict = Verdict::Blocked;
+            a.causes.push(f.finding(ctx));
+            return;
+        }
+        a.verdict = Verdict::Indeterminate;
+        a.note = Some(if origin.is_none() {
+            "never sent and nothing in the recording tells its origin (no preflight, page or Referer)".into()
+        } else if c.never_sent {
+            "never sent, and no preflight for it is recorded: the cause is not in the recording"
+                .into()
+        } else {
+            "no response was recorded".into()
+        });
+    }
+
+    /// The preflight that authorised (or refused) an actual request: one the engine already
+    /// assigned it, an unclaimed recent one, or one still ahead in the window.
+    pub(super) fn find_preflight(
+        &mut self,
+        h: &Held,
+        origin: Option<&str>,
+        look: bool,
+    ) -> Option<Paired> {
+        if let Some(pid) = self.assigned.remove(&h.id) {
+            if let Some(r) = self.recent.iter().find(|r| r.id == pid) {
+                return Some(Paired {
+                    id: r.id,
+                    ask: r.ask.clone(),
+                    outcome: r.outcome.clone(),
+                });
+            }
+        }
+        if !look {
+            return None;
+        }
+        let window = self.window_secs;
+        if let Some(r) = self.recent.iter_mut().rev().find(|r| {
+            !r.claimed
+                && {
+                    let d = h.at.secs_since(r.at);
+                    (-1.0..=window).contains(&d)
+                }
+                && pair_record(r, &h.ex, origin)
+        }) {
+            r.claimed = true;
+            return Some(Paired {
+                id: r.id,
+                ask: r.ask.clone(),
+                outcome: r.outcome.clone(),
+            });
+        }
+        let found = self.buffer.iter().find(|p| {
+            is_preflight(&p.ex)
+                && !self.claimed_ahead.contains(&p.id)
+                && p.at.secs_since(h.at).abs() <= window
+                && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)
+        })?;
+        let ask = PreflightAsk::of(&found.ex);
+        let p_origin = ask
+            .origin
+            .clone()
+            .or_else(|| origin.map(str::to_string))
+            .unwrap_or_else(|| "null".into());
+        let proxy = match &found.role {
+            Role::ProxyClient(d) => d.clone(),
+            _ => Vec::new(),
+        };
+        let outcome = judge_preflight(
+            found.id,
+            &found.ex,
+            &ask,
+            &ask.actual_request(Some(&h.ex)),
+            &p_origin,
+            Credentials::of(&h.ex.request),
+            &proxy,
+        );
+        let id = found.id;
+        self.claimed_ahead.insert(id);
+        Some(Paired { id, ask, outcome })
+    }
+
+    /// Whether other responses of the same server carry `Access-Control-Allow-Origin`: the
+    /// preflight, earlier responses, or responses ahead in the window.
+    pub(super) fn sibling_acao(&self, ex: &Exchange, preflight: Option<&PreflightOutcome>) -> bool {
+        if matches!(preflight, Some(PreflightOutcome::Passed { .. })) {
+            return true;
+        }
+        let Some(server) = serialize_url_origin(&ex.request.url) else {
+            return false;
+        };
+        self.acao_servers.contains(&server)
+            || self.buffer.iter().any(|h| {
+                h.ex.response
+                    .as_ref()
+                    .is_some_and(|r| r.headers.contains(super::super::check::ACAO))
+                    && serialize_url_origin(&h.ex.request.url).as_deref() == Some(server.as_str())
+            })
+    }
+}

@@ -1,0 +1,120 @@
+//! Header field values as Chromium reads them: each field line trimmed of optional
+//! whitespace, all lines of a name joined with `", "` (Fetch "get",
+//! <https://fetch.spec.whatwg.org/#concept-header-list-get>; Chromium
+//! `HttpResponseHeaders::GetNormalizedHeader`), and the comma-separated list and token
+//! grammars the CORS headers use (RFC 9110 §5.6).
+//!
+//! Values are bytes on the wire; they are read as text lossily, which cannot change a
+//! comparison against an ASCII origin, token or `true`.
+
+use crate::model::HeaderList;
+
+/// The value of `name`: every field line trimmed of SP/HTAB and joined with `", "`; `None`
+/// when the header is absent.
+pub fn get(headers: &HeaderList, name: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    for h in headers.get_all(name) {
+        let v = trim_ows(&String::from_utf8_lossy(&h.value)).to_string();
+        match &mut out {
+            None => out = Some(v),
+            Some(s) => {
+                s.push_str(", ");
+                s.push_str(&v);
+            }
+        }
+    }
+    out
+}
+
+/// Every field line of `name`, as recorded (lossy text), for evidence.
+pub fn lines(headers: &HeaderList, name: &str) -> Vec<String> {
+    headers
+        .get_all(name)
+        .map(|h| h.value_str().into_owned())
+        .collect()
+}
+
+/// Trims optional whitespace (SP, HTAB) at both ends.
+pub fn trim_ows(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+/// Splits a `#element` list on commas, trimming OWS and skipping empty elements (Chromium
+/// `HttpUtil::ValuesIterator` with empty values ignored).
+pub fn split_list(value: &str) -> Vec<&str> {
+    value
+        .split(',')
+        .map(trim_ows)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Whether `s` is an RFC 9110 token: one or more tchar.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+/// Parses a token list (`Access-Control-Allow-Methods`, `-Headers`): `Some(tokens)` when every
+/// element is a token, `None` when one is not (Chromium `ParseAccessControlAllowList`).
+pub fn parse_token_list(value: &str) -> Option<Vec<String>> {
+    split_list(value)
+        .into_iter()
+        .map(|t| is_token(t).then(|| t.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_trims_each_line_and_joins() {
+        let mut h = HeaderList::new();
+        h.push("Access-Control-Allow-Origin", " https://a.test ");
+        h.push("access-control-allow-origin", "*\t");
+        assert_eq!(
+            get(&h, "access-control-allow-origin").as_deref(),
+            Some("https://a.test, *")
+        );
+        assert_eq!(get(&h, "vary"), None);
+    }
+
+    #[test]
+    fn token_lists() {
+        let cases: &[(&str, Option<&[&str]>)] = &[
+            ("GET, POST", Some(&["GET", "POST"])),
+            ("GET,,POST ,", Some(&["GET", "POST"])),
+            ("", Some(&[])),
+            ("*", Some(&["*"])),
+            ("GET POST PUT", None),
+            ("GET;POST", None),
+            ("\"GET\"", None),
+            ("Content-Type Authorization", None),
+        ];
+        for (input, want) in cases {
+            let got = parse_token_list(input);
+            let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Chromium's console messages (`GetErrorString`, `cors-causes.md` §1), filled in:
+//!
+//! `Access to {kind} at '{url}' [(redirected from '{initial}') ]from origin '{origin}' has been
+//! blocked by CORS policy: [Response to preflight request doesn't pass access control check: ]{DETAIL}[suffix]`
+//!
+//! `{kind}` comes from the recorded resource type (`fetch` when unknown); `{origin}` is the
+//! page's origin, not a tainted `null`; the hint is Chromium's `failed_parameter`, non-printable
+//! and non-ASCII characters escaped as `\uXXXX` (`EncodeHint`, M132+). Suffixes as Chromium
+//! 156 prints them (see `MessageSuffix`). Causes Chromium reports
+//! only as a net error print as the browser's network line: `{METHOD} {url} {net error}`.
+//! Also fills a cause's fix template.
+
+use crate::model::cause::PREFLIGHT_INFIX;
+use crate::model::CauseId;
+
+/// Chromium's word for what initiated a request (`Resource::ResourceTypeToString`), from a
+/// recorder's resource type. Unknown types read as `fetch`.
+pub fn initiator_word(resource_type: Option<&str>) -> &'static str {
+    match resource_type.map(str::to_ascii_lowercase).as_deref() {
+        Some("xhr") | Some("xmlhttprequest") => "XMLHttpRequest",
+        Some("script") => "script",
+        Some("stylesheet") | Some("css") => "CSS stylesheet",
+        Some("image") | Some("img") | Some("imageset") => "image",
+        Some("font") => "font",
+        Some("texttrack") => "text track",
+        Some("manifest") => "manifest",
+        _ => "fetch",
+    }
+}
+
+/// Escapes what Chromium's `EncodeHint` escapes: anything outside printable ASCII.
+pub fn encode_hint(hint: &str) -> String {
+    let mut out = String::with_capacity(hint.len());
+    for c in hint.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04X}"));
+            }
+        }
+    }
+    out
+}
+
+/// What a console message is made of.
+#[derive(Clone, Debug, Default)]
+pub struct MessageParts<'a> {
+    /// Chromium's initiator word (see [`initiator_word`]).
+    pub kind: &'a str,
+    /// The URL whose response failed (the last URL of a redirect chain).
+    pub url: &'a str,
+    /// The chain's first URL, when it differs.
+    pub initial_url: Option<&'a str>,
+    /// The page's origin.
+    pub origin: &'a str,
+    /// Chromium's `failed_parameter`.
+    pub hint: Option<&'a str>,
+    /// The cause is reported on a preflight (adds the infix to rows shared with actual
+    /// responses, such as the proxy rows).
+    pub on_preflight: bool,
+    /// The request method, for net-error lines.
+    pub method: &'a str,
+    /// The net error text, for causes Chromium reports only as a net error.
+    pub net_error: Option<&'a str>,
+    /// The address space, for local-network rows.
+    pub space: Option<&'a str>,
+}
+
+/// The console message for `cause`.
+pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
+    let info = cause.info();
+    if info.chromium.is_none() {
+        let error = p.net_error.or(p.hint).unwrap_or("net::ERR_FAILED");
+        return format!("{} {} {}", p.method, p.url, error);
+    }
+    let hint = encode_hint(p.hint.unwrap_or(""));
+    let space = p.space.unwrap_or("local");
+    // Private Network Access named the spaces `local` (loopback), `private`, `public`.
+    let space = match (cause, space) {
+        (
+            CauseId::PnaMissingAllowPrivateNetwork | CauseId::PnaInvalidAllowPrivateNetwork,
+            "local",
+        ) => "private",
+        (
+            CauseId::PnaMissingAllowPrivateNetwork | CauseId::PnaInvalidAllowPrivateNetwork,
+            "loopback",
+        ) => "local",
+        (_, s) => s,
+    };
+    let detail = info
+        .detail
+        .replace("{hint}", &hint)
+        .replace("{space}", space)
+        .replace("{target}", "public");
+    let redirected = match p.initial_url {
+        Some(i) if i != p.url => format!("(redirected from '{i}') "),
+        _ => String::new(),
+    };
+    let infix = if info.preflight_infix
+        || (p.on_preflight
+            && matches!(
+                cause,
+                CauseId::AllowOriginStrippedByProxy
+                    | CauseId::AllowOriginRewrittenByProxy
+                    | CauseId::HeaderDuplicatedByProxy
+            )) {
+        PREFLIGHT_INFIX
+    } else {
+        ""
+    };
+    let suffix = if info.suffix.printed_for(p.kind) {
+        info.suffix.text()
+    } else {
+        ""
+    };
+    format!(
+        "Access to {} at '{}' {}from origin '{}' has been blocked by CORS policy: {}{}{}",
+        p.kind, p.url, redirected, p.origin, infix, detail, suffix
+    )
+}
+
+/// A cause's fix with `{origin}`, `{method}` and `{header}` filled in.
+pub fn fill_fix(cause: CauseId, origin: &str, method: &str, header: &str) -> String {
+    cause
+        .info()
+        .fix
+        .replace("{origin}", origin)
+        .replace("{method}", method)
+        .replace("{header}", header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(kind: &'a str, hint: Option<&'a str>) -> MessageParts<'a> {
+        MessageParts {
+            kind,
+            url: "https://api.test/x",
+            origin: "https://app.test",
+            hint,
+            method: "GET",
+            ..MessageParts::default()
+        }
+    }
+
+    #[test]
+    fn messages_match_chromium_format() {
+        let cases: &[(CauseId, &str, Option<&str>, &str)] = &[
+            (CauseId::MissingAllowOrigin, "fetch", None,
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
+            (CauseId::MissingAllowOrigin, "XMLHttpRequest", None,
+             "Access to XMLHttpRequest at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
+            (CauseId::AllowOriginMismatch, "fetch", Some("https://x.test"),
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://x.test' that is not equal to the supplied origin. Have the server send the header with a valid value."),
+            (CauseId::WildcardWithCredentials, "XMLHttpRequest", None,
+             "Access to XMLHttpRequest at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."),
+            (CauseId::PreflightStatus405, "fetch", None,
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status."),
+            (CauseId::MethodNotAllowed, "fetch", Some("PUT"),
+             "Access to fetch at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."),
+            (CauseId::PreflightNetworkError, "fetch", Some("net::ERR_CONNECTION_RESET"),
+             "GET https://api.test/x net::ERR_CONNECTION_RESET"),
+            (CauseId::AllowCredentialsMissing, "script", Some(""),
+             "Access to script at 'https://api.test/x' from origin 'https://app.test' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true' when the request's credentials mode is 'include'."),
+        ];
+        for (cause, kind, hint, want) in cases {
+            assert_eq!(
+                console_message(*cause, &parts(kind, *hint)),
+                *want,
+                "{cause:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirected_from_only_when_urls_differ() {
+        let mut p = parts("fetch", Some("https://app.test"));
+        p.initial_url = Some("https://api.test/start");
+        let m = console_message(CauseId::RedirectTaintedOrigin, &p);
+        assert!(m.starts_with("Access to fetch at 'https://api.test/x' (redirected from 'https://api.test/start') from origin 'https://app.test'"), "{m}");
+        p.initial_url = Some("https://api.test/x");
+        assert!(!console_message(CauseId::RedirectTaintedOrigin, &p).contains("redirected"));
+    }
+
+    #[test]
+    fn initiator_words_and_hint_encoding() {
+        assert_eq!(initiator_word(Some("xhr")), "XMLHttpRequest");
+        assert_eq!(initiator_word(Some("Fetch")), "fetch");
+        assert_eq!(initiator_word(Some("stylesheet")), "CSS stylesheet");
+        assert_eq!(initiator_word(None), "fetch");
+        assert_eq!(encode_hint("a\u{7}é"), "a\\u0007\\u00E9");
+        assert_eq!(encode_hint("https://a.test, *"), "https://a.test, *");
+    }
+}

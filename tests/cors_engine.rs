@@ -1,0 +1,312 @@
+//! Engine behaviour beyond single causes: one assessment per exchange, ordering, pairing in
+//! either order, the preflight cache, the window, verdicts other than blocked, warnings and
+//! evidence.
+
+#![allow(clippy::panic)]
+
+mod cors_support;
+
+use cors_support::*;
+use corscope::model::{EvidenceSource, ExchangeId, ExchangeKind, Limits, Verdict, WarningId};
+
+fn has_warning(a: &corscope::model::Assessment, id: WarningId) -> bool {
+    a.warnings.iter().any(|w| w.id == id)
+}
+
+#[test]
+fn one_assessment_per_exchange_in_time_order_with_arrival_ids() {
+    // Pushed in completion order (pcap): the later-started request completes first.
+    let all = run(vec![
+        acao_ok(fetch("GET", API)).at(2.0),
+        acao_ok(fetch("GET", "https://api.test/a")).at(1.0),
+        req("GET", "https://app.test/")
+            .h("Sec-Fetch-Mode", "navigate")
+            .status(200)
+            .at(0.0),
+    ]);
+    let ids: Vec<u64> = all.iter().map(|a| a.id.0).collect();
+    assert_eq!(ids, vec![2, 1, 0], "sorted by start time, ids by arrival");
+    let again = run(vec![
+        acao_ok(fetch("GET", API)).at(2.0),
+        acao_ok(fetch("GET", "https://api.test/a")).at(1.0),
+        req("GET", "https://app.test/")
+            .h("Sec-Fetch-Mode", "navigate")
+            .status(200)
+            .at(0.0),
+    ]);
+    assert_eq!(all, again, "deterministic");
+}
+
+fn acao_ok(x: X) -> X {
+    x.rh("Access-Control-Allow-Origin", O)
+}
+
+fn ok_preflight(method: &str, max_age: Option<&str>) -> X {
+    let mut p = acao_ok(preflight(API, method, None).status(204))
+        .rh("Access-Control-Allow-Methods", method);
+    if let Some(m) = max_age {
+        p = p.rh("Access-Control-Max-Age", m);
+    }
+    p
+}
+
+#[test]
+fn preflight_cache_covers_later_requests_until_max_age() {
+    let all = run(vec![
+        ok_preflight("PUT", Some("600")).at(0.0),
+        acao_ok(fetch("PUT", API).status(200)).at(0.1),
+        acao_ok(fetch("PUT", API).status(200)).at(60.0),
+        acao_ok(fetch("PUT", API).status(200)).at(700.0),
+    ]);
+    assert_eq!(all.len(), 4);
+    let first = by_id(&all, 1);
+    assert_eq!(
+        (first.preflight, first.preflight_cached_from),
+        (Some(ExchangeId(0)), None)
+    );
+    let cached = by_id(&all, 2);
+    assert_eq!(
+        (cached.preflight, cached.preflight_cached_from),
+        (None, Some(ExchangeId(0)))
+    );
+    assert!(!has_warning(cached, WarningId::PreflightMissing));
+    let expired = by_id(&all, 3);
+    assert_eq!(expired.preflight_cached_from, None);
+    assert!(has_warning(expired, WarningId::PreflightMissing));
+    assert_eq!(
+        expired.verdict,
+        Verdict::Allowed,
+        "judged on its own response"
+    );
+}
+
+#[test]
+fn max_age_default_is_five_seconds_and_zero_means_no_reuse() {
+    let all = run(vec![
+        ok_preflight("PUT", None).at(0.0),
+        acao_ok(fetch("PUT", API).status(200)).at(0.1),
+        acao_ok(fetch("PUT", API).status(200)).at(4.0),
+        acao_ok(fetch("PUT", API).status(200)).at(10.0),
+    ]);
+    assert_eq!(by_id(&all, 2).preflight_cached_from, Some(ExchangeId(0)));
+    assert!(has_warning(by_id(&all, 3), WarningId::PreflightMissing));
+    let all = run(vec![
+        ok_preflight("PUT", Some("0")).at(0.0),
+        acao_ok(fetch("PUT", API).status(200)).at(0.1),
+        ok_preflight("PUT", Some("0")).at(1.0),
+        acao_ok(fetch("PUT", API).status(200)).at(1.1),
+    ]);
+    assert_eq!(by_id(&all, 1).preflight, Some(ExchangeId(0)));
+    assert_eq!(by_id(&all, 3).preflight, Some(ExchangeId(2)));
+}
+
+#[test]
+fn cached_result_does_not_cover_other_methods_or_urls() {
+    let all = run(vec![
+        ok_preflight("PUT", Some("600")).at(0.0),
+        acao_ok(fetch("PUT", API).status(200)).at(0.1),
+        acao_ok(fetch("DELETE", API).status(200)).at(1.0),
+        acao_ok(fetch("PUT", "https://api.test/v1/items?page=2").status(200)).at(1.0),
+    ]);
+    assert!(has_warning(by_id(&all, 2), WarningId::PreflightMissing));
+    assert!(has_warning(by_id(&all, 3), WarningId::PreflightMissing));
+}
+
+#[test]
+fn pairs_by_url_and_method_among_several_preflights() {
+    let other = "https://api.test/other";
+    let all = run(vec![
+        acao_ok(preflight(other, "PUT", None).status(204))
+            .rh("Access-Control-Allow-Methods", "PUT")
+            .at(0.0),
+        ok_preflight("DELETE", None).at(0.0),
+        acao_ok(fetch("DELETE", API).status(204)).at(0.1),
+        acao_ok(fetch("PUT", other).status(200)).at(0.1),
+    ]);
+    assert_eq!(by_id(&all, 2).preflight, Some(ExchangeId(1)));
+    assert_eq!(by_id(&all, 3).preflight, Some(ExchangeId(0)));
+}
+
+#[test]
+fn tiny_window_still_yields_every_assessment() {
+    let limits = Limits {
+        engine_window: 1,
+        engine_window_secs: 0,
+        ..Limits::default()
+    };
+    let exchanges: Vec<X> = (0..20)
+        .map(|i| acao_ok(fetch("GET", API)).at(f64::from(i)))
+        .collect();
+    let all = run_with(&limits, exchanges);
+    assert_eq!(all.len(), 20);
+    let mut ids: Vec<u64> = all.iter().map(|a| a.id.0).collect();
+    ids.sort();
+    assert_eq!(ids, (0..20).collect::<Vec<_>>());
+}
+
+#[test]
+fn network_failures_are_not_cors() {
+    let all = run(vec![fetch("GET", API).failed("net::ERR_CONNECTION_REFUSED")]);
+    let a = by_id(&all, 0);
+    assert_eq!(a.verdict, Verdict::NetworkError);
+    assert!(a.causes.is_empty());
+    assert_eq!(a.note.as_deref(), Some("net::ERR_CONNECTION_REFUSED"));
+    // Chromium: preflight and request both fail with the net error, no CorsError.
+    let all = run(vec![
+        preflight(API, "PUT", None)
+            .failed("net::ERR_CONNECTION_REFUSED")
+            .at(0.0),
+        stopped("PUT", API)
+            .failed("net::ERR_CONNECTION_REFUSED")
+            .at(0.0),
+    ]);
+    assert_eq!(by_id(&all, 0).verdict, Verdict::NetworkError);
+    assert_eq!(by_id(&all, 1).verdict, Verdict::NetworkError);
+    assert_eq!(all.len(), 2);
+}
+
+#[test]
+fn browser_failure_with_passing_check_is_indeterminate() {
+    let all = run(vec![acao_ok(fetch("GET", API))
+        .rh("Access-Control-Allow-Credentials", "true")
+        .failed("net::ERR_FAILED")]);
+    let a = by_id(&all, 0);
+    assert_eq!(a.verdict, Verdict::Indeterminate);
+    assert!(a.causes.is_empty());
+    assert!(a.note.is_some());
+}
+
+#[test]
+fn never_sent_without_preflight_or_page_is_indeterminate() {
+    let mut x = stopped("GET", API);
+    x.0.recorder.page_url = None;
+    let all = run(vec![x]);
+    let a = by_id(&all, 0);
+    assert_eq!(
+        (a.verdict, a.kind, a.origin.clone()),
+        (Verdict::Indeterminate, ExchangeKind::Cors, None)
+    );
+}
+
+#[test]
+fn not_cors_kinds_are_not_applicable() {
+    let all = run(vec![
+        req("GET", API).h("Sec-Fetch-Mode", "no-cors").status(200),
+        req("PUT", "https://app.test/x").h("Origin", O).status(200),
+        req("GET", API).status(200),
+        req("GET", "https://app.test/")
+            .h("Sec-Fetch-Mode", "navigate")
+            .status(200),
+    ]);
+    let kinds: Vec<(ExchangeKind, Verdict)> = all.iter().map(|a| (a.kind, a.verdict)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (ExchangeKind::NotCors, Verdict::NotApplicable),
+            (ExchangeKind::SameOrigin, Verdict::NotApplicable),
+            (ExchangeKind::NotCors, Verdict::NotApplicable),
+            (ExchangeKind::NotCors, Verdict::NotApplicable),
+        ]
+    );
+}
+
+#[test]
+fn revalidation_304_skips_the_check() {
+    let all = run(vec![fetch("GET", API)
+        .h("If-None-Match", "\"v1\"")
+        .status(304)]);
+    assert_eq!(by_id(&all, 0).verdict, Verdict::Allowed);
+}
+
+#[test]
+fn warnings_from_headers() {
+    let all = run(vec![
+        acao_ok(fetch("GET", API)).at(0.0),
+        acao_ok(fetch("GET", API).status(302))
+            .rh("Location", "/v2")
+            .rh("Vary", "Origin")
+            .at(1.0),
+        req("patch", API)
+            .h("Origin", O)
+            .resource("fetch")
+            .rh("Access-Control-Allow-Origin", "null")
+            .at(2.0),
+        ok_preflight("PUT", Some("86400"))
+            .rh("Access-Control-Allow-Methods", "put")
+            .at(3.0),
+    ]);
+    assert!(has_warning(by_id(&all, 0), WarningId::VaryOriginMissing));
+    assert!(has_warning(by_id(&all, 1), WarningId::CorsRedirect));
+    assert!(!has_warning(by_id(&all, 1), WarningId::VaryOriginMissing));
+    assert!(has_warning(by_id(&all, 2), WarningId::MethodNotNormalized));
+    assert!(has_warning(by_id(&all, 2), WarningId::AllowsNullOrigin));
+    assert!(has_warning(by_id(&all, 3), WarningId::MaxAgeAboveCap));
+    assert!(has_warning(
+        by_id(&all, 3),
+        WarningId::AllowMethodsNotUppercase
+    ));
+}
+
+#[test]
+fn origin_reflection_with_credentials_across_origins() {
+    let reflect = |origin: &str, at: f64| {
+        req("GET", API)
+            .h("Origin", origin)
+            .h("Sec-Fetch-Mode", "cors")
+            .rh("Access-Control-Allow-Origin", origin)
+            .rh("Access-Control-Allow-Credentials", "true")
+            .rh("Vary", "Origin")
+            .at(at)
+    };
+    let all = run(vec![reflect(O, 0.0), reflect("https://evil.test", 1.0)]);
+    assert!(!has_warning(
+        by_id(&all, 0),
+        WarningId::OriginReflectionWithCredentials
+    ));
+    assert!(has_warning(
+        by_id(&all, 1),
+        WarningId::OriginReflectionWithCredentials
+    ));
+}
+
+#[test]
+fn evidence_is_structured_primary_first() {
+    let all = run(vec![fetch("GET", API).status(200)]);
+    let f = first_cause(by_id(&all, 0));
+    let primary = &f.evidence[0];
+    assert!(primary.primary);
+    assert_eq!(primary.source, EvidenceSource::Response);
+    assert_eq!(
+        primary.header.as_deref(),
+        Some("Access-Control-Allow-Origin")
+    );
+    assert!(primary.values.is_empty(), "absent header");
+    assert!(f.evidence.iter().any(|e| !e.primary
+        && e.source == EvidenceSource::Request
+        && e.values == vec![O.to_string()]));
+    assert!(
+        f.fix
+            .contains("Access-Control-Allow-Origin: https://app.test"),
+        "{}",
+        f.fix
+    );
+}
+
+#[test]
+fn preflight_evidence_names_the_preflight() {
+    let all = run(vec![
+        acao_ok(preflight(API, "PUT", None).status(204))
+            .rh("Access-Control-Allow-Methods", "GET")
+            .at(0.0),
+        stopped("PUT", API).at(0.01),
+    ]);
+    let f = first_cause(by_id(&all, 1));
+    assert_eq!(f.evidence[0].source, EvidenceSource::PreflightResponse);
+    assert_eq!(f.evidence[0].exchange, ExchangeId(0));
+    assert_eq!(f.evidence[0].values, vec!["GET".to_string()]);
+    assert!(
+        f.fix.contains("Access-Control-Allow-Methods: PUT"),
+        "{}",
+        f.fix
+    );
+}
