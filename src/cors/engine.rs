@@ -9,6 +9,7 @@ mod requests;
 
 use super::classify::classify;
 use super::fields;
+use super::http_cache::HttpCache;
 use super::origin::{serialize_url_origin, without_fragment, AddressSpace};
 use super::pairing::PreflightAsk;
 use super::preflight_cache::PreflightCache;
@@ -70,6 +71,7 @@ pub struct Engine {
     assigned: BTreeMap<ExchangeId, ExchangeId>,
     chains: RedirectChains,
     acao_servers: VecDeque<String>,
+    http_cache: HttpCache,
     reflections: BTreeMap<String, BTreeSet<String>>,
 }
 
@@ -89,6 +91,7 @@ impl Engine {
             assigned: BTreeMap::new(),
             chains: RedirectChains::new(limits.engine_window.clamp(1, STATE_ENTRIES)),
             acao_servers: VecDeque::new(),
+            http_cache: HttpCache::new(),
             reflections: BTreeMap::new(),
         }
     }
@@ -151,6 +154,7 @@ impl Engine {
     fn process(&mut self, h: Held, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
         let c = classify(&h.ex);
+        self.http_cache.remember(h.id, h.at, &h.ex);
         if let Role::ProxyUpstream(client) = h.role {
             let note = format!(
                 "upstream leg of proxied exchange {}: judged on the client leg",

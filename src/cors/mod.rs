@@ -19,6 +19,7 @@ pub mod check;
 pub mod classify;
 pub mod evidence;
 pub mod fields;
+pub mod http_cache;
 pub mod message;
 pub mod origin;
 pub mod pairing;

@@ -34,7 +34,9 @@ impl Engine {
         let names = recorded_unsafe_names(&h.ex.request, revalidating);
         let method = normalize_method(&h.ex.request.method).into_owned();
         let needs_preflight = !is_cors_safelisted_method(&method) || !names.is_empty();
-        let paired = self.find_preflight(&h, c.origin.as_deref(), needs_preflight || c.never_sent);
+        // Look even when the recorded request seems simple: XHR uploads force a preflight, and
+        // sanitized exports strip the `Authorization` that required one.
+        let paired = self.find_preflight(&h, c.origin.as_deref(), true);
         let origin = c
             .origin
             .clone()
@@ -227,6 +229,14 @@ impl Engine {
             a.causes.push(f.finding(ctx));
             return;
         }
+        if let Some(o) = origin.filter(|_| generic) {
+            if let Some(f) = self.stale_cache_fault(h, o) {
+                a.sent = false;
+                a.verdict = Verdict::Blocked;
+                a.causes.push(f.finding(ctx));
+                return;
+            }
+        }
         a.verdict = Verdict::Indeterminate;
         a.note = Some(if origin.is_none() {
             "never sent and nothing in the recording tells its origin (no preflight, page or Referer)".into()
@@ -320,5 +330,56 @@ impl Engine {
                     .is_some_and(|r| r.headers.contains(super::super::check::ACAO))
                     && serialize_url_origin(&h.ex.request.url).as_deref() == Some(server.as_str())
             })
+    }
+
+    /// A request the browser failed with no response on record, while a fresh cached answer
+    /// to the same URL, made for another origin and not varying by `Origin`, was on hand: the
+    /// browser served that answer from its cache and its `Access-Control-Allow-Origin` did
+    /// not match (`cached-response-wrong-origin`). Chromium records nothing of such a cache
+    /// hit, so the earlier exchange is the evidence.
+    fn stale_cache_fault(&self, h: &Held, origin: &str) -> Option<Fault> {
+        if !h.ex.request.method.eq_ignore_ascii_case("GET") {
+            return None;
+        }
+        let cached = self.http_cache.fresh(&h.ex.request.url, h.at)?;
+        if cached.id == h.id {
+            return None;
+        }
+        let [acao] = cached.acao.as_slice() else {
+            return None;
+        };
+        if acao == origin || acao == "*" {
+            return None;
+        }
+        let mut f = Fault::new(
+            crate::model::CauseId::CachedResponseWrongOrigin,
+            Some(acao.clone()),
+        );
+        f.header_hint = "Vary".into();
+        f.evidence.push(super::super::evidence::header(
+            crate::model::EvidenceSource::Other,
+            cached.id,
+            &cached.headers,
+            "Access-Control-Allow-Origin",
+            true,
+            format!("cached answer made for '{acao}', reused for '{origin}'"),
+        ));
+        f.evidence.push(super::super::evidence::header(
+            crate::model::EvidenceSource::Other,
+            cached.id,
+            &cached.headers,
+            "Vary",
+            false,
+            "no Origin in Vary: every origin is served the same cached answer",
+        ));
+        f.evidence.push(super::super::evidence::header(
+            crate::model::EvidenceSource::Other,
+            cached.id,
+            &cached.headers,
+            "Cache-Control",
+            false,
+            format!("fresh for {} s", cached.fresh_secs),
+        ));
+        Some(f)
     }
 }

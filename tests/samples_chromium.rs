@@ -1,0 +1,270 @@
+//! corscope against Chromium's own verdicts on the recordings in `samples/`.
+//!
+//! `samples/recordings/verdicts.json` holds, for every request real Chromium made (preflights
+//! included), whether it was blocked and the `CorsError` the DevTools protocol reported. Each
+//! recording of that run is analysed and every request the recording shows is compared:
+//! verdict and `CorsError` for actual requests, kind and pairing for preflights. Requests the
+//! recording cannot show (served from cache, never reaching the network) are listed, not
+//! silently skipped.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use corscope::capture::{self, Sink};
+use corscope::cors::Engine;
+use corscope::model::{Assessment, Exchange, ExchangeKind, Issue, Limits, Verdict};
+use serde_json::Value;
+
+fn recordings() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/recordings")
+}
+
+struct Collect {
+    engine: Engine,
+    out: Vec<Assessment>,
+    issues: Vec<Issue>,
+}
+
+impl Sink for Collect {
+    fn exchange(&mut self, exchange: Exchange) {
+        let out = &mut self.out;
+        self.engine.push(exchange, &mut |a| out.push(a));
+    }
+    fn issue(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+}
+
+fn analyse(name: &str) -> Vec<Assessment> {
+    let file = std::fs::File::open(recordings().join(name)).expect("open recording");
+    let limits = Limits::default();
+    let mut sink = Collect {
+        engine: Engine::new(&limits),
+        out: Vec::new(),
+        issues: Vec::new(),
+    };
+    capture::read(Box::new(file), &limits, &mut sink).expect("recording is readable");
+    let mut out = std::mem::take(&mut sink.out);
+    sink.engine.finish(&mut |a| out.push(a));
+    assert!(
+        sink.issues.is_empty(),
+        "{name}: unexpected input issues {:?}",
+        sink.issues
+    );
+    out
+}
+
+/// Chromium's record of one request.
+struct Truth {
+    scenario: String,
+    request_id: String,
+    hop: u64,
+    method: String,
+    url: String,
+    resource_type: String,
+    blocked: bool,
+    cors_error: Option<String>,
+    error_text: Option<String>,
+    preflight_of: Option<String>,
+}
+
+fn truths() -> Vec<Truth> {
+    let text = std::fs::read(recordings().join("verdicts.json")).expect("verdicts.json");
+    let doc: Value = serde_json::from_slice(&text).expect("verdicts.json is JSON");
+    let s = |v: &Value| v.as_str().map(str::to_owned);
+    doc["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| Truth {
+            scenario: s(&r["scenario"]).unwrap_or_default(),
+            request_id: s(&r["request_id"]).unwrap_or_default(),
+            hop: r["hop"].as_u64().unwrap_or(0),
+            method: s(&r["method"]).unwrap_or_default(),
+            url: s(&r["url"]).unwrap_or_default(),
+            resource_type: s(&r["resource_type"]).unwrap_or_default(),
+            blocked: r["blocked"].as_bool().unwrap_or(false),
+            cors_error: s(&r["cors_error"]),
+            error_text: s(&r["error_text"]),
+            preflight_of: (r["resource_type"] == "Preflight")
+                .then(|| s(&r["initiator"]["request_id"]))
+                .flatten(),
+        })
+        .collect()
+}
+
+/// Matches Chromium's requests to assessments: the k-th request with a given method and URL
+/// is the k-th assessment with them, in recording order.
+fn matched<'a>(
+    truths: &'a [Truth],
+    all: &'a [Assessment],
+) -> Vec<(&'a Truth, Option<&'a Assessment>)> {
+    let mut by_key: HashMap<(String, String), Vec<&Assessment>> = HashMap::new();
+    for a in all {
+        by_key
+            .entry((
+                a.exchange.request.method.clone(),
+                a.exchange.request.url.clone(),
+            ))
+            .or_default()
+            .push(a);
+    }
+    let mut used: HashMap<(String, String), usize> = HashMap::new();
+    truths
+        .iter()
+        .map(|t| {
+            let key = (t.method.clone(), t.url.clone());
+            let n = used.entry(key.clone()).or_default();
+            let a = by_key.get(&key).and_then(|v| v.get(*n)).copied();
+            *n += 1;
+            (t, a)
+        })
+        .collect()
+}
+
+fn reported(a: &Assessment) -> String {
+    let cause = a
+        .primary_cause()
+        .filter(|f| !f.if_credentialed || a.verdict == Verdict::Blocked)
+        .map(|f| {
+            format!(
+                "{} ({})",
+                f.cause.info().chromium.unwrap_or("-"),
+                f.cause.info().name
+            )
+        })
+        .unwrap_or_default();
+    format!("{} {cause}", a.verdict.as_str())
+}
+
+/// Compares and returns a readable table of disagreements and of requests not shown.
+fn compare<'a>(
+    name: &str,
+    truths: &'a [Truth],
+    all: &'a [Assessment],
+    strict_cause: bool,
+) -> (String, Vec<String>) {
+    let pairs = matched(truths, all);
+    let ids: HashMap<&str, Option<&Assessment>> = pairs
+        .iter()
+        .map(|(t, a)| (t.request_id.as_str(), *a))
+        .collect();
+    // A redirect chain whose last hop never reached the network (a `Location` the browser
+    // refused to follow) is recorded up to the redirect response, and that is where the
+    // browser's verdict on the chain is judged.
+    let mut last_hop: HashMap<&str, &Truth> = HashMap::new();
+    for t in truths {
+        let e = last_hop.entry(t.request_id.as_str()).or_insert(t);
+        if t.hop > e.hop {
+            *e = t;
+        }
+    }
+    let recorded: Vec<(&Truth, bool)> = pairs.iter().map(|(t, a)| (*t, a.is_some())).collect();
+    let verdict_of = |t: &'a Truth| -> &'a Truth {
+        let last = last_hop.get(t.request_id.as_str()).copied().unwrap_or(t);
+        let last_recorded = recorded
+            .iter()
+            .any(|(r, seen)| *seen && std::ptr::eq(*r, last));
+        let next_recorded = recorded
+            .iter()
+            .any(|(r, seen)| *seen && r.request_id == t.request_id && r.hop == t.hop + 1);
+        if !last_recorded && !next_recorded {
+            last
+        } else {
+            t
+        }
+    };
+    let mut diff = String::new();
+    let mut unseen = Vec::new();
+    for (t, a) in &pairs {
+        let Some(a) = a else {
+            unseen.push(format!(
+                "{} {} {} ({})",
+                t.scenario, t.method, t.url, t.resource_type
+            ));
+            continue;
+        };
+        let mut wrong = |expected: String| {
+            let _ = writeln!(
+                diff,
+                "{name} [{}] {} {}\n    chromium: {expected}\n    corscope: {}",
+                t.scenario,
+                t.method,
+                t.url,
+                reported(a)
+            );
+        };
+        if t.resource_type == "Preflight" {
+            if a.kind != ExchangeKind::Preflight {
+                wrong("a preflight".into());
+            } else if let Some(Some(real)) = t
+                .preflight_of
+                .as_deref()
+                .map(|id| ids.get(id).copied().flatten())
+            {
+                let paired = real.preflight == Some(a.id);
+                if !paired {
+                    wrong(format!(
+                        "the preflight of {} {}",
+                        real.exchange.request.method, real.exchange.request.url
+                    ));
+                }
+            }
+            continue;
+        }
+        let v = verdict_of(t);
+        match (&v.cors_error, &v.error_text) {
+            (Some(err), _) if v.blocked => {
+                let got = a.primary_cause().and_then(|f| f.cause.info().chromium);
+                let ok =
+                    a.verdict == Verdict::Blocked && (!strict_cause || got == Some(err.as_str()));
+                if !ok {
+                    wrong(format!("blocked {err}"));
+                }
+            }
+            (None, Some(net)) => {
+                if a.verdict != Verdict::NetworkError {
+                    wrong(format!("network error {net}"));
+                }
+            }
+            _ => {
+                if matches!(a.verdict, Verdict::Blocked | Verdict::NetworkError) {
+                    wrong("not blocked".into());
+                }
+            }
+        }
+    }
+    (diff, unseen)
+}
+
+fn assert_agrees(name: &str, strict_cause: bool) {
+    let all = analyse(name);
+    let truths = truths();
+    let (diff, unseen) = compare(name, &truths, &all, strict_cause);
+    if !unseen.is_empty() {
+        eprintln!(
+            "{name}: {} request(s) Chromium made are not in this recording:\n  {}",
+            unseen.len(),
+            unseen.join("\n  ")
+        );
+    }
+    assert!(diff.is_empty(), "corscope disagrees with Chromium:\n{diff}");
+}
+
+#[test]
+fn devtools_har_agrees_with_chromium() {
+    assert_agrees("chromium-devtools.har", true);
+}
+
+#[test]
+fn sanitized_devtools_har_agrees_with_chromium() {
+    assert_agrees("chromium-devtools-sanitized.har", true);
+}
+
+#[test]
+fn pcap_agrees_with_chromium() {
+    assert_agrees("loopback.pcap", true);
+}
