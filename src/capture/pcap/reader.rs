@@ -260,7 +260,7 @@ pub fn read_frames(
                         orig_len,
                     });
                 }
-                reader.consume(len);
+                reader.consume_noshift(len);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {

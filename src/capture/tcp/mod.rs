@@ -21,6 +21,7 @@
 //! most `Limits::tcp_buffered_bytes`, at most `Limits::tcp_flows` connections (least recently
 //! active evicted) and idle connections closed after `Limits::tcp_idle_secs` of capture time.
 
+pub mod key;
 pub mod reassembler;
 pub mod table;
 

@@ -12,10 +12,10 @@
 //! connection, refreshed lazily when popped, so a segment costs no queue work.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 
 use crate::model::{FrameNumber, Issue, Position, Timestamp};
 
+use super::key::{FlowHash, Key};
 use super::reassembler::{Budget, Chunk, GapCause, Reassembler};
 use super::{
     sniff_role, At, Close, ConnInfo, Segment, Side, StreamHandler, ISSUE_GAP,
@@ -43,20 +43,9 @@ pub struct TcpStats {
     pub duplicate_bytes: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Key {
-    lo: SocketAddr,
-    hi: SocketAddr,
-}
-
-impl Key {
-    fn of(a: SocketAddr, b: SocketAddr) -> Self {
-        if a <= b {
-            Key { lo: a, hi: b }
-        } else {
-            Key { lo: b, hi: a }
-        }
-    }
+struct Live<H> {
+    dirs: [Reassembler; 2],
+    handler: H,
 }
 
 struct Conn<H> {
@@ -68,8 +57,8 @@ struct Conn<H> {
     syn_ack_seen: bool,
     client_isn: Option<u32>,
     closed: bool,
-    dirs: [Reassembler; 2],
-    handler: H,
+    /// Reassembly and handler state, boxed so that tombstones stay small; `None` once closed.
+    live: Option<Box<Live<H>>>,
     touch: u64,
     last_ts: Timestamp,
     last_frame: FrameNumber,
@@ -77,7 +66,7 @@ struct Conn<H> {
 
 /// Connections of one input, fed segment by segment.
 pub struct FlowTable<H> {
-    conns: HashMap<Key, Conn<H>>,
+    conns: HashMap<Key, Conn<H>, FlowHash>,
     lru: VecDeque<(Key, u64, u64)>,
     tick: u64,
     next_id: u64,
@@ -101,7 +90,7 @@ impl<H: StreamHandler> FlowTable<H> {
     /// An empty table with the caps of [`crate::model::Limits`].
     pub fn new(limits: &crate::model::Limits) -> Self {
         Self {
-            conns: HashMap::new(),
+            conns: HashMap::default(),
             lru: VecDeque::new(),
             tick: 0,
             next_id: 0,
@@ -206,8 +195,10 @@ impl<H: StreamHandler> FlowTable<H> {
             syn_ack_seen: false,
             client_isn: None,
             closed: false,
-            dirs: Default::default(),
-            handler: H::new_connection(ctx),
+            live: Some(Box::new(Live {
+                dirs: Default::default(),
+                handler: H::new_connection(ctx),
+            })),
             touch: self.tick,
             last_ts: seg.ts,
             last_frame: seg.frame,
@@ -294,8 +285,7 @@ impl<H: StreamHandler> Conn<H> {
         if seg.flags.rst {
             if self.syn_seen && !self.syn_ack_seen && !self.any_data && side == Side::Server {
                 stats.refused += 1;
-                self.closed = true;
-                self.dirs.iter_mut().for_each(|d| d.release(budget));
+                self.release(budget, stats);
                 return;
             }
             self.finish(Close::Reset, budget, stats, ctx);
@@ -317,26 +307,29 @@ impl<H: StreamHandler> Conn<H> {
                 _ => {}
             }
         }
-        let side = if !self.role_known && !self.any_data && !seg.payload.is_empty() {
-            self.role_known = true;
-            match sniff_role(seg.payload) {
-                Some(sniffed) if sniffed != side => {
-                    std::mem::swap(&mut self.info.client, &mut self.info.server);
-                    self.dirs.swap(0, 1);
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        // Without a handshake, the first segment that starts with a request or status line
+        // settles the roles; what came before only reached framers still seeking a start.
+        let side = match (self.role_known, seg.payload.is_empty()) {
+            (false, false) => match sniff_role(seg.payload) {
+                Some(sniffed) => {
+                    self.role_known = true;
+                    if sniffed != side {
+                        std::mem::swap(&mut self.info.client, &mut self.info.server);
+                        live.dirs.swap(0, 1);
+                        live.handler = H::new_connection(ctx);
+                    }
                     sniffed
                 }
-                _ => side,
-            }
-        } else {
-            side
+                None => side,
+            },
+            _ => side,
         };
         self.any_data |= !seg.payload.is_empty();
-        let Conn {
-            dirs,
-            handler,
-            info,
-            ..
-        } = self;
+        let info = &self.info;
+        let Live { dirs, handler } = live;
         let [client_dir, server_dir] = dirs;
         let (dir, peer) = match side {
             Side::Client => (client_dir, server_dir),
@@ -361,32 +354,25 @@ impl<H: StreamHandler> Conn<H> {
                 &mut out,
             );
         }
-        if self.dirs.iter().all(Reassembler::ended) {
-            self.closed = true;
+        if live.dirs.iter().all(Reassembler::ended) {
+            self.release(budget, stats);
         }
     }
 
     /// Delivers what is buffered and tells the handler the connection is over.
     fn finish(&mut self, how: Close, budget: &mut Budget, stats: &mut TcpStats, ctx: &mut H::Ctx) {
-        if self.closed {
-            return;
-        }
-        self.closed = true;
         let (frame, ts) = (self.last_frame, self.last_ts);
-        let Conn {
-            dirs,
-            handler,
-            info,
-            ..
-        } = self;
+        let info = &self.info;
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        let Live { dirs, handler } = live;
         for (dir, side) in dirs.iter_mut().zip([Side::Client, Side::Server]) {
             if how != Close::Reset {
                 dir.flush(frame, ts, budget, &mut |c| {
                     dispatch(handler, ctx, info, side, c, stats)
                 });
             }
-            stats.duplicate_bytes += dir.duplicate_bytes;
-            dir.release(budget);
         }
         let at = At {
             frame,
@@ -394,6 +380,18 @@ impl<H: StreamHandler> Conn<H> {
             offset: 0,
         };
         handler.close(ctx, info, None, how, at);
+        self.release(budget, stats);
+    }
+
+    /// A closed connection stays as a tombstone: keep nothing but its identity.
+    fn release(&mut self, budget: &mut Budget, stats: &mut TcpStats) {
+        self.closed = true;
+        if let Some(mut live) = self.live.take() {
+            for dir in &mut live.dirs {
+                stats.duplicate_bytes += dir.duplicate_bytes;
+                dir.release(budget);
+            }
+        }
     }
 }
 
