@@ -432,8 +432,9 @@ impl Framer {
                     ev.issue(Issue::at(ISSUE_MALFORMED, pos, e));
                 }
                 ev.malformed(self.request, at);
+                // the head ended with its empty line: the next byte starts a line
                 self.state = State::Seek;
-                self.line_start = false;
+                self.line_start = true;
                 self.buf.clear();
             }
         }
