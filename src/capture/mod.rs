@@ -5,8 +5,10 @@
 
 pub mod decompress;
 pub mod har;
+pub mod http1;
 pub mod pcap;
 pub mod sniff;
+pub mod tcp;
 
 use std::io::Read;
 

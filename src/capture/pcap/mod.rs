@@ -1,9 +1,40 @@
-//! pcap / pcapng reader (interface; the packet pipeline replaces this body).
+//! pcap / pcapng in, exchanges out: [`reader`] yields frames, [`link`] decodes them down to
+//! TCP segments, the TCP flow table ([`crate::capture::tcp`]) reassembles both directions of
+//! every connection, and the HTTP/1 layer ([`crate::capture::http1`]) frames and pairs the
+//! messages into [`Exchange`](crate::model::Exchange)s.
+//!
+//! Everything that is skipped is counted: per-frame problems that can be many (unsupported link
+//! types, non-TCP packets, IP fragments, packets cut by the snapshot length) are aggregated and
+//! reported once per kind at the end, with the count and the first frame; stream problems
+//! (gaps, malformed messages) are reported where they happen.
+//!
+//! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
+//! [`Limits`]; nothing grows with the size of the file.
 
+pub mod link;
+pub mod reader;
+
+use std::collections::BTreeMap;
 use std::io::Read;
 
+use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::tcp::{FlowTable, Segment, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
-use crate::model::Limits;
+use crate::model::{FrameNumber, Issue, Limits, Position};
+
+use link::Skip;
+use reader::{Frame, FrameSink};
+
+/// Issue id: frames of a link type that is not decoded.
+pub const ISSUE_LINK_UNSUPPORTED: &str = "link-unsupported";
+/// Issue id: frames whose headers are cut short or invalid.
+pub const ISSUE_LINK_MALFORMED: &str = "link-malformed";
+/// Issue id: frames that carry no TCP (ARP, UDP, ICMP, ...).
+pub const ISSUE_NOT_TCP: &str = "net-not-tcp";
+/// Issue id: IP fragments, which are not reassembled.
+pub const ISSUE_IP_FRAGMENT: &str = "ip-fragment";
+/// Issue id: frames captured shorter than they were on the wire (snapshot length).
+pub const ISSUE_SNAPLEN: &str = "pcap-snaplen-truncated";
 
 /// What a capture file says about itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,16 +43,138 @@ pub struct PcapSummary {
     pub producer: Option<String>,
     /// Frames read.
     pub frames: u64,
+    /// TCP layer counters.
+    pub tcp: TcpStats,
+    /// HTTP layer counters.
+    pub http: Http1Stats,
+}
+
+/// Count and first frame of one kind of skipped frame.
+#[derive(Clone, Copy)]
+struct Tally {
+    count: u64,
+    first: FrameNumber,
+}
+
+struct Pipeline<'s> {
+    table: FlowTable<Http1Connection<'s>>,
+    ctx: Http1Ctx<'s>,
+    skipped: BTreeMap<Skip, Tally>,
+    snaplen: Option<Tally>,
+}
+
+impl Pipeline<'_> {
+    fn skip(&mut self, why: Skip, frame: FrameNumber) {
+        self.skipped
+            .entry(why)
+            .and_modify(|t| t.count += 1)
+            .or_insert(Tally {
+                count: 1,
+                first: frame,
+            });
+    }
+
+    fn finish(&mut self) {
+        self.table.finish(&mut self.ctx);
+        let sink = &mut *self.ctx.sink;
+        if let Some(t) = self.snaplen {
+            let msg = format!(
+                "{} frames were captured shorter than sent (snapshot length)",
+                t.count
+            );
+            sink.issue(Issue::at(ISSUE_SNAPLEN, Position::Frame(t.first), msg));
+        }
+        for (why, t) in &self.skipped {
+            let (id, msg) = match why {
+                Skip::UnsupportedLink(l) => (
+                    ISSUE_LINK_UNSUPPORTED,
+                    format!("{} frames of unsupported link type {l} skipped", t.count),
+                ),
+                Skip::NotTcp => (
+                    ISSUE_NOT_TCP,
+                    format!("{} frames without TCP skipped", t.count),
+                ),
+                Skip::Fragment => (
+                    ISSUE_IP_FRAGMENT,
+                    format!("{} IP fragments skipped (not reassembled)", t.count),
+                ),
+                Skip::Malformed => (
+                    ISSUE_LINK_MALFORMED,
+                    format!("{} frames with cut or invalid headers skipped", t.count),
+                ),
+            };
+            sink.issue(Issue::at(id, Position::Frame(t.first), msg));
+        }
+        let stats = &self.table.stats;
+        if stats.refused > 0 {
+            let msg = format!(
+                "{} connections refused (SYN answered by RST)",
+                stats.refused
+            );
+            sink.issue(Issue::general(ISSUE_CONNECTION_REFUSED, msg));
+        }
+        if stats.evicted > 0 {
+            let msg = format!(
+                "{} connections dropped: more than the flow limit at once",
+                stats.evicted
+            );
+            sink.issue(Issue::general(ISSUE_FLOW_EVICTED, msg));
+        }
+    }
+}
+
+impl FrameSink for Pipeline<'_> {
+    fn frame(&mut self, frame: &Frame<'_>) {
+        if (frame.orig_len as usize) > frame.data.len() {
+            let t = self.snaplen.get_or_insert(Tally {
+                count: 0,
+                first: frame.number,
+            });
+            t.count += 1;
+        }
+        match link::decode(frame.linktype, frame.data) {
+            Ok(p) => {
+                let seg = Segment {
+                    src: p.src,
+                    dst: p.dst,
+                    seq: p.seq,
+                    ack: p.ack,
+                    flags: p.flags,
+                    payload: p.payload,
+                    missing: p.missing,
+                    frame: frame.number,
+                    ts: frame.ts,
+                };
+                self.table.segment(&seg, &mut self.ctx);
+            }
+            Err(why) => self.skip(why, frame.number),
+        }
+    }
+
+    fn issue(&mut self, issue: Issue) {
+        self.ctx.sink.issue(issue);
+    }
 }
 
 /// Reads a pcap or pcapng stream into `sink`.
 pub fn read(
-    _input: &mut dyn Read,
-    _format: Format,
-    _limits: &Limits,
-    _sink: &mut dyn Sink,
+    input: &mut dyn Read,
+    format: Format,
+    limits: &Limits,
+    sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    Err(CaptureError::NotRecognised(
-        "capture reading is not available in this build".into(),
-    ))
+    let mut p = Pipeline {
+        table: FlowTable::new(limits),
+        ctx: Http1Ctx::new(sink, limits),
+        skipped: BTreeMap::new(),
+        snaplen: None,
+    };
+    let info = reader::read_frames(input, format, limits.packet_bytes, &mut p)?;
+    p.finish();
+    Ok(PcapSummary {
+        producer: info.producer,
+        frames: info.frames,
+        tcp: p.table.stats.clone(),
+        http: p.ctx.stats.clone(),
+    })
 }

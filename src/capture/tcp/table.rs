@@ -1,0 +1,445 @@
+//! The flow table: canonical 5-tuple to connection, client/server roles, lifetime.
+//!
+//! A connection is created by its first segment. The client is the sender of a SYN (or the
+//! receiver of a SYN-ACK); without a handshake (a capture started mid-connection) the side
+//! whose first bytes look like a request line, else the side on the higher, non-service port.
+//! A RST ends both directions; after a RST or both FINs the connection stays as a tombstone so
+//! stragglers do not open a new one, until a new SYN reuses the 5-tuple or it is evicted.
+//!
+//! Memory bound: at most `max_flows` connections; when full, the least recently active one is
+//! closed and dropped (counted). Idle connections (no segment for `idle` capture seconds) are
+//! closed on the way. Least-recently-used order is kept in a queue with one entry per
+//! connection, refreshed lazily when popped, so a segment costs no queue work.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::model::{FrameNumber, Issue, Position, Timestamp};
+
+use super::key::{FlowHash, Key};
+use super::reassembler::{Budget, Chunk, GapCause, Reassembler};
+use super::{
+    sniff_role, At, Close, ConnInfo, Segment, Side, StreamHandler, ISSUE_GAP,
+    ISSUE_OUT_OF_ORDER_OVERFLOW,
+};
+
+/// Counters of one input's TCP layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TcpStats {
+    /// Connections seen.
+    pub connections: u64,
+    /// Connections refused (SYN answered by RST).
+    pub refused: u64,
+    /// Connections evicted because the table was full.
+    pub evicted: u64,
+    /// Connections closed after an idle period.
+    pub idle_closed: u64,
+    /// Gaps declared.
+    pub gaps: u64,
+    /// Bytes skipped in gaps.
+    pub gap_bytes: u64,
+    /// Gaps declared because an out-of-order buffer was full.
+    pub overflows: u64,
+    /// Bytes received more than once.
+    pub duplicate_bytes: u64,
+}
+
+struct Live<H> {
+    dirs: [Reassembler; 2],
+    handler: H,
+}
+
+struct Conn<H> {
+    id: u64,
+    info: ConnInfo,
+    role_known: bool,
+    any_data: bool,
+    syn_seen: bool,
+    syn_ack_seen: bool,
+    client_isn: Option<u32>,
+    closed: bool,
+    /// Reassembly and handler state, boxed so that tombstones stay small; `None` once closed.
+    live: Option<Box<Live<H>>>,
+    touch: u64,
+    last_ts: Timestamp,
+    last_frame: FrameNumber,
+}
+
+/// Connections of one input, fed segment by segment.
+pub struct FlowTable<H> {
+    conns: HashMap<Key, Conn<H>, FlowHash>,
+    lru: VecDeque<(Key, u64, u64)>,
+    tick: u64,
+    next_id: u64,
+    budget: Budget,
+    max_flows: usize,
+    idle_ns: i64,
+    last_sweep: Timestamp,
+    /// Counters.
+    pub stats: TcpStats,
+}
+
+/// Ports that name a service: the side using one is the server when nothing else says.
+fn is_service_port(port: u16) -> bool {
+    matches!(
+        port,
+        80 | 443 | 591 | 3000 | 3128 | 5000 | 8000 | 8008 | 8080 | 8081 | 8443 | 8888
+    )
+}
+
+impl<H: StreamHandler> FlowTable<H> {
+    /// An empty table with the caps of [`crate::model::Limits`].
+    pub fn new(limits: &crate::model::Limits) -> Self {
+        Self {
+            conns: HashMap::default(),
+            lru: VecDeque::new(),
+            tick: 0,
+            next_id: 0,
+            budget: Budget {
+                per_direction: limits.tcp_out_of_order_bytes,
+                total_cap: limits.tcp_buffered_bytes,
+                total_used: 0,
+            },
+            max_flows: limits.tcp_flows.max(1),
+            idle_ns: i64::try_from(limits.tcp_idle_secs.saturating_mul(1_000_000_000))
+                .unwrap_or(i64::MAX),
+            last_sweep: Timestamp(i64::MIN),
+            stats: TcpStats::default(),
+        }
+    }
+
+    /// Connections tracked now (tombstones included).
+    pub fn len(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Whether no connection is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
+    }
+
+    /// Out-of-order bytes buffered now across all connections.
+    pub fn buffered(&self) -> usize {
+        self.budget.total_used
+    }
+
+    /// One captured segment.
+    pub fn segment(&mut self, seg: &Segment<'_>, ctx: &mut H::Ctx) {
+        self.tick += 1;
+        if seg.ts.0.saturating_sub(self.last_sweep.0) >= 1_000_000_000 {
+            self.last_sweep = seg.ts;
+            self.expire_idle(seg.ts, ctx);
+        }
+        let key = Key::of(seg.src, seg.dst);
+        let opening = seg.flags.syn && !seg.flags.ack;
+        if let Some(c) = self.conns.get(&key) {
+            let reused = opening && (c.closed || c.client_isn.is_some_and(|isn| isn != seg.seq));
+            if reused {
+                self.remove(key, Close::Abandoned, ctx);
+            }
+        }
+        if !self.conns.contains_key(&key) {
+            if seg.flags.rst {
+                return;
+            }
+            while self.conns.len() >= self.max_flows {
+                if !self.evict_one(ctx) {
+                    break;
+                }
+            }
+            self.insert(key, seg, ctx);
+        }
+        let tick = self.tick;
+        let Self {
+            conns,
+            budget,
+            stats,
+            ..
+        } = self;
+        let Some(conn) = conns.get_mut(&key) else {
+            return;
+        };
+        conn.touch = tick;
+        conn.last_ts = seg.ts;
+        conn.last_frame = seg.frame;
+        if conn.closed {
+            return;
+        }
+        conn.on_segment(seg, budget, stats, ctx);
+    }
+
+    fn insert(&mut self, key: Key, seg: &Segment<'_>, ctx: &mut H::Ctx) {
+        let client_is_src = if seg.flags.syn {
+            !seg.flags.ack
+        } else if is_service_port(seg.dst.port()) != is_service_port(seg.src.port()) {
+            is_service_port(seg.dst.port())
+        } else {
+            seg.src.port() > seg.dst.port()
+        };
+        let (client, server) = if client_is_src {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        self.next_id += 1;
+        self.stats.connections += 1;
+        let conn = Conn {
+            id: self.next_id,
+            info: ConnInfo {
+                client,
+                server,
+                from_syn: [false; 2],
+            },
+            role_known: seg.flags.syn,
+            any_data: false,
+            syn_seen: false,
+            syn_ack_seen: false,
+            client_isn: None,
+            closed: false,
+            live: Some(Box::new(Live {
+                dirs: Default::default(),
+                handler: H::new_connection(ctx),
+            })),
+            touch: self.tick,
+            last_ts: seg.ts,
+            last_frame: seg.frame,
+        };
+        self.lru.push_back((key, self.next_id, self.tick));
+        self.conns.insert(key, conn);
+    }
+
+    /// Closes and drops the least recently active connection; false when there is none.
+    fn evict_one(&mut self, ctx: &mut H::Ctx) -> bool {
+        while let Some((key, id, tick)) = self.lru.pop_front() {
+            match self.conns.get(&key) {
+                Some(c) if c.id == id && c.touch != tick => {
+                    self.lru.push_back((key, id, c.touch));
+                }
+                Some(c) if c.id == id => {
+                    if !c.closed {
+                        self.stats.evicted += 1;
+                    }
+                    self.remove(key, Close::Abandoned, ctx);
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    fn expire_idle(&mut self, now: Timestamp, ctx: &mut H::Ctx) {
+        while let Some(&(key, id, tick)) = self.lru.front() {
+            match self.conns.get(&key) {
+                Some(c) if c.id == id => {
+                    if c.last_ts.0.saturating_add(self.idle_ns) >= now.0 {
+                        if c.touch == tick {
+                            return;
+                        }
+                        self.lru.pop_front();
+                        self.lru.push_back((key, id, c.touch));
+                        continue;
+                    }
+                    self.lru.pop_front();
+                    if !c.closed {
+                        self.stats.idle_closed += 1;
+                    }
+                    self.remove(key, Close::Abandoned, ctx);
+                }
+                _ => {
+                    self.lru.pop_front();
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, key: Key, how: Close, ctx: &mut H::Ctx) {
+        if let Some(mut c) = self.conns.remove(&key) {
+            c.finish(how, &mut self.budget, &mut self.stats, ctx);
+        }
+    }
+
+    /// The capture ended: closes every connection, oldest first.
+    pub fn finish(&mut self, ctx: &mut H::Ctx) {
+        let mut all: Vec<Conn<H>> = self.conns.drain().map(|(_, c)| c).collect();
+        all.sort_by_key(|c| c.id);
+        for mut c in all {
+            c.finish(Close::Abandoned, &mut self.budget, &mut self.stats, ctx);
+        }
+        self.lru.clear();
+    }
+}
+
+impl<H: StreamHandler> Conn<H> {
+    fn on_segment(
+        &mut self,
+        seg: &Segment<'_>,
+        budget: &mut Budget,
+        stats: &mut TcpStats,
+        ctx: &mut H::Ctx,
+    ) {
+        let side = if seg.src == self.info.client {
+            Side::Client
+        } else {
+            Side::Server
+        };
+        if seg.flags.rst {
+            if self.syn_seen && !self.syn_ack_seen && !self.any_data && side == Side::Server {
+                stats.refused += 1;
+                self.release(budget, stats);
+                return;
+            }
+            self.finish(Close::Reset, budget, stats, ctx);
+            return;
+        }
+        let mut seq = seg.seq;
+        if seg.flags.syn {
+            seq = seq.wrapping_add(1);
+            match side {
+                Side::Client if !seg.flags.ack => {
+                    self.syn_seen = true;
+                    self.info.from_syn[0] = true;
+                    self.client_isn = Some(seg.seq);
+                }
+                Side::Server if seg.flags.ack => {
+                    self.syn_ack_seen = true;
+                    self.info.from_syn[1] = true;
+                }
+                _ => {}
+            }
+        }
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        // Without a handshake, the first segment that starts with a request or status line
+        // settles the roles; what came before only reached framers still seeking a start.
+        let side = match (self.role_known, seg.payload.is_empty()) {
+            (false, false) => match sniff_role(seg.payload) {
+                Some(sniffed) => {
+                    self.role_known = true;
+                    if sniffed != side {
+                        std::mem::swap(&mut self.info.client, &mut self.info.server);
+                        live.dirs.swap(0, 1);
+                        live.handler = H::new_connection(ctx);
+                    }
+                    sniffed
+                }
+                None => side,
+            },
+            _ => side,
+        };
+        self.any_data |= !seg.payload.is_empty();
+        let info = &self.info;
+        let Live { dirs, handler } = live;
+        let [client_dir, server_dir] = dirs;
+        let (dir, peer) = match side {
+            Side::Client => (client_dir, server_dir),
+            Side::Server => (server_dir, client_dir),
+        };
+        // The acknowledgment first: what the sender had received precedes what it sends now.
+        if seg.flags.ack && peer.has_base() {
+            let mut out = |c: Chunk<'_>| dispatch(handler, ctx, info, side.peer(), c, stats);
+            peer.acknowledged(seg.ack, seg.frame, seg.ts, budget, &mut out);
+        }
+        let carries = !seg.payload.is_empty() || seg.missing > 0 || seg.flags.fin;
+        if carries || !dir.has_base() {
+            let mut out = |c: Chunk<'_>| dispatch(handler, ctx, info, side, c, stats);
+            dir.push(
+                seq,
+                seg.payload,
+                seg.missing,
+                seg.flags.fin,
+                seg.frame,
+                seg.ts,
+                budget,
+                &mut out,
+            );
+        }
+        if live.dirs.iter().all(Reassembler::ended) {
+            self.release(budget, stats);
+        }
+    }
+
+    /// Delivers what is buffered and tells the handler the connection is over.
+    fn finish(&mut self, how: Close, budget: &mut Budget, stats: &mut TcpStats, ctx: &mut H::Ctx) {
+        let (frame, ts) = (self.last_frame, self.last_ts);
+        let info = &self.info;
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        let Live { dirs, handler } = live;
+        for (dir, side) in dirs.iter_mut().zip([Side::Client, Side::Server]) {
+            if how != Close::Reset {
+                dir.flush(frame, ts, budget, &mut |c| {
+                    dispatch(handler, ctx, info, side, c, stats)
+                });
+            }
+        }
+        let at = At {
+            frame,
+            ts,
+            offset: 0,
+        };
+        handler.close(ctx, info, None, how, at);
+        self.release(budget, stats);
+    }
+
+    /// A closed connection stays as a tombstone: keep nothing but its identity.
+    fn release(&mut self, budget: &mut Budget, stats: &mut TcpStats) {
+        self.closed = true;
+        if let Some(mut live) = self.live.take() {
+            for dir in &mut live.dirs {
+                stats.duplicate_bytes += dir.duplicate_bytes;
+                dir.release(budget);
+            }
+        }
+    }
+}
+
+fn dispatch<H: StreamHandler>(
+    handler: &mut H,
+    ctx: &mut H::Ctx,
+    info: &ConnInfo,
+    side: Side,
+    chunk: Chunk<'_>,
+    stats: &mut TcpStats,
+) {
+    match chunk {
+        Chunk::Data(bytes, at) => handler.data(ctx, info, side, bytes, at),
+        Chunk::Gap(len, at, cause) => {
+            stats.gaps += 1;
+            stats.gap_bytes += len;
+            let (id, why) = match cause {
+                GapCause::Overflow => {
+                    stats.overflows += 1;
+                    (ISSUE_OUT_OF_ORDER_OVERFLOW, "out-of-order buffer full")
+                }
+                GapCause::NotCaptured => (ISSUE_GAP, "not captured"),
+                GapCause::Snaplen => (ISSUE_GAP, "cut by the capture's snapshot length"),
+            };
+            let side_name = match side {
+                Side::Client => "client",
+                Side::Server => "server",
+            };
+            let message = format!(
+                "{len} bytes of the {side_name} stream {} -> {} skipped: {why}",
+                if side == Side::Client {
+                    info.client
+                } else {
+                    info.server
+                },
+                if side == Side::Client {
+                    info.server
+                } else {
+                    info.client
+                },
+            );
+            let pos = Position::Stream {
+                frame: at.frame,
+                offset: at.offset,
+            };
+            H::issue(ctx, Issue::at(id, pos, message));
+            handler.gap(ctx, info, side, len, at);
+        }
+        Chunk::End(at) => handler.close(ctx, info, Some(side), Close::Fin, at),
+    }
+}
