@@ -160,10 +160,22 @@ pub fn classify(ex: &Exchange) -> Classification {
                 .starts_with("access-control-")
         })
     });
+    if !is_script_request(ex) && looks_like_navigation(ex) {
+        return Classification::new(
+            ExchangeKind::NotCors,
+            Some(origin),
+            Some("cross-origin POST with the headers of a navigation: a form submission"),
+        );
+    }
     if cors_response
         || is_script_request(ex)
         || !recorded_unsafe_names(&ex.request, false).is_empty()
     {
+        return Classification::new(ExchangeKind::Cors, Some(origin), None);
+    }
+    if ex.recorder.resource_type.is_none() {
+        // On the wire (no recorder type), a form submission is a navigation and says so:
+        // `Upgrade-Insecure-Requests`, an HTML `Accept`. A script's POST does neither.
         return Classification::new(ExchangeKind::Cors, Some(origin), None);
     }
     Classification::new(
@@ -171,6 +183,17 @@ pub fn classify(ex: &Exchange) -> Classification {
         Some(origin),
         Some("cross-origin POST without Sec-Fetch-Mode or any CORS sign: treated as a form submission or no-cors request"),
     )
+}
+
+/// Whether a request carries the headers browsers put on navigations (form submissions):
+/// `Upgrade-Insecure-Requests: 1` or an `Accept` that asks for HTML first.
+fn looks_like_navigation(ex: &Exchange) -> bool {
+    let h = &ex.request.headers;
+    h.contains("upgrade-insecure-requests")
+        || h.first("accept")
+            .is_some_and(|a| a.starts_with(b"text/html"))
+        || h.first("sec-fetch-dest")
+            .is_some_and(|d| matches!(d, b"document" | b"iframe" | b"frame"))
 }
 
 #[cfg(test)]
@@ -233,7 +256,16 @@ mod tests {
             ),
             (ex("GET", API, &[]), NotCors),
             (ex("PUT", API, &[o]), Cors),
-            (ex("POST", API, &[o]), NotCors),
+            // A form submission says it is a navigation; a script's POST on the wire does not.
+            (
+                ex("POST", API, &[o, ("Upgrade-Insecure-Requests", "1")]),
+                NotCors,
+            ),
+            (
+                ex("POST", API, &[o, ("Accept", "text/html,*/*;q=0.8")]),
+                NotCors,
+            ),
+            (ex("POST", API, &[o, ("Accept", "*/*")]), Cors),
             (
                 ex("POST", API, &[o, ("Content-Type", "application/json")]),
                 Cors,

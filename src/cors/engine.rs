@@ -38,7 +38,8 @@ struct Held {
 enum Role {
     Plain,
     ProxyClient(Vec<ProxyDifference>),
-    ProxyUpstream(ExchangeId),
+    /// The far side of a proxy; the client leg it belongs to was recorded here.
+    ProxyUpstream(crate::model::Location),
 }
 
 /// A preflight judged already, kept while requests may still pair with it.
@@ -113,9 +114,17 @@ impl Engine {
         upstream_leg: Exchange,
         out: &mut dyn FnMut(Assessment),
     ) {
-        let differences = compare_proxy_legs(&client_leg, &upstream_leg);
-        let client = self.hold(client_leg, Role::ProxyClient(differences));
-        self.hold(upstream_leg, Role::ProxyUpstream(client));
+        let mut differences = compare_proxy_legs(&client_leg, &upstream_leg);
+        let upstream_at = upstream_leg.location;
+        let client_at = client_leg.location;
+        let client = self.hold(client_leg, Role::ProxyClient(Vec::new()));
+        let upstream = self.hold(upstream_leg, Role::ProxyUpstream(client_at));
+        for d in &mut differences {
+            d.upstream_leg = Some((upstream, upstream_at));
+        }
+        if let Some(h) = self.buffer.iter_mut().find(|h| h.id == client) {
+            h.role = Role::ProxyClient(differences);
+        }
         self.drain(out);
     }
 
@@ -151,14 +160,14 @@ impl Engine {
         }
     }
 
-    fn process(&mut self, h: Held, out: &mut dyn FnMut(Assessment)) {
+    fn process(&mut self, mut h: Held, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
+        self.correlate_proxy_legs(&mut h);
         let c = classify(&h.ex);
         self.http_cache.remember(h.id, h.at, &h.ex);
-        if let Role::ProxyUpstream(client) = h.role {
+        if let Role::ProxyUpstream(client_at) = h.role {
             let note = format!(
-                "upstream leg of proxied exchange {}: judged on the client leg",
-                client.0
+                "proxy-to-origin-server leg of the exchange at {client_at}: judged on the client leg"
             );
             out(plain(
                 h,
@@ -182,6 +191,46 @@ impl Engine {
                 self.remember_server(&h.ex);
                 out(plain(h, c.kind, c.origin, verdict, note));
             }
+        }
+    }
+
+    /// Finds, still ahead in the window, the far side of a proxy for a captured exchange:
+    /// the same method and target, sent from the address the client leg went to, starting
+    /// after the client leg and answered before it. A capture taken on a proxy host
+    /// (`tcpdump -i any`) holds both legs; the client leg is then judged with what the proxy
+    /// changed, and the upstream leg points at it.
+    fn correlate_proxy_legs(&mut self, h: &mut Held) {
+        if !matches!(h.role, Role::Plain) {
+            return;
+        }
+        let (Some(server), Some(response)) = (h.ex.endpoints.server, h.ex.response.as_ref()) else {
+            return;
+        };
+        let _ = response;
+        let target = request_target(&h.ex.request.url);
+        let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
+        let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
+        let found = self.buffer.iter_mut().find(|u| {
+            matches!(u.role, Role::Plain)
+                && u.at >= h.at
+                && u.ex.response.is_some()
+                && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
+                && u.ex.endpoints.server.is_some_and(|s| s != server)
+                && u.ex.request.method == h.ex.request.method
+                && request_target(&u.ex.request.url) == target
+                && u.ex.request.headers.first("origin").map(<[u8]>::to_vec) == origin
+                && match (u.ex.timing.response_started, ends) {
+                    (Some(a), Some(b)) => a <= b,
+                    _ => true,
+                }
+        });
+        if let Some(u) = found {
+            u.role = Role::ProxyUpstream(h.ex.location);
+            let mut differences = compare_proxy_legs(&h.ex, &u.ex);
+            for d in &mut differences {
+                d.upstream_leg = Some((u.id, u.ex.location));
+            }
+            h.role = Role::ProxyClient(differences);
         }
     }
 
@@ -340,4 +389,15 @@ fn plain(
     d.note = note;
     d.sent = h.ex.response.is_some() || h.ex.failure.is_none();
     d.finish(h.ex)
+}
+
+/// Path and query of a URL (what a proxy forwards unchanged), or the URL itself.
+fn request_target(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
 }

@@ -7,7 +7,7 @@
 //! on both sides of a proxy, joined on a request id or timing); this module only compares.
 
 use super::fields;
-use crate::model::{CauseId, Exchange};
+use crate::model::{CauseId, Exchange, ExchangeId, Location};
 
 /// The response headers compared.
 pub const COMPARED: [&str; 6] = [
@@ -43,6 +43,8 @@ pub struct ProxyDifference {
     pub upstream: Vec<String>,
     /// The client-side field lines.
     pub client: Vec<String>,
+    /// The upstream leg, once the engine has numbered it.
+    pub upstream_leg: Option<(ExchangeId, Location)>,
 }
 
 /// Compares the CORS response headers of the two legs of one proxied exchange. Empty when
@@ -78,6 +80,7 @@ pub fn compare_proxy_legs(client_leg: &Exchange, upstream_leg: &Exchange) -> Vec
             change,
             upstream: u,
             client: c,
+            upstream_leg: None,
         });
     }
     out

@@ -283,13 +283,20 @@ fn add_proxy_evidence(fault: &mut Fault, proxy: &[ProxyDifference], id: Exchange
         return;
     }
     if let Some(d) = proxy.iter().find(|d| d.header == ACAO) {
+        let (exchange, note) = match d.upstream_leg {
+            Some((up, at)) => (
+                up,
+                format!("what the origin server sent the proxy (upstream leg, {at})"),
+            ),
+            None => (id, "what the origin server sent the proxy".to_string()),
+        };
         fault.evidence.push(crate::model::Evidence {
             source: Src::Upstream,
-            exchange: id,
+            exchange,
             header: Some(ACAO.to_string()),
             values: d.upstream.clone(),
             primary: false,
-            note: "what the origin server sent the proxy".into(),
+            note,
         });
     }
 }

@@ -101,13 +101,19 @@ impl Engine {
             space: space_of(&h.ex),
         };
         let mut a = plain_parts(h.id, c.kind, Some(origin.clone()));
+        // A preflight that passes only for an uncredentialed request, with no request of its
+        // own anywhere in the window: the browser did not send it, which proves it was
+        // credentialed (recorders that drop blocked requests, and captures, show just that).
+        let unanswered = !claimed
+            && ahead_ex.is_none()
+            && matches!(&outcome, PreflightOutcome::Passed { conditional, .. } if !conditional.is_empty());
         match &outcome {
             PreflightOutcome::Passed {
                 result,
                 conditional,
                 pna,
             } => {
-                let proven = ahead_stopped;
+                let proven = ahead_stopped || unanswered;
                 let mut faults: Vec<Fault> = conditional.clone();
                 if proven && faults.is_empty() {
                     faults.extend(pna.clone());
@@ -168,7 +174,8 @@ impl Engine {
             outcome: outcome.clone(),
             claimed: linked,
         });
-        let inferred = (failed && !linked).then(|| self.infer_request(&h, &ask, &origin, &outcome));
+        let inferred = ((failed && !linked) || unanswered)
+            .then(|| self.infer_request(&h, &ask, &origin, &outcome));
         self.remember_server(&h.ex);
         out(a.finish(h.ex));
         if let Some(i) = inferred {
@@ -183,7 +190,7 @@ impl Engine {
         let mut best: Option<(u8, usize)> = None;
         for (i, a) in self.buffer.iter().enumerate() {
             if is_preflight(&a.ex)
-                || matches!(a.role, Role::ProxyUpstream(_))
+                || matches!(a.role, Role::ProxyUpstream(..))
                 || self.assigned.contains_key(&a.id)
             {
                 continue;
@@ -251,7 +258,18 @@ impl Engine {
             PreflightOutcome::NetworkError(text) => a
                 .causes
                 .push(preflight_network_fault(p.id, text).finding(&ctx)),
-            _ => {}
+            PreflightOutcome::Passed { conditional, .. } => {
+                a.note = Some(
+                    "not in the recording: the preflight passes only for an uncredentialed request, and the browser never sent it"
+                        .into(),
+                );
+                for f in conditional {
+                    let mut f = f.clone();
+                    f.if_credentialed = false;
+                    a.causes.push(f.finding(&ctx));
+                }
+            }
+            PreflightOutcome::NoResponse(_) => {}
         }
         a.finish(ex)
     }
