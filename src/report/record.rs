@@ -105,9 +105,13 @@ impl Record {
     }
 }
 
-/// The report-wide id of exchange `seq` of input `input`.
+/// The report-wide id of exchange `seq` of input `input`: `input:seq` for recorded
+/// exchanges, `input:inferred-n` for requests the recording does not hold.
 pub fn exchange_ref(input: usize, seq: u64) -> String {
-    format!("{input}:{seq}")
+    match seq.checked_sub(crate::cors::INFERRED_BASE) {
+        Some(n) => format!("{input}:inferred-{n}"),
+        None => format!("{input}:{seq}"),
+    }
 }
 
 /// Counts over every record of a run.
@@ -129,9 +133,10 @@ pub struct Summary {
     pub indeterminate: u64,
     /// Exchanges that failed for a reason that is not CORS.
     pub network_errors: u64,
-    /// Allowed exchanges that would be blocked if credentialed.
+    /// Allowed requests that would be blocked if credentialed.
     pub if_credentialed: u64,
-    /// Blocking causes by name (the reported cause of each blocked exchange).
+    /// Blocked requests by their reported cause; a failed preflight is counted through the
+    /// request it stopped.
     pub by_cause: BTreeMap<&'static str, u64>,
     /// Causes that apply only if credentialed, by name.
     pub by_cause_if_credentialed: BTreeMap<&'static str, u64>,
@@ -157,14 +162,17 @@ impl Summary {
                 if r.kind == ExchangeKind::Preflight {
                     self.blocked_preflights += 1;
                 }
-                if let Some(f) = r.primary_cause() {
-                    *self.by_cause.entry(f.cause.info().name).or_default() += 1;
+                // A failed preflight is counted through the request it stopped.
+                if r.kind != ExchangeKind::Preflight {
+                    if let Some(f) = r.primary_cause() {
+                        *self.by_cause.entry(f.cause.info().name).or_default() += 1;
+                    }
                 }
             }
             Verdict::Indeterminate => self.indeterminate += 1,
             Verdict::NetworkError => self.network_errors += 1,
             Verdict::Allowed | Verdict::NotApplicable => {
-                if r.only_if_credentialed() {
+                if r.only_if_credentialed() && r.kind != ExchangeKind::Preflight {
                     self.if_credentialed += 1;
                     if let Some(f) = r.causes.first() {
                         *self

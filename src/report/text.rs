@@ -80,6 +80,12 @@ impl<'a> TextRenderer<'a> {
     }
 
     fn write_item(&mut self, r: &Record) -> io::Result<()> {
+        if !matches!(
+            r.verdict,
+            Verdict::Blocked | Verdict::Indeterminate | Verdict::NetworkError
+        ) {
+            return self.write_conditional(r);
+        }
         let (mark, style) = match r.verdict {
             Verdict::Blocked => ("✗ BLOCKED", RED),
             Verdict::Indeterminate => ("? UNDECIDED", YELLOW),
@@ -137,6 +143,32 @@ impl<'a> TextRenderer<'a> {
         writeln!(self.out)
     }
 
+    /// One line for an allowed request that would be blocked if it were credentialed.
+    fn write_conditional(&mut self, r: &Record) -> io::Result<()> {
+        let causes: Vec<String> = r
+            .causes
+            .iter()
+            .filter(|f| f.if_credentialed)
+            .map(|f| {
+                let info = f.cause.info();
+                format!("{} [{}]", info.name, info.id)
+            })
+            .collect();
+        writeln!(
+            self.out,
+            "  {}  {} {}  {}",
+            self.paint(YELLOW, "~ IF CREDENTIALED"),
+            r.method,
+            r.url,
+            self.paint(DIM, &r.location.to_string())
+        )?;
+        writeln!(
+            self.out,
+            "      allowed as recorded; with credentials: {}\n",
+            causes.join(", ")
+        )
+    }
+
     fn write_finding(&mut self, f: &Finding, qualifier: &str) -> io::Result<()> {
         let info = f.cause.info();
         let chromium = info
@@ -176,7 +208,12 @@ impl<'a> TextRenderer<'a> {
                 "      {label:<10} {:<18} {line}{marker}",
                 e.source.as_str()
             )?;
-            if !e.note.is_empty() {
+            let restates = e.header.as_ref().is_some_and(|h| {
+                e.note
+                    .to_ascii_lowercase()
+                    .starts_with(&h.to_ascii_lowercase())
+            });
+            if !e.note.is_empty() && !restates {
                 writeln!(
                     self.out,
                     "      {:<10} {:<18} {}",
@@ -259,8 +296,8 @@ impl Renderer for TextRenderer<'_> {
         if input.error.is_none() && input.skipped.is_none() {
             writeln!(
                 self.out,
-                "  {} exchanges · {} cross-origin · {} preflights · {} blocked · {} undecided · {} network errors",
-                c.exchanges, c.cors, c.preflights, c.blocked, c.indeterminate, c.network_errors
+                "  {} exchanges · {} cross-origin · {} preflights · {} requests blocked · {} failed preflights · {} undecided · {} network errors",
+                c.exchanges, c.cors, c.preflights, c.blocked - c.blocked_preflights, c.blocked_preflights, c.indeterminate, c.network_errors
             )?;
         }
         for s in &input.issues {
@@ -322,8 +359,8 @@ impl Renderer for TextRenderer<'_> {
             s.exchanges, s.cors, s.preflights
         )?;
         let blocked = format!(
-            "  {} blocked ({} of them preflights, {} never sent) · {} undecided · {} network errors · {} blocked only if credentialed",
-            s.blocked, s.blocked_preflights, s.inferred, s.indeterminate, s.network_errors, s.if_credentialed
+            "  {} requests blocked ({} never sent) and {} failed preflights · {} undecided · {} network errors · {} requests would be blocked if credentialed",
+            s.blocked - s.blocked_preflights, s.inferred, s.blocked_preflights, s.indeterminate, s.network_errors, s.if_credentialed
         );
         let style = if s.blocked > 0 { RED } else { GREEN };
         writeln!(self.out, "{}", self.paint(style, &blocked))?;

@@ -238,11 +238,18 @@ impl Engine {
             }
         }
         a.verdict = Verdict::Indeterminate;
+        let failed = match &h.ex.failure {
+            Some(f) if f.kind == FailureKind::Generic => format!(
+                "the browser failed it with {} (as it fails every CORS block), but ",
+                f.text
+            ),
+            Some(f) => format!("the browser failed it with {}, but ", f.text),
+            None => String::new(),
+        };
         a.note = Some(if origin.is_none() {
-            "never sent and nothing in the recording tells its origin (no preflight, page or Referer)".into()
-        } else if c.never_sent {
-            "never sent, and no preflight for it is recorded: the cause is not in the recording"
-                .into()
+            format!("{failed}nothing in the recording tells its origin (no Origin, preflight, page or Referer)")
+        } else if c.never_sent || h.ex.failure.is_some() {
+            format!("{failed}the recording keeps no response for it and no preflight explains it: the cause is not in the recording")
         } else {
             "no response was recorded".into()
         });
