@@ -12,10 +12,13 @@
 //! no crate writes captures with a known CORS ground truth.
 
 pub mod body;
+pub mod cors;
 pub mod har;
+pub mod har_entry;
 pub mod http;
 pub mod json;
 pub mod pcap;
+pub mod pcap_file;
 pub mod rng;
 pub mod scenario;
 pub mod tcp;
