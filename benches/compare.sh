@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Times corscope against its peers on generated captures, side by side in one run on one
+# machine (hot page cache, as the research anchors in shared/reference/pcap-path.md §4), and
+# writes benches/RESULTS.md. Works on a fresh clone: builds what it needs and installs tshark
+# and GNU time when it runs as root.
+#
+#   benches/compare.sh                                   # full: pcap 1 GB + 2 GB, HAR 1 GB
+#   PCAP_SIZES=200MB HAR_SIZE=100MB TSHARK_SIZE=50MB HAR_CRATE_SIZE=50MB \
+#     DIR_COUNT=2 DIR_SIZE=50MB benches/compare.sh       # quick
+#
+# Comparisons (MB = 10^6 bytes; RSS = maximum resident set size from /usr/bin/time -v):
+#   1. corscope vs `tshark -Y http.request` / `-Y http.response` on the same pcap
+#      (TSHARK_SIZE, small because tshark runs at ~11 MB/s and holds ~1.6x the file in RAM);
+#      request and response counts of both tools beside the generator's truth.
+#   2. corscope vs a full parse with the `har` crate (examples/har_crate_parse.rs) on the same
+#      HAR (HAR_CRATE_SIZE, small because the har crate needs up to ~20x the file in RAM).
+#   3. corscope -j 1 vs -j N (every core) on a directory of DIR_COUNT x DIR_SIZE pcaps.
+#   4. corscope on each of PCAP_SIZES (linearity) and on HAR_SIZE.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+PCAP_SIZES=${PCAP_SIZES:-"1GB 2GB"}
+HAR_SIZE=${HAR_SIZE:-1GB}
+TSHARK_SIZE=${TSHARK_SIZE:-200MB}
+HAR_CRATE_SIZE=${HAR_CRATE_SIZE:-200MB}
+DIR_COUNT=${DIR_COUNT:-4}
+DIR_SIZE=${DIR_SIZE:-250MB}
+SEED=${SEED:-42}
+RESULTS=${RESULTS:-$ROOT/benches/RESULTS.md}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/corscope-compare.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+run() {
+  printf '+ %s\n' "$*" >&2
+  "$@"
+}
+
+# ---- tools -------------------------------------------------------------------------------
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    run env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+step "tools"
+if [ ! -x /usr/bin/time ]; then
+  if is_root; then apt_install time; else
+    echo "GNU time (/usr/bin/time) is required: apt-get install time" >&2
+    exit 1
+  fi
+fi
+HAVE_TSHARK=1
+if ! command -v tshark >/dev/null 2>&1; then
+  if is_root; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+    apt_install tshark || HAVE_TSHARK=
+  else
+    HAVE_TSHARK=
+  fi
+  [ -n "$HAVE_TSHARK" ] || echo "tshark is not installed and cannot be (not root): skipping the tshark comparison" >&2
+fi
+HAVE_PYTHON=1
+command -v python3 >/dev/null 2>&1 || HAVE_PYTHON=
+
+step "build (release)"
+run cargo build --release --locked --bin corscope --example gen_capture --example har_crate_parse
+CORSCOPE=$ROOT/target/release/corscope
+GEN=$ROOT/target/release/examples/gen_capture
+HARPARSE=$ROOT/target/release/examples/har_crate_parse
+
+# ---- helpers -----------------------------------------------------------------------------
+# json_get FILE KEY: a top-level number from a truth file.
+json_get() {
+  if [ -n "$HAVE_PYTHON" ]; then
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get(sys.argv[2], d.get("har", {}).get(sys.argv[2], "n/a")))' "$1" "$2"
+  else
+    grep -o "\"$2\": [0-9]*" "$1" | head -n 1 | grep -o '[0-9]*$' || echo n/a
+  fi
+}
+
+# gen NAME FORMAT SIZE [SEED]: generates $WORK/NAME and $WORK/NAME.truth.json.
+gen() {
+  run "$GEN" --format "$2" --size "$3" --seed "${4:-$SEED}" --out "$WORK/$1" --truth "$WORK/$1.truth.json"
+}
+
+# measure LABEL BYTES CMD...: runs CMD (stdout to $WORK/out) under /usr/bin/time -v with the
+# input in the page cache; sets WALL (s), MBPS, RSS (MiB), STATUS.
+measure() {
+  local label=$1 bytes=$2
+  shift 2
+  printf '+ %s\n' "$*" >&2
+  STATUS=0
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || STATUS=$?
+  t1=$(date +%s%N)
+  # Wall time measured here (ns); /usr/bin/time -v rounds it to 10 ms.
+  WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  RSS=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$WORK/time")
+  MBPS=$(awk -v b="$bytes" -v w="$WALL" 'BEGIN { if (w > 0) printf "%.1f", b / 1e6 / w; else print "inf" }')
+  printf '    %-40s %8s s %10s MB/s %9s MiB  (exit %s)\n' "$label" "$WALL" "$MBPS" "$RSS" "$STATUS" >&2
+  FAILED=
+  if [ "$STATUS" != 0 ] && [ "$STATUS" != 1 ]; then
+    FAILED=" (failed: exit $STATUS)"
+    sed -n '1,3p' "$WORK/err" | sed 's/^/    | /' >&2
+  fi
+}
+
+warm() { cat "$@" >/dev/null; }
+size_of() { stat -c %s "$1"; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a > 0 && a != "inf") printf "%.2fx", a / b; else print "n/a" }'; }
+
+# corscope_requests FILE: recorded exchanges corscope reports (summary.exchanges - inferred).
+corscope_requests() {
+  local last
+  last=$("$CORSCOPE" analyze "$1" --format jsonl -j 1 2>/dev/null | tail -n 1) || true
+  if [ -n "$HAVE_PYTHON" ] && [ -n "$last" ]; then
+    printf '%s' "$last" | python3 -c 'import json,sys
+try:
+    s = json.loads(sys.stdin.read())["summary"]; print(s["exchanges"] - s["inferred"])
+except Exception:
+    print("n/a")'
+  else
+    echo n/a
+  fi
+}
+
+ROWS=()
+# row COMPARISON COMMAND INPUT COUNTS: one table row from the last measure.
+row() { ROWS+=("| $1 | \`$2\` | $3 | $WALL | $MBPS | $RSS | $4${FAILED} |"); }
+NOTES=()
+
+# ---- 1. tshark vs corscope on one pcap ---------------------------------------------------
+step "generate inputs in $WORK"
+gen tshark.pcap pcap "$TSHARK_SIZE"
+gen harcrate.har har "$HAR_CRATE_SIZE"
+gen big.har har "$HAR_SIZE" $((SEED + 1))
+for s in $PCAP_SIZES; do gen "pcap-$s.pcap" pcap "$s"; done
+mkdir -p "$WORK/dir"
+for i in $(seq 1 "$DIR_COUNT"); do gen "dir/part-$i.pcap" pcap "$DIR_SIZE" $((SEED + 100 + i)); done
+mkdir -p "$WORK/truth"
+mv "$WORK"/dir/*.truth.json "$WORK/truth/"
+
+step "1. corscope vs tshark on the same pcap ($TSHARK_SIZE)"
+F=$WORK/tshark.pcap
+B=$(size_of "$F")
+T_REQ=$(json_get "$F.truth.json" requests)
+T_RESP=$(json_get "$F.truth.json" responses)
+warm "$F"
+measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+C_MBPS=$MBPS
+C_REQ=$(corscope_requests "$F")
+row "pcap vs tshark" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests"
+if [ -n "$HAVE_TSHARK" ]; then
+  measure "tshark -Y http.request" "$B" tshark -n -r "$F" -Y http.request -T fields -e frame.number
+  TS_REQ=$(wc -l <"$WORK/out")
+  TA_MBPS=$MBPS
+  row "pcap vs tshark" "tshark -Y http.request -T fields -e frame.number" "$(mb "$B") MB pcap" "$TS_REQ frames / $T_REQ requests"
+  measure "tshark -Y http.response" "$B" tshark -n -r "$F" -Y http.response -T fields -e frame.number
+  TS_RESP=$(wc -l <"$WORK/out")
+  TB_MBPS=$MBPS
+  row "pcap vs tshark" "tshark -Y http.response -T fields -e frame.number" "$(mb "$B") MB pcap" "$TS_RESP frames / $T_RESP responses"
+  NOTES+=("corscope / tshark (http.request) throughput: **$(ratio "$C_MBPS" "$TA_MBPS")**; / tshark (http.response): **$(ratio "$C_MBPS" "$TB_MBPS")** (tshark measured on the $TSHARK_SIZE pcap only: it runs at ~11 MB/s and needs ~1.6x the file in RAM).")
+  NOTES+=("Counts on the $TSHARK_SIZE pcap: truth $T_REQ requests / $T_RESP responses; corscope $C_REQ exchanges; tshark $TS_REQ request frames / $TS_RESP response frames (tshark counts frames: pipelined requests in one frame count once, and with default preferences it misses messages behind out-of-order segments).")
+  echo "    counts: truth requests $T_REQ responses $T_RESP | corscope $C_REQ | tshark requests $TS_REQ responses $TS_RESP" >&2
+else
+  NOTES+=("tshark not available: comparison 1 shows corscope only.")
+fi
+
+# ---- 2. har crate vs corscope on one HAR -------------------------------------------------
+step "2. corscope vs the har crate on the same HAR ($HAR_CRATE_SIZE)"
+F=$WORK/harcrate.har
+B=$(size_of "$F")
+T_ENT=$(json_get "$F.truth.json" entries)
+warm "$F"
+measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+C_MBPS=$MBPS
+C_ENT=$(corscope_requests "$F")
+row "HAR vs har crate" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB HAR" "$C_ENT exchanges / $T_ENT entries"
+measure "har crate (har::from_path)" "$B" "$HARPARSE" "$F"
+H_ENT=$(head -n 1 "$WORK/out")
+row "HAR vs har crate" "har 0.9 har::from_path, count entries" "$(mb "$B") MB HAR" "${H_ENT:-n/a} entries / $T_ENT entries"
+NOTES+=("corscope / har crate throughput on the $HAR_CRATE_SIZE HAR: **$(ratio "$C_MBPS" "$MBPS")** (the har crate holds a JSON DOM, a copy of it and typed structs: up to ~20x the file in RAM, hence the smaller file).")
+
+# ---- 3. -j 1 vs all cores on a directory -------------------------------------------------
+JOBS=$(nproc)
+step "3. corscope -j 1 vs -j $JOBS on $DIR_COUNT x $DIR_SIZE pcaps"
+B=$(du -cb "$WORK"/dir/*.pcap | tail -n 1 | cut -f1)
+warm "$WORK"/dir/*.pcap
+measure "corscope -j 1 (directory)" "$B" "$CORSCOPE" analyze "$WORK/dir" --format jsonl -o /dev/null -j 1
+J1=$WALL
+row "threads" "corscope analyze DIR -j 1" "$DIR_COUNT x $DIR_SIZE pcap ($(mb "$B") MB)" ""
+measure "corscope -j $JOBS (directory)" "$B" "$CORSCOPE" analyze "$WORK/dir" --format jsonl -o /dev/null -j "$JOBS"
+JN=$WALL
+row "threads" "corscope analyze DIR -j $JOBS" "$DIR_COUNT x $DIR_SIZE pcap ($(mb "$B") MB)" ""
+NOTES+=("Speed-up from -j 1 to -j $JOBS on $DIR_COUNT files: **$(ratio "$J1" "$JN")** ($JOBS cores).")
+
+# ---- 4. size linearity and a large HAR ---------------------------------------------------
+step "4. corscope on pcaps of $PCAP_SIZES and a $HAR_SIZE HAR"
+PREV_WALL= PREV_B= PREV_S=
+for s in $PCAP_SIZES; do
+  F=$WORK/pcap-$s.pcap
+  B=$(size_of "$F")
+  warm "$F"
+  measure "corscope -j 1 ($s pcap)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+  row "size" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB pcap" "truth $(json_get "$F.truth.json" requests) requests"
+  if [ -n "$PREV_WALL" ]; then
+    NOTES+=("Linearity: $s / $PREV_S pcap: size $(ratio "$B" "$PREV_B"), wall time $(ratio "$WALL" "$PREV_WALL").")
+  fi
+  PREV_WALL=$WALL PREV_B=$B PREV_S=$s
+done
+F=$WORK/big.har
+B=$(size_of "$F")
+warm "$F"
+measure "corscope -j 1 ($HAR_SIZE HAR)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+row "size" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB HAR" "truth $(json_get "$F.truth.json" entries) entries"
+
+# ---- results -----------------------------------------------------------------------------
+step "write $RESULTS"
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then COMMIT="$COMMIT (modified)"; fi
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+TSHARK_VERSION=$( [ -n "$HAVE_TSHARK" ] && tshark --version 2>/dev/null | head -n 1 || echo "not installed")
+{
+  echo "# corscope benchmark results"
+  echo
+  echo "Written by \`benches/compare.sh\`; regenerate, do not edit."
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "- machine: $(nproc) cores, $CPU, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+  echo "- corscope commit: $COMMIT; $(rustc --version 2>/dev/null || echo rustc unknown)"
+  echo "- peers: $TSHARK_VERSION; har crate 0.9"
+  echo "- inputs: generated by \`examples/gen_capture.rs\` (seed $SEED), page cache warm; MB = 10^6 bytes; RSS = peak resident set (GNU time)"
+  echo
+  echo "| comparison | command | input | wall (s) | MB/s | peak RSS (MiB) | count / truth |"
+  echo "|---|---|---|---:|---:|---:|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  for n in "${NOTES[@]}"; do echo "- $n"; done
+} >"$RESULTS"
+cat "$RESULTS"
