@@ -109,7 +109,7 @@ fn allowed_exchange_exits_0() {
     let out = corscope(&["analyze", &har], None);
     assert_eq!(out.status.code(), Some(0), "stdout: {}", text(&out.stdout));
     let report = text(&out.stdout);
-    assert!(report.contains("0 blocked"), "{report}");
+    assert!(report.contains("0 requests blocked"), "{report}");
 }
 
 #[test]

@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 mod preflights;
 mod requests;
+mod window;
+
+use window::WindowIndex;
 
 use super::classify::classify;
 use super::fields;
@@ -66,6 +69,7 @@ pub struct Engine {
     next_inferred: u64,
     last_at: Timestamp,
     buffer: VecDeque<Held>,
+    index: WindowIndex,
     cache: PreflightCache,
     recent: VecDeque<PreflightRecord>,
     claimed_ahead: BTreeSet<ExchangeId>,
@@ -86,6 +90,7 @@ impl Engine {
             next_inferred: INFERRED_BASE,
             last_at: Timestamp(0),
             buffer: VecDeque::new(),
+            index: WindowIndex::default(),
             cache: PreflightCache::new(),
             recent: VecDeque::new(),
             claimed_ahead: BTreeSet::new(),
@@ -130,7 +135,7 @@ impl Engine {
 
     /// Emits everything still held.
     pub fn finish(&mut self, out: &mut dyn FnMut(Assessment)) {
-        while let Some(h) = self.buffer.pop_front() {
+        while let Some(h) = self.pop_front() {
             self.process(h, out);
         }
     }
@@ -140,9 +145,28 @@ impl Engine {
         self.next_id = self.next_id.wrapping_add(1);
         let at = ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
+        self.index.add(at, id, &ex);
         let pos = self.buffer.partition_point(|h| (h.at, h.id) <= (at, id));
         self.buffer.insert(pos, Held { id, at, ex, role });
         id
+    }
+
+    fn pop_front(&mut self) -> Option<Held> {
+        let h = self.buffer.pop_front()?;
+        self.index.remove(h.at, h.id, &h.ex);
+        Some(h)
+    }
+
+    /// Where a held exchange sits in the window.
+    fn position(&self, slot: (Timestamp, ExchangeId)) -> Option<usize> {
+        self.buffer
+            .binary_search_by(|h| (h.at, h.id).cmp(&slot))
+            .ok()
+    }
+
+    /// Window positions of the held exchanges in `slots`, in window order.
+    fn positions(&self, slots: &[(Timestamp, ExchangeId)]) -> Vec<usize> {
+        slots.iter().filter_map(|s| self.position(*s)).collect()
     }
 
     fn drain(&mut self, out: &mut dyn FnMut(Assessment)) {
@@ -154,7 +178,7 @@ impl Engine {
             if self.buffer.len() <= self.window && span <= self.window_secs {
                 return;
             }
-            if let Some(h) = self.buffer.pop_front() {
+            if let Some(h) = self.pop_front() {
                 self.process(h, out);
             }
         }
@@ -207,24 +231,27 @@ impl Engine {
             return;
         };
         let _ = response;
-        let target = request_target(&h.ex.request.url);
         let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
-        let found = self.buffer.iter_mut().find(|u| {
-            matches!(u.role, Role::Plain)
-                && u.at >= h.at
-                && u.ex.response.is_some()
-                && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
-                && u.ex.endpoints.server.is_some_and(|s| s != server)
-                && u.ex.request.method == h.ex.request.method
-                && request_target(&u.ex.request.url) == target
-                && u.ex.request.headers.first("origin").map(<[u8]>::to_vec) == origin
-                && match (u.ex.timing.response_started, ends) {
-                    (Some(a), Some(b)) => a <= b,
-                    _ => true,
-                }
+        let candidates = self.positions(
+            self.index
+                .same_target(&h.ex.request.method, &h.ex.request.url),
+        );
+        let found = candidates.into_iter().find(|&i| {
+            self.buffer.get(i).is_some_and(|u| {
+                matches!(u.role, Role::Plain)
+                    && u.at >= h.at
+                    && u.ex.response.is_some()
+                    && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
+                    && u.ex.endpoints.server.is_some_and(|s| s != server)
+                    && u.ex.request.headers.first("origin").map(<[u8]>::to_vec) == origin
+                    && match (u.ex.timing.response_started, ends) {
+                        (Some(a), Some(b)) => a <= b,
+                        _ => true,
+                    }
+            })
         });
-        if let Some(u) = found {
+        if let Some(u) = found.and_then(|i| self.buffer.get_mut(i)) {
             u.role = Role::ProxyUpstream(h.ex.location);
             let mut differences = compare_proxy_legs(&h.ex, &u.ex);
             for d in &mut differences {
@@ -389,15 +416,4 @@ fn plain(
     d.note = note;
     d.sent = h.ex.response.is_some() || h.ex.failure.is_none();
     d.finish(h.ex)
-}
-
-/// Path and query of a URL (what a proxy forwards unchanged), or the URL itself.
-fn request_target(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        },
-        Err(_) => url.to_string(),
-    }
 }

@@ -172,7 +172,7 @@ pub fn pcap(linktype: u32, recs: &[Rec], big_endian: bool, nanos: bool) -> Vec<u
 
 fn block(kind: u32, body: &[u8]) -> Vec<u8> {
     let mut body = body.to_vec();
-    while body.len() % 4 != 0 {
+    while !body.len().is_multiple_of(4) {
         body.push(0);
     }
     let len = (12 + body.len()) as u32;
@@ -195,7 +195,7 @@ pub fn shb(userappl: Option<&str>) -> Vec<u8> {
         body.extend_from_slice(&4u16.to_le_bytes());
         body.extend_from_slice(&(app.len() as u16).to_le_bytes());
         body.extend_from_slice(app.as_bytes());
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         body.extend_from_slice(&[0, 0, 0, 0]);

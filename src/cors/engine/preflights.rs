@@ -188,7 +188,10 @@ impl Engine {
     /// request that was never sent.
     pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<usize> {
         let mut best: Option<(u8, usize)> = None;
-        for (i, a) in self.buffer.iter().enumerate() {
+        for i in self.positions(self.index.same_url(&p.ex.request.url)) {
+            let Some(a) = self.buffer.get(i) else {
+                continue;
+            };
             if is_preflight(&a.ex)
                 || matches!(a.role, Role::ProxyUpstream(..))
                 || self.assigned.contains_key(&a.id)

@@ -291,12 +291,16 @@ impl Engine {
                 outcome: r.outcome.clone(),
             });
         }
-        let found = self.buffer.iter().find(|p| {
-            is_preflight(&p.ex)
-                && !self.claimed_ahead.contains(&p.id)
-                && p.at.secs_since(h.at).abs() <= window
-                && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)
-        })?;
+        let candidates = self.positions(self.index.same_url(&h.ex.request.url));
+        let found = candidates
+            .iter()
+            .filter_map(|&i| self.buffer.get(i))
+            .find(|p| {
+                is_preflight(&p.ex)
+                    && !self.claimed_ahead.contains(&p.id)
+                    && p.at.secs_since(h.at).abs() <= window
+                    && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)
+            })?;
         let ask = PreflightAsk::of(&found.ex);
         let p_origin = ask
             .origin
@@ -330,13 +334,7 @@ impl Engine {
         let Some(server) = serialize_url_origin(&ex.request.url) else {
             return false;
         };
-        self.acao_servers.contains(&server)
-            || self.buffer.iter().any(|h| {
-                h.ex.response
-                    .as_ref()
-                    .is_some_and(|r| r.headers.contains(super::super::check::ACAO))
-                    && serialize_url_origin(&h.ex.request.url).as_deref() == Some(server.as_str())
-            })
+        self.acao_servers.contains(&server) || self.index.server_has_acao(&server)
     }
 
     /// A request the browser failed with no response on record, while a fresh cached answer
