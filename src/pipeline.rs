@@ -2,10 +2,10 @@
 //! in input order.
 //!
 //! Each input is read by one worker that pushes exchanges through its own engine and sends
-//! the finished records down a channel of its own. The calling thread renders the channels in
-//! input order: the input being rendered streams straight through, later inputs wait in their
-//! channels. With one input, memory is bounded by what is in flight in the reader and the
-//! engine, never by the input's size.
+//! the finished records down a bounded channel of its own. The calling thread renders the
+//! channels in input order: the input being rendered streams straight through, later inputs
+//! wait in their channels (and their workers wait when a channel is full). Memory is bounded
+//! by what is in flight in the readers, the engines and the channels, never by input size.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -131,6 +131,12 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     }
 }
 
+/// Records an input may have finished ahead of the renderer. A worker whose backlog is full
+/// waits: memory stays bounded whatever the input's size. This cannot deadlock: rayon works
+/// an input range from its low end and queues only higher inputs, so the lowest unfinished
+/// input, the one being rendered, is always being worked on.
+const BACKLOG: usize = 8192;
+
 enum Message {
     Record(Box<Record>),
     Done(InputReport),
@@ -143,7 +149,9 @@ pub fn run(
     renderer: &mut dyn Renderer,
 ) -> io::Result<Outcome> {
     let n = sources.len();
-    let (senders, receivers): (Vec<_>, Vec<_>) = (0..n).map(|_| mpsc::channel::<Message>()).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
+        .map(|_| mpsc::sync_channel::<Message>(BACKLOG))
+        .unzip();
     let limits = options.limits.clone();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
@@ -191,14 +199,14 @@ struct EngineSink<'a> {
     index: usize,
     engine: Engine,
     issues: IssueTally,
-    tx: &'a mpsc::Sender<Message>,
+    tx: &'a mpsc::SyncSender<Message>,
     judged: u64,
 }
 
 impl EngineSink<'_> {
     fn emit<'s>(
         index: usize,
-        tx: &'s mpsc::Sender<Message>,
+        tx: &'s mpsc::SyncSender<Message>,
         judged: &'s mut u64,
     ) -> impl FnMut(crate::model::Assessment) + 's {
         move |a| {
@@ -231,7 +239,7 @@ fn open(source: &Source) -> Result<Box<dyn Read + Send>, String> {
 }
 
 /// Reads and judges one source, sending its records and then its report.
-fn analyse(index: usize, source: Source, limits: &Limits, tx: mpsc::Sender<Message>) {
+fn analyse(index: usize, source: Source, limits: &Limits, tx: mpsc::SyncSender<Message>) {
     let mut report = InputReport {
         index,
         path: source.name.clone(),

@@ -22,9 +22,11 @@ pub struct Limits {
     pub tcp_idle_secs: u64,
     /// Requests awaiting a response on one connection (pipelining). Default 1 024.
     pub http_pending_requests: usize,
-    /// Exchanges the CORS engine holds for reordering and pairing. Default 65 536.
+    /// Exchanges the CORS engine holds for reordering and pairing. Default 4 096: a
+    /// preflight and its request are milliseconds apart, and each held exchange keeps its
+    /// headers, so this bounds the engine to a few MiB.
     pub engine_window: usize,
-    /// Capture-time seconds the engine waits for a preflight's real request. Default 30.
+    /// Capture-time seconds the engine waits for a preflight's real request. Default 10.
     pub engine_window_secs: u64,
 }
 
@@ -39,8 +41,8 @@ impl Default for Limits {
             tcp_flows: 100_000,
             tcp_idle_secs: 300,
             http_pending_requests: 1024,
-            engine_window: 65_536,
-            engine_window_secs: 30,
+            engine_window: 4096,
+            engine_window_secs: 10,
         }
     }
 }

@@ -24,7 +24,13 @@ struct Group {
     shown: Vec<Record>,
     allowed: u64,
     if_credentialed: u64,
+    /// Records of each cause (or verdict) seen, shown in detail up to [`DETAILED`].
+    per_kind: BTreeMap<String, u64>,
 }
+
+/// Exchanges shown in detail per cause and origin pair; the rest are counted. Thousands of
+/// identical failures in a capture need one example, not thousands.
+const DETAILED: u64 = 10;
 
 #[derive(Default)]
 struct InputState {
@@ -258,14 +264,26 @@ impl Renderer for TextRenderer<'_> {
             Verdict::Blocked | Verdict::Indeterminate | Verdict::NetworkError => true,
             _ => r.only_if_credentialed(),
         };
+        // A failed preflight is shown through the request it stopped.
+        let show = show && !(r.kind == ExchangeKind::Preflight && r.verdict == Verdict::Blocked);
         let g = self.group(r);
-        if show {
-            g.shown.push(r.clone());
-        } else if r.verdict == Verdict::Allowed {
+        if r.verdict == Verdict::Allowed {
             g.allowed += 1;
+            if r.only_if_credentialed() {
+                g.if_credentialed += 1;
+            }
         }
-        if r.verdict != Verdict::Blocked && r.only_if_credentialed() {
-            g.if_credentialed += 1;
+        if show {
+            let key = match r.primary_cause() {
+                Some(f) if r.verdict == Verdict::Blocked => f.cause.info().name.to_string(),
+                _ if r.only_if_credentialed() => "allowed only while not credentialed".into(),
+                _ => r.verdict.as_str().to_string(),
+            };
+            let n = g.per_kind.entry(key).or_default();
+            *n += 1;
+            if *n <= DETAILED {
+                g.shown.push(r.clone());
+            }
         }
         Ok(())
     }
@@ -333,6 +351,15 @@ impl Renderer for TextRenderer<'_> {
             writeln!(self.out, "{}", self.paint(BOLD, &heading))?;
             for r in items {
                 self.write_item(r)?;
+            }
+            for (kind, n) in &g.per_kind {
+                if *n > DETAILED {
+                    let more = format!(
+                        "  … and {} more: {kind} (every exchange is in --format json)",
+                        n - DETAILED
+                    );
+                    writeln!(self.out, "{}", self.paint(DIM, &more))?;
+                }
             }
             let mut tail = format!("    {} allowed", g.allowed);
             if g.if_credentialed > 0 {
