@@ -706,3 +706,20 @@ fn x02_header_duplicated_by_proxy() {
         false,
     );
 }
+
+/// Every catalogue row has a golden report here, except the rows the catalogue documents as
+/// never produced from a recording.
+#[test]
+fn every_recordable_cause_has_a_golden_report() {
+    let src = include_str!("golden_reports.rs");
+    for c in corscope::model::CAUSES {
+        let unrecordable = c.explanation.contains("never reports this cause");
+        let covered = src.contains(&format!("\"{}\"", c.name));
+        assert!(
+            covered != unrecordable,
+            "{} {}: covered {covered}, unrecordable {unrecordable}",
+            c.id,
+            c.name
+        );
+    }
+}
