@@ -377,6 +377,7 @@ fn check_summary(at: &str, s: &Value) {
         "preflights",
         "blocked",
         "blocked_preflights",
+        "blocked_unsent",
         "indeterminate",
         "network_errors",
         "if_credentialed",

@@ -72,7 +72,9 @@ pub struct Engine {
     index: WindowIndex,
     cache: PreflightCache,
     recent: VecDeque<PreflightRecord>,
-    claimed_ahead: BTreeSet<ExchangeId>,
+    /// Preflights still in the window already claimed by a request, and whether that request
+    /// was stopped (which proves a credentials-dependent failure).
+    claimed_ahead: BTreeMap<ExchangeId, bool>,
     assigned: BTreeMap<ExchangeId, ExchangeId>,
     chains: RedirectChains,
     acao_servers: VecDeque<String>,
@@ -93,7 +95,7 @@ impl Engine {
             index: WindowIndex::default(),
             cache: PreflightCache::new(),
             recent: VecDeque::new(),
-            claimed_ahead: BTreeSet::new(),
+            claimed_ahead: BTreeMap::new(),
             assigned: BTreeMap::new(),
             chains: RedirectChains::new(limits.engine_window.clamp(1, STATE_ENTRIES)),
             acao_servers: VecDeque::new(),
@@ -195,7 +197,7 @@ impl Engine {
             );
             out(plain(
                 h,
-                c.kind,
+                ExchangeKind::NotCors,
                 c.origin,
                 Verdict::NotApplicable,
                 Some(note),

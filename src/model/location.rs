@@ -56,7 +56,7 @@ impl fmt::Display for Location {
             Location::Frames {
                 request,
                 response: Some(r),
-            } => write!(f, "frames {}/{}", request.0, r.0),
+            } => write!(f, "frames {}→{}", request.0, r.0),
             Location::Frames {
                 request,
                 response: None,

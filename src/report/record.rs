@@ -129,6 +129,8 @@ pub struct Summary {
     pub blocked: u64,
     /// Blocked preflights (included in `blocked`).
     pub blocked_preflights: u64,
+    /// Blocked requests that never reached the network (stopped by their preflight).
+    pub blocked_unsent: u64,
     /// Indeterminate exchanges.
     pub indeterminate: u64,
     /// Exchanges that failed for a reason that is not CORS.
@@ -161,6 +163,8 @@ impl Summary {
                 self.blocked += 1;
                 if r.kind == ExchangeKind::Preflight {
                     self.blocked_preflights += 1;
+                } else if !r.sent {
+                    self.blocked_unsent += 1;
                 }
                 // A failed preflight is counted through the request it stopped.
                 if r.kind != ExchangeKind::Preflight {

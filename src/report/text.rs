@@ -109,6 +109,15 @@ impl<'a> TextRenderer<'a> {
             self.paint(&format!("{BOLD}{style}"), &head),
             self.paint(DIM, &place)
         )?;
+        if let Some(note) = &r.note {
+            writeln!(self.out, "      note       {note}")?;
+        }
+        if let Some(fail) = &r.failure {
+            let said = r.note.as_deref().is_some_and(|n| n.contains(fail.as_str()));
+            if r.verdict == Verdict::NetworkError && !said {
+                writeln!(self.out, "      failure    {fail}")?;
+            }
+        }
         if let Some(status) = r.status {
             writeln!(self.out, "      status     {status}")?;
         }
@@ -135,14 +144,6 @@ impl<'a> TextRenderer<'a> {
                 }
             )?;
         }
-        if let Some(note) = &r.note {
-            writeln!(self.out, "      note       {note}")?;
-        }
-        if let Some(fail) = &r.failure {
-            if r.verdict == Verdict::NetworkError {
-                writeln!(self.out, "      failure    {fail}")?;
-            }
-        }
         for w in &r.warnings {
             writeln!(self.out, "      warning    {}: {}", w.id.name(), w.message)?;
         }
@@ -162,16 +163,15 @@ impl<'a> TextRenderer<'a> {
             .collect();
         writeln!(
             self.out,
-            "  {}  {} {}  {}",
-            self.paint(YELLOW, "~ IF CREDENTIALED"),
+            "  {}  {} {}  {}  {}",
+            self.paint(YELLOW, "~"),
             r.method,
             r.url,
-            self.paint(DIM, &r.location.to_string())
-        )?;
-        writeln!(
-            self.out,
-            "      allowed as recorded; with credentials: {}\n",
-            causes.join(", ")
+            self.paint(DIM, &r.location.to_string()),
+            self.paint(
+                YELLOW,
+                &format!("blocked if credentialed: {}", causes.join(", "))
+            )
         )
     }
 
@@ -211,18 +211,14 @@ impl<'a> TextRenderer<'a> {
             };
             writeln!(
                 self.out,
-                "      {label:<10} {:<18} {line}{marker}",
+                "      {label:<10} {:<19} {line}{marker}",
                 e.source.as_str()
             )?;
-            let restates = e.header.as_ref().is_some_and(|h| {
-                e.note
-                    .to_ascii_lowercase()
-                    .starts_with(&h.to_ascii_lowercase())
-            });
+            let restates = e.header.as_ref().is_some_and(|h| restates(&e.note, h));
             if !e.note.is_empty() && !restates {
                 writeln!(
                     self.out,
-                    "      {:<10} {:<18} {}",
+                    "      {:<10} {:<19} {}",
                     "",
                     "",
                     self.paint(DIM, &e.note)
@@ -312,11 +308,20 @@ impl Renderer for TextRenderer<'_> {
         }
         let c = &state.counts;
         if input.error.is_none() && input.skipped.is_none() {
-            writeln!(
-                self.out,
-                "  {} exchanges · {} cross-origin · {} preflights · {} requests blocked · {} failed preflights · {} undecided · {} network errors",
-                c.exchanges, c.cors, c.preflights, c.blocked - c.blocked_preflights, c.blocked_preflights, c.indeterminate, c.network_errors
-            )?;
+            let line = [
+                count(c.exchanges, "exchange"),
+                format!("{} cross-origin", c.cors),
+                count(c.preflights, "preflight"),
+                format!(
+                    "{} blocked",
+                    count(c.blocked - c.blocked_preflights, "request")
+                ),
+                format!("{} failed", count(c.blocked_preflights, "preflight")),
+                format!("{} undecided", c.indeterminate),
+                count(c.network_errors, "network error"),
+            ]
+            .join(" · ");
+            writeln!(self.out, "  {line}")?;
         }
         for s in &input.issues {
             let first = s.examples.first();
@@ -334,19 +339,9 @@ impl Renderer for TextRenderer<'_> {
             )?;
         }
         writeln!(self.out)?;
-        // A blocked preflight is shown through the request it stopped.
-        let stopped: Vec<u64> = state
-            .groups
-            .iter()
-            .flat_map(|(_, g)| g.shown.iter().filter_map(|r| r.preflight))
-            .collect();
         self.state.preflights = state.preflights;
         for ((page, target), g) in &state.groups {
-            let items: Vec<&Record> = g
-                .shown
-                .iter()
-                .filter(|r| !(r.kind == ExchangeKind::Preflight && stopped.contains(&r.seq)))
-                .collect();
+            let items: Vec<&Record> = g.shown.iter().collect();
             let heading = format!("  {page}  →  {target}");
             writeln!(self.out, "{}", self.paint(BOLD, &heading))?;
             for r in items {
@@ -361,14 +356,17 @@ impl Renderer for TextRenderer<'_> {
                     writeln!(self.out, "{}", self.paint(DIM, &more))?;
                 }
             }
-            let mut tail = format!("    {} allowed", g.allowed);
-            if g.if_credentialed > 0 {
-                tail.push_str(&format!(
-                    ", {} of them only while not credentialed",
-                    g.if_credentialed
-                ));
+            if g.allowed > 0 {
+                let mut tail = format!("    {} allowed", g.allowed);
+                if g.if_credentialed > 0 {
+                    tail.push_str(&format!(
+                        ", {} of them only while not credentialed",
+                        g.if_credentialed
+                    ));
+                }
+                writeln!(self.out, "{}", self.paint(DIM, &tail))?;
             }
-            writeln!(self.out, "{}\n", self.paint(DIM, &tail))?;
+            writeln!(self.out)?;
         }
         self.state.preflights.clear();
         Ok(())
@@ -382,12 +380,20 @@ impl Renderer for TextRenderer<'_> {
         writeln!(self.out, "{}", self.paint(BOLD, "Summary"))?;
         writeln!(
             self.out,
-            "  {read} input(s) read · {} exchanges · {} cross-origin · {} preflights",
-            s.exchanges, s.cors, s.preflights
+            "  {} read · {} · {} cross-origin · {}",
+            count(read as u64, "input"),
+            count(s.exchanges, "exchange"),
+            s.cors,
+            count(s.preflights, "preflight")
         )?;
         let blocked = format!(
-            "  {} requests blocked ({} never sent) and {} failed preflights · {} undecided · {} network errors · {} requests would be blocked if credentialed",
-            s.blocked - s.blocked_preflights, s.inferred, s.blocked_preflights, s.indeterminate, s.network_errors, s.if_credentialed
+            "  {} blocked ({} never sent) · {} failed · {} undecided · {} · {} blocked if credentialed",
+            count(s.blocked - s.blocked_preflights, "request"),
+            s.blocked_unsent,
+            count(s.blocked_preflights, "preflight"),
+            s.indeterminate,
+            count(s.network_errors, "network error"),
+            count(s.if_credentialed, "request"),
         );
         let style = if s.blocked > 0 { RED } else { GREEN };
         writeln!(self.out, "{}", self.paint(style, &blocked))?;
@@ -402,17 +408,23 @@ impl Renderer for TextRenderer<'_> {
             }
             writeln!(self.out, "  {title}")?;
             let mut rows: Vec<_> = map.iter().collect();
-            rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            for (name, n) in rows {
-                let id = crate::model::CauseId::find(name)
+            let id = |name: &str| {
+                crate::model::CauseId::find(name)
                     .map(|c| c.info().id)
-                    .unwrap_or("");
-                writeln!(self.out, "    {n:>6}  {id:<4} {name}")?;
+                    .unwrap_or("")
+            };
+            rows.sort_by(|a, b| b.1.cmp(a.1).then(id(a.0).cmp(id(b.0))).then(a.0.cmp(b.0)));
+            for (name, n) in rows {
+                writeln!(self.out, "    {n:>6}  {:<4} {name}", id(name))?;
             }
         }
         let failed: Vec<_> = inputs.iter().filter(|i| i.error.is_some()).collect();
         if !failed.is_empty() {
-            writeln!(self.out, "  {} input(s) could not be read", failed.len())?;
+            writeln!(
+                self.out,
+                "  {} could not be read",
+                count(failed.len() as u64, "input")
+            )?;
         }
         let skipped: Vec<&str> = inputs
             .iter()
@@ -431,10 +443,41 @@ impl Renderer for TextRenderer<'_> {
             }
             writeln!(
                 self.out,
-                "  {} file(s) in directories skipped, not a HAR, pcap or pcapng capture: {names}",
-                skipped.len()
+                "  {} in directories skipped, not a HAR, pcap or pcapng capture: {names}",
+                count(skipped.len() as u64, "file")
             )?;
         }
         self.out.flush()
+    }
+}
+
+/// Whether an evidence note only repeats the header line above it (`Name: 'value'`,
+/// `Name: absent`, `Name on the preflight response: absent`).
+fn restates(note: &str, header: &str) -> bool {
+    let Some(rest) = note
+        .get(..header.len())
+        .filter(|p| p.eq_ignore_ascii_case(header))
+        .map(|_| &note[header.len()..])
+    else {
+        return false;
+    };
+    let Some((place, value)) = rest.split_once(": ") else {
+        return false;
+    };
+    (place.is_empty() || place.starts_with(" on the "))
+        && (value == "absent"
+            || (value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'')))
+}
+
+/// `n` followed by `word`, plural when `n` is not 1.
+fn count(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else if let Some(stem) = word.strip_suffix('y') {
+        format!("{n} {stem}ies")
+    } else if word.ends_with('s') {
+        format!("{n} {word}es")
+    } else {
+        format!("{n} {word}s")
     }
 }

@@ -30,7 +30,8 @@ impl Engine {
             .clone()
             .or_else(|| Self::page_origin_of(&h.ex))
             .unwrap_or_else(|| "null".into());
-        let claimed = self.claimed_ahead.remove(&h.id);
+        let claimed_by = self.claimed_ahead.remove(&h.id);
+        let claimed = claimed_by.is_some();
         // The request it authorised, still ahead in the window.
         let ahead = if claimed {
             None
@@ -113,7 +114,7 @@ impl Engine {
                 conditional,
                 pna,
             } => {
-                let proven = ahead_stopped || unanswered;
+                let proven = ahead_stopped || unanswered || claimed_by == Some(true);
                 let mut faults: Vec<Fault> = conditional.clone();
                 if proven && faults.is_empty() {
                     faults.extend(pna.clone());

@@ -297,7 +297,7 @@ impl Engine {
             .filter_map(|&i| self.buffer.get(i))
             .find(|p| {
                 is_preflight(&p.ex)
-                    && !self.claimed_ahead.contains(&p.id)
+                    && !self.claimed_ahead.contains_key(&p.id)
                     && p.at.secs_since(h.at).abs() <= window
                     && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)
             })?;
@@ -321,7 +321,7 @@ impl Engine {
             &proxy,
         );
         let id = found.id;
-        self.claimed_ahead.insert(id);
+        self.claimed_ahead.insert(id, stopped(&h.ex));
         Some(Paired { id, ask, outcome })
     }
 
