@@ -294,3 +294,48 @@ fn pcap_agrees_with_chromium() {
     // with the cause it would have if it were (`if_credentialed`).
     assert_agrees("loopback.pcap", true, false);
 }
+
+#[test]
+fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
+    let all = analyse("loopback.pcap");
+    let expect = [
+        ("proxy-strips-acao", "allow-origin-stripped-by-proxy"),
+        ("proxy-duplicates-acao", "header-duplicated-by-proxy"),
+    ];
+    for (scenario, cause) in expect {
+        let client = all
+            .iter()
+            .find(|a| {
+                a.exchange.request.url.contains(&format!("/s/{scenario}/"))
+                    && a.exchange.request.url.starts_with("http://proxy.")
+            })
+            .unwrap_or_else(|| panic!("{scenario}: client leg"));
+        assert_eq!(client.verdict, Verdict::Blocked, "{scenario}");
+        let f = client.primary_cause().expect("a cause");
+        assert_eq!(f.cause.info().name, cause, "{scenario}");
+        let upstream = f
+            .evidence
+            .iter()
+            .find(|e| e.source == corscope::model::EvidenceSource::Upstream)
+            .unwrap_or_else(|| panic!("{scenario}: upstream evidence"));
+        assert_ne!(
+            upstream.exchange, client.id,
+            "the upstream leg is its own exchange"
+        );
+        let leg = all
+            .iter()
+            .find(|a| a.id == upstream.exchange)
+            .unwrap_or_else(|| panic!("{scenario}: the upstream leg is reported"));
+        assert_eq!(leg.kind, ExchangeKind::NotCors);
+        assert_eq!(
+            leg.exchange.endpoints.client.map(|c| c.ip()),
+            client.exchange.endpoints.server.map(|s| s.ip()),
+            "the proxy connects from the address the client reached"
+        );
+        assert_ne!(
+            leg.exchange.endpoints.server,
+            client.exchange.endpoints.server
+        );
+        assert!(upstream.note.contains("upstream leg"), "{}", upstream.note);
+    }
+}
