@@ -339,3 +339,59 @@ fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
         assert!(upstream.note.contains("upstream leg"), "{}", upstream.note);
     }
 }
+
+/// Every console message corscope writes for a block in the DevTools HAR is, verbatim, one
+/// Chromium printed, and every `failed_parameter` is the one Chromium reported.
+#[test]
+fn console_messages_and_failed_parameters_are_chromium_s_own() {
+    let text = std::fs::read(recordings().join("verdicts.json")).expect("verdicts.json");
+    let doc: Value = serde_json::from_slice(&text).expect("JSON");
+    let console: Vec<&str> = doc["console"]
+        .as_array()
+        .expect("console")
+        .iter()
+        .filter_map(|c| c["text"].as_str())
+        .collect();
+    let mut params: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for r in doc["requests"].as_array().expect("requests") {
+        if let Some(p) = r["failed_parameter"].as_str() {
+            let key = (
+                r["method"].as_str().unwrap_or("").to_string(),
+                r["url"].as_str().unwrap_or("").to_string(),
+            );
+            params.entry(key).or_default().push(p.to_string());
+        }
+    }
+    for name in ["chromium-devtools.har", "chromium-devtools-sanitized.har"] {
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for a in analyse(name) {
+            let Some(f) = a.primary_cause() else { continue };
+            if a.verdict != Verdict::Blocked || a.kind == ExchangeKind::Preflight {
+                continue;
+            }
+            if f.cause.info().chromium.is_none() {
+                continue;
+            }
+            checked += 1;
+            if !console.iter().any(|c| *c == f.message) {
+                wrong.push(format!("not in Chromium's console: {}", f.message));
+            }
+            let key = (
+                a.exchange.request.method.clone(),
+                a.exchange.request.url.clone(),
+            );
+            let got = f.failed_parameter.clone().unwrap_or_default();
+            if let Some(want) = params.get(&key) {
+                if !want.contains(&got) {
+                    wrong.push(format!(
+                        "{} {}: failed_parameter {got:?}, Chromium {want:?}",
+                        key.0, key.1
+                    ));
+                }
+            }
+        }
+        assert!(checked >= 50, "{name}: only {checked} blocks checked");
+        assert!(wrong.is_empty(), "{name}:\n{}", wrong.join("\n"));
+    }
+}
