@@ -14,7 +14,7 @@ use crate::model::HeaderList;
 pub fn get(headers: &HeaderList, name: &str) -> Option<String> {
     let mut out: Option<String> = None;
     for h in headers.get_all(name) {
-        let v = trim_ows(&String::from_utf8_lossy(&h.value)).to_string();
+        let v = trim_ows(&String::from_utf8_lossy(h.value)).to_string();
         match &mut out {
             None => out = Some(v),
             Some(s) => {

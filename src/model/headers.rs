@@ -4,10 +4,17 @@
 //! field line of a name with `", "`, which is the Fetch standard's "get" and Chromium's
 //! `HttpResponseHeaders::GetNormalizedHeader`
 //! (<https://fetch.spec.whatwg.org/#concept-header-list-get>).
+//!
+//! # Memory
+//! A [`HeaderList`] keeps every name and value back to back in one byte buffer, plus where each
+//! line's name and value end: two allocations per list, however many lines it has (a list of
+//! boxed lines cost two per line, which dominated reading a HAR). Iterating yields
+//! [`HeaderRef`]s borrowed from that buffer; [`Header`] is the owned form, for building lists.
 
+use std::borrow::Cow;
 use std::fmt;
 
-/// One header field line: name and value exactly as recorded.
+/// One header field line, owned: name and value exactly as recorded.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Header {
     /// Field name, original case.
@@ -25,13 +32,21 @@ impl Header {
         }
     }
 
+    /// The line borrowed, as a list yields it.
+    pub fn borrowed(&self) -> HeaderRef<'_> {
+        HeaderRef {
+            name: &self.name,
+            value: &self.value,
+        }
+    }
+
     /// The name as text (lossy for non-UTF-8 bytes).
-    pub fn name_str(&self) -> std::borrow::Cow<'_, str> {
+    pub fn name_str(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.name)
     }
 
     /// The value as text (lossy for non-UTF-8 bytes).
-    pub fn value_str(&self) -> std::borrow::Cow<'_, str> {
+    pub fn value_str(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.value)
     }
 
@@ -43,6 +58,43 @@ impl Header {
 
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.borrowed().fmt(f)
+    }
+}
+
+/// One header field line of a [`HeaderList`], borrowed from it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeaderRef<'a> {
+    /// Field name, original case.
+    pub name: &'a [u8],
+    /// Field value, surrounding whitespace as recorded.
+    pub value: &'a [u8],
+}
+
+impl<'a> HeaderRef<'a> {
+    /// The name as text (lossy for non-UTF-8 bytes).
+    pub fn name_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.name)
+    }
+
+    /// The value as text (lossy for non-UTF-8 bytes).
+    pub fn value_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.value)
+    }
+
+    /// Whether this line's name equals `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// An owned copy.
+    pub fn to_header(&self) -> Header {
+        Header::new(self.name, self.value)
+    }
+}
+
+impl fmt::Debug for HeaderRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name_str(), self.value_str())
     }
 }
@@ -50,7 +102,11 @@ impl fmt::Debug for Header {
 /// An ordered list of header field lines, duplicates kept.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct HeaderList {
-    lines: Vec<Header>,
+    /// Every name and value, back to back, in order.
+    bytes: Vec<u8>,
+    /// Per line: where its name ends and where its value ends in `bytes`. A line starts
+    /// where the previous one's value ends.
+    ends: Vec<(usize, usize)>,
 }
 
 impl HeaderList {
@@ -59,34 +115,62 @@ impl HeaderList {
         Self::default()
     }
 
+    /// An empty list with room for `lines` lines of `bytes` bytes in all.
+    pub fn with_capacity(lines: usize, bytes: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(lines),
+        }
+    }
+
     /// Appends a field line.
-    pub fn push(&mut self, name: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
-        self.lines.push(Header::new(name, value));
+    pub fn push(&mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.bytes.extend_from_slice(name.as_ref());
+        let name_end = self.bytes.len();
+        self.bytes.extend_from_slice(value.as_ref());
+        self.ends.push((name_end, self.bytes.len()));
     }
 
     /// Every field line in recorded order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Header> {
-        self.lines.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            list: self,
+            front: 0,
+            back: self.ends.len(),
+        }
+    }
+
+    /// The line at `index`, when there is one.
+    fn line(&self, index: usize) -> Option<HeaderRef<'_>> {
+        let &(name_end, value_end) = self.ends.get(index)?;
+        let start = match index.checked_sub(1) {
+            Some(before) => self.ends.get(before).map_or(0, |e| e.1),
+            None => 0,
+        };
+        Some(HeaderRef {
+            name: self.bytes.get(start..name_end).unwrap_or_default(),
+            value: self.bytes.get(name_end..value_end).unwrap_or_default(),
+        })
     }
 
     /// Number of field lines.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.ends.len()
     }
 
     /// Whether there are no field lines.
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.ends.is_empty()
     }
 
     /// Every field line named `name` (ASCII-case-insensitive), in order.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Header> + 'a {
-        self.lines.iter().filter(move |h| h.is(name))
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = HeaderRef<'a>> + 'a {
+        self.iter().filter(move |h| h.is(name))
     }
 
     /// The value of the first field line named `name`.
     pub fn first(&self, name: &str) -> Option<&[u8]> {
-        self.lines.iter().find(|h| h.is(name)).map(|h| &*h.value)
+        self.iter().find(|h| h.is(name)).map(|h| h.value)
     }
 
     /// The first value as text (lossy).
@@ -113,7 +197,7 @@ impl HeaderList {
                 None => out = Some(h.value.to_vec()),
                 Some(v) => {
                     v.extend_from_slice(b", ");
-                    v.extend_from_slice(&h.value);
+                    v.extend_from_slice(h.value);
                 }
             }
         }
@@ -127,25 +211,83 @@ impl HeaderList {
     }
 }
 
+/// The lines of a [`HeaderList`] in order; see [`HeaderList::iter`].
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    list: &'a HeaderList,
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = HeaderRef<'a>;
+
+    fn next(&mut self) -> Option<HeaderRef<'a>> {
+        if self.front >= self.back {
+            return None;
+        }
+        let line = self.list.line(self.front);
+        self.front += 1;
+        line
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back.saturating_sub(self.front);
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.list.line(self.back)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl std::iter::FusedIterator for Iter<'_> {}
+
 impl fmt::Debug for HeaderList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.lines.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl<'a> IntoIterator for &'a HeaderList {
-    type Item = &'a Header;
-    type IntoIter = std::slice::Iter<'a, Header>;
+    type Item = HeaderRef<'a>;
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.lines.iter()
+        self.iter()
     }
 }
 
 impl FromIterator<Header> for HeaderList {
     fn from_iter<T: IntoIterator<Item = Header>>(iter: T) -> Self {
-        Self {
-            lines: iter.into_iter().collect(),
+        let mut list = Self::new();
+        list.extend(iter);
+        list
+    }
+}
+
+impl Extend<Header> for HeaderList {
+    fn extend<T: IntoIterator<Item = Header>>(&mut self, iter: T) {
+        for h in iter {
+            self.push(&h.name, &h.value);
         }
+    }
+}
+
+impl<'a> FromIterator<HeaderRef<'a>> for HeaderList {
+    fn from_iter<T: IntoIterator<Item = HeaderRef<'a>>>(iter: T) -> Self {
+        let mut list = Self::new();
+        for h in iter {
+            list.push(h.name, h.value);
+        }
+        list
     }
 }
 
@@ -166,6 +308,22 @@ mod tests {
         );
         assert_eq!(h.combined("x-missing"), None);
         assert_eq!(h.first("vary"), Some(&b"Origin"[..]));
+    }
+
+    #[test]
+    fn lines_keep_their_bounds_both_ways_and_in_equality() {
+        let mut h = HeaderList::new();
+        h.push("a", "1");
+        h.push("", "");
+        h.push(b"Bb".as_slice(), String::from("2 2"));
+        let names: Vec<_> = h.iter().map(|l| l.name_str().into_owned()).collect();
+        assert_eq!(names, ["a", "", "Bb"]);
+        let back: Vec<_> = h.iter().rev().map(|l| l.value).collect();
+        assert_eq!(back, [&b"2 2"[..], b"", b"1"]);
+        assert_eq!(h.iter().len(), 3);
+        let copy: HeaderList = h.iter().map(|l| l.to_header()).collect();
+        assert_eq!(copy, h);
+        assert_eq!(format!("{h:?}"), "[a: 1, : , Bb: 2 2]");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use exchange::{
 pub use finding::{
     Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Verdict, Warning,
 };
-pub use headers::{Header, HeaderList};
+pub use headers::{Header, HeaderList, HeaderRef};
 pub use issue::{Issue, IssueSummary, IssueTally};
 pub use limits::Limits;
 pub use location::{EntryIndex, FrameNumber, InferredAnchor, Location, Position};

@@ -10,7 +10,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::lenient::{har_object, lenient_rest, Count, Flag, Num, Text};
-use crate::model::{Header, HeaderList};
+use crate::model::HeaderList;
 
 har_object! {
     /// One `log.entries[i]`.
@@ -118,8 +118,8 @@ har_object! {
     }
 }
 
-/// A header array, built straight into the model's list (a `null` value becomes an empty
-/// value); elements that are not objects with a name are dropped, anything that is not an
+/// A header array, copied straight into the model's list, one buffer for all its lines (a
+/// `null` value becomes an empty value); elements that are not objects with a name are dropped, anything that is not an
 /// array reads as no headers.
 #[derive(Debug, Default)]
 pub(super) struct Headers<'a>(pub(super) HeaderList, PhantomData<&'a ()>);
@@ -136,13 +136,14 @@ impl<'de> Deserialize<'de> for Headers<'de> {
                 self,
                 mut seq: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(24));
+                let lines = seq.size_hint().unwrap_or(24);
+                let mut out = HeaderList::with_capacity(lines, lines * 40);
                 while let Some(h) = seq.next_element::<RawHeader<'de>>()? {
                     if h.name.0.is_some() {
-                        out.push(Header::new(h.name.into_bytes(), h.value.into_bytes()));
+                        out.push(h.name.as_bytes(), h.value.as_bytes());
                     }
                 }
-                Ok(Headers(HeaderList::from_iter(out), PhantomData))
+                Ok(Headers(out, PhantomData))
             }
             lenient_rest!('de, Headers::default(); bool, i64, u64, f64, str, unit, map);
         }

@@ -131,13 +131,9 @@ impl<'de> Text<'de> {
         self.0.as_deref().filter(|s| !s.is_empty())
     }
 
-    /// The text as bytes, empty when absent; borrowed text is copied once, owned text moved.
-    pub(super) fn into_bytes(self) -> Vec<u8> {
-        match self.0 {
-            Some(Cow::Borrowed(s)) => s.as_bytes().to_vec(),
-            Some(Cow::Owned(s)) => s.into_bytes(),
-            None => Vec::new(),
-        }
+    /// The text as bytes, empty when absent.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        self.0.as_deref().map_or(&[], str::as_bytes)
     }
 
     /// The text as an owned string when present and not empty.

@@ -9,8 +9,10 @@
 //! (`reader.rs`) with serde_json, straight from the buffer, into borrowed structs (`entry.rs`,
 //! `lenient.rs`) that declare only the fields corscope uses; bodies (`content.text`,
 //! `postData`) and every unknown field are skipped by serde as `IgnoredAny`, without
-//! allocating. serde reports where the entry ended, so an entry wholly inside the buffer costs
-//! one pass; one cut by the buffer's end is delimited by the scanner first. The entry is then
+//! allocating. Headers are copied straight into the model's [`HeaderList`](crate::model::HeaderList),
+//! one buffer per list. Before an entry is parsed the stream reads ahead until 64 KiB are
+//! buffered, and serde reports where the entry ended, so an entry of up to 64 KiB costs one
+//! pass; a longer one cut by the buffer's end is delimited by the scanner first. The entry is then
 //! mapped to the model (`map.rs`, dates by `time.rs`).
 //!
 //! # Memory

@@ -36,6 +36,7 @@ pub(super) fn entry(
     let at = stream.offset();
     let cap = cx.cap;
     if first == b'{' {
+        stream.read_ahead(cap);
         let mut values =
             serde_json::Deserializer::from_slice(stream.window(cap)).into_iter::<RawEntry<'_>>();
         if let Some(Ok(raw)) = values.next() {

@@ -15,6 +15,10 @@ use crate::capture::CaptureError;
 /// Bytes read from the input at a time.
 pub(super) const CHUNK: usize = 256 << 10;
 
+/// Most bytes [`Stream::read_ahead`] makes sure are buffered: a quarter of a chunk, so that
+/// reading ahead never grows the buffer.
+pub(super) const READ_AHEAD: usize = CHUNK / 4;
+
 /// What [`Stream::take_value`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Taken {
@@ -34,6 +38,9 @@ pub(super) struct Stream<'r> {
     end: usize,
     base: u64,
     eof: bool,
+    /// A read error met while reading ahead ([`Stream::read_ahead`]), raised by the next
+    /// refill that needs it, so that everything buffered before it is still read first.
+    failed: Option<CaptureError>,
 }
 
 impl<'r> Stream<'r> {
@@ -46,6 +53,7 @@ impl<'r> Stream<'r> {
             end: 0,
             base: 0,
             eof: false,
+            failed: None,
         }
     }
 
@@ -72,6 +80,9 @@ impl<'r> Stream<'r> {
 
     /// Reads more input behind the buffered bytes. Returns `false` at the end of the input.
     fn refill(&mut self) -> Result<bool, CaptureError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         if self.eof {
             return Ok(false);
         }
@@ -103,6 +114,20 @@ impl<'r> Stream<'r> {
                         source,
                     })
                 }
+            }
+        }
+    }
+
+    /// Reads more input while fewer than `want` bytes (at most [`READ_AHEAD`]) are buffered,
+    /// so that a value can be parsed from [`Stream::window`] in one pass instead of being cut
+    /// by the buffer's end. A read error is kept for the next refill.
+    pub(super) fn read_ahead(&mut self, want: usize) {
+        let want = want.min(READ_AHEAD);
+        while self.end - self.pos < want && self.failed.is_none() {
+            match self.refill() {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => self.failed = Some(e),
             }
         }
     }
