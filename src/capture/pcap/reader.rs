@@ -67,21 +67,35 @@ pub struct ReadInfo {
 struct FullRead<'r> {
     inner: &'r mut dyn Read,
     error: Rc<RefCell<Option<io::Error>>>,
+    /// An error met after some bytes were read: those bytes are handed over first, the
+    /// error on the next call, so no readable frame before a broken spot is lost.
+    pending: Option<io::Error>,
+}
+
+impl FullRead<'_> {
+    fn fail(&mut self, e: io::Error) -> io::Error {
+        let kind = e.kind();
+        *self.error.borrow_mut() = Some(e);
+        io::Error::from(kind)
+    }
 }
 
 impl Read for FullRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = self.pending.take() {
+            return Err(self.fail(e));
+        }
         let mut got = 0;
         while let Some(space) = buf.get_mut(got..).filter(|s| !s.is_empty()) {
             match self.inner.read(space) {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let kind = e.kind();
-                    *self.error.borrow_mut() = Some(e);
-                    return Err(io::Error::from(kind));
+                Err(e) if got > 0 => {
+                    self.pending = Some(e);
+                    break;
                 }
+                Err(e) => return Err(self.fail(e)),
             }
         }
         Ok(got)
@@ -169,6 +183,7 @@ pub fn read_frames(
     let src = FullRead {
         inner: input,
         error: Rc::clone(&error),
+        pending: None,
     };
     let mut reader: Box<dyn PcapReaderIterator + '_> = match format {
         Format::PcapNg => {
