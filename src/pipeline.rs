@@ -131,15 +131,44 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     }
 }
 
-/// Records an input may have finished ahead of the renderer. A worker whose backlog is full
-/// waits: memory stays bounded whatever the input's size. This cannot deadlock: rayon works
-/// an input range from its low end and queues only higher inputs, so the lowest unfinished
-/// input, the one being rendered, is always being worked on.
-const BACKLOG: usize = 8192;
+/// Batches of records an input may have finished ahead of the renderer. A worker whose
+/// backlog is full waits: memory stays bounded whatever the input's size. This cannot
+/// deadlock: rayon works an input range from its low end and queues only higher inputs, so
+/// the lowest unfinished input, the one being rendered, is always being worked on.
+const BACKLOG: usize = 32;
+
+/// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
+const BATCH: usize = 512;
 
 enum Message {
-    Record(Box<Record>),
+    Records(Vec<Record>),
     Done(InputReport),
+}
+
+/// Collects one input's records and sends them in batches.
+struct Batcher<'a> {
+    index: usize,
+    tx: &'a mpsc::SyncSender<Message>,
+    batch: Vec<Record>,
+    judged: u64,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, a: crate::model::Assessment) {
+        self.judged += 1;
+        self.batch.push(Record::from_assessment(self.index, a));
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            // A closed channel means the run is over; nothing left to tell.
+            let _ = self.tx.send(Message::Records(batch));
+        }
+    }
 }
 
 /// Analyses every source and renders the results in source order.
@@ -173,9 +202,11 @@ pub fn run(
         let mut done = None;
         for msg in rx.iter() {
             match msg {
-                Message::Record(r) => {
-                    outcome.summary.add(&r);
-                    renderer.record(&r)?;
+                Message::Records(batch) => {
+                    for r in &batch {
+                        outcome.summary.add(r);
+                        renderer.record(r)?;
+                    }
                 }
                 Message::Done(report) => {
                     done = Some(report);
@@ -196,31 +227,15 @@ pub fn run(
 }
 
 struct EngineSink<'a> {
-    index: usize,
     engine: Engine,
     issues: IssueTally,
-    tx: &'a mpsc::SyncSender<Message>,
-    judged: u64,
-}
-
-impl EngineSink<'_> {
-    fn emit<'s>(
-        index: usize,
-        tx: &'s mpsc::SyncSender<Message>,
-        judged: &'s mut u64,
-    ) -> impl FnMut(crate::model::Assessment) + 's {
-        move |a| {
-            *judged += 1;
-            // A closed channel means the run is over; nothing left to tell.
-            let _ = tx.send(Message::Record(Box::new(Record::from_assessment(index, a))));
-        }
-    }
+    out: Batcher<'a>,
 }
 
 impl Sink for EngineSink<'_> {
     fn exchange(&mut self, exchange: Exchange) {
-        let mut out = Self::emit(self.index, self.tx, &mut self.judged);
-        self.engine.push(exchange, &mut out);
+        let out = &mut self.out;
+        self.engine.push(exchange, &mut |a| out.push(a));
     }
 
     fn issue(&mut self, issue: Issue) {
@@ -249,18 +264,20 @@ fn analyse(index: usize, source: Source, limits: &Limits, tx: mpsc::SyncSender<M
         Err(e) => report.error = Some(e),
         Ok(reader) => {
             let mut sink = EngineSink {
-                index,
                 engine: Engine::new(limits),
                 issues: IssueTally::new(),
-                tx: &tx,
-                judged: 0,
+                out: Batcher {
+                    index,
+                    tx: &tx,
+                    batch: Vec::with_capacity(BATCH),
+                    judged: 0,
+                },
             };
             let result = capture::read(reader, limits, &mut sink);
-            {
-                let mut out = EngineSink::emit(index, &tx, &mut sink.judged);
-                sink.engine.finish(&mut out);
-            }
-            report.exchanges = sink.judged;
+            let out = &mut sink.out;
+            sink.engine.finish(&mut |a| out.push(a));
+            sink.out.flush();
+            report.exchanges = sink.out.judged;
             report.issues = sink.issues.into_summaries();
             match result {
                 Ok(info) => {
