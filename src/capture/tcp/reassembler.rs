@@ -155,7 +155,7 @@ impl Reassembler {
         out: &mut F,
     ) {
         let skip = (self.next as i64 - start) as u64;
-        self.duplicate_bytes += skip.min(payload.len() as u64 + missing);
+        self.duplicate_bytes += skip.min((payload.len() as u64).saturating_add(missing));
         let at = |offset| At { frame, ts, offset };
         if let Some(fresh) = payload.get(skip as usize..) {
             if !fresh.is_empty() {
@@ -163,7 +163,9 @@ impl Reassembler {
                 self.next += fresh.len() as u64;
             }
         }
-        let end = start as u64 + payload.len() as u64 + missing;
+        let end = (start as u64)
+            .saturating_add(payload.len() as u64)
+            .saturating_add(missing);
         if end > self.next {
             out(Chunk::Gap(
                 end - self.next,
