@@ -13,22 +13,41 @@ use crate::capture::http1::head::{Answering, RequestHead, ResponseHead};
 
 fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
     let t = head.target.as_str();
-    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    let absolute = ["http://", "https://"].iter().any(|scheme| {
+        t.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+    });
+    if absolute {
         return t.to_string();
+    }
+    if head.method.eq_ignore_ascii_case("CONNECT") {
+        return format!("http://{t}");
     }
     let host = head
         .headers
         .first("host")
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| conn.server.to_string());
-    if head.method.eq_ignore_ascii_case("CONNECT") {
-        format!("http://{t}")
-    } else if t.starts_with('/') {
-        format!("http://{host}{t}")
-    } else {
-        format!("http://{host}/")
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    let path = if t.starts_with('/') { t } else { "/" };
+    match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => match head.headers.first("host").filter(|h| !h.is_empty()) {
+            // Not UTF-8: keep what can be shown.
+            Some(h) if !String::from_utf8_lossy(h).trim().is_empty() => {
+                format!("http://{}{path}", String::from_utf8_lossy(h).trim())
+            }
+            _ => format!("http://{}{path}", conn.server),
+        },
+    }
+}
+
+/// `HTTP/1.0`, `HTTP/1.1`, ... without formatting.
+fn version(minor: u8) -> String {
+    match minor {
+        0 => "HTTP/1.0".to_string(),
+        1 => "HTTP/1.1".to_string(),
+        m => format!("HTTP/1.{m}"),
     }
 }
 
@@ -105,7 +124,7 @@ impl Events for Ev<'_, '_, '_> {
         let request = Request {
             url: url_of(&head, self.conn),
             method: head.method,
-            http_version: Some(format!("HTTP/1.{}", head.minor)),
+            http_version: Some(version(head.minor)),
             headers: head.headers,
             ..Request::default()
         };
@@ -149,7 +168,7 @@ impl Events for Ev<'_, '_, '_> {
         let response = Response {
             status: head.status,
             status_text: head.reason,
-            http_version: Some(format!("HTTP/1.{}", head.minor)),
+            http_version: Some(version(head.minor)),
             headers: head.headers,
             ..Response::default()
         };

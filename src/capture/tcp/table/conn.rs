@@ -47,6 +47,9 @@ impl<H: StreamHandler> Conn<H> {
         if seg.flags.rst {
             if self.syn_seen && !self.syn_ack_seen && !self.any_data && side == Side::Server {
                 stats.refused += 1;
+                stats
+                    .first_refused
+                    .get_or_insert((self.info.server, seg.frame));
                 self.release(budget, stats);
                 return;
             }

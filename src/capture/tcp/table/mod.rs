@@ -15,8 +15,9 @@
 //! handshake, roles and the dispatch of its two directions to the handler.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 
-use crate::model::Timestamp;
+use crate::model::{FrameNumber, Timestamp};
 
 mod conn;
 
@@ -33,6 +34,8 @@ pub struct TcpStats {
     pub connections: u64,
     /// Connections refused (SYN answered by RST).
     pub refused: u64,
+    /// The first refused connection: the server's address and the frame of its RST.
+    pub first_refused: Option<(SocketAddr, FrameNumber)>,
     /// Connections evicted because the table was full.
     pub evicted: u64,
     /// Connections closed after an idle period.
@@ -114,24 +117,31 @@ impl<H: StreamHandler> FlowTable<H> {
         }
         let key = Key::of(seg.src, seg.dst);
         let opening = seg.flags.syn && !seg.flags.ack;
-        if let Some(c) = self.conns.get(&key) {
-            let reused = opening && (c.closed || c.client_isn.is_some_and(|isn| isn != seg.seq));
-            if reused {
-                self.remove(key, Close::Abandoned, ctx);
-            }
-        }
-        if !self.conns.contains_key(&key) {
-            if seg.flags.rst {
+        let tick = self.tick;
+        // The common case, one lookup: a segment of a live connection that does not reuse it.
+        if let Some(conn) = self.conns.get_mut(&key) {
+            let reused =
+                opening && (conn.closed || conn.client_isn.is_some_and(|isn| isn != seg.seq));
+            if !reused {
+                conn.touch = tick;
+                conn.last_ts = seg.ts;
+                conn.last_frame = seg.frame;
+                if !conn.closed {
+                    conn.on_segment(seg, &mut self.budget, &mut self.stats, ctx);
+                }
                 return;
             }
-            while self.conns.len() >= self.max_flows {
-                if !self.evict_one(ctx) {
-                    break;
-                }
-            }
-            self.insert(key, seg, ctx);
+            self.remove(key, Close::Abandoned, ctx);
         }
-        let tick = self.tick;
+        if seg.flags.rst {
+            return;
+        }
+        while self.conns.len() >= self.max_flows {
+            if !self.evict_one(ctx) {
+                break;
+            }
+        }
+        self.insert(key, seg, ctx);
         let Self {
             conns,
             budget,
@@ -141,12 +151,6 @@ impl<H: StreamHandler> FlowTable<H> {
         let Some(conn) = conns.get_mut(&key) else {
             return;
         };
-        conn.touch = tick;
-        conn.last_ts = seg.ts;
-        conn.last_frame = seg.frame;
-        if conn.closed {
-            return;
-        }
         conn.on_segment(seg, budget, stats, ctx);
     }
 
