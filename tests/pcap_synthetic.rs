@@ -6,7 +6,7 @@
 mod pcap_writer;
 
 use corscope::capture::{CaptureError, Format};
-use corscope::model::{FailureKind, FrameNumber, Limits, Location, Timestamp};
+use corscope::model::{FailureKind, FrameNumber, Limits, Location, Position, Timestamp};
 use pcap_writer::*;
 
 const GET: &[u8] = b"GET /api/items?x=1 HTTP/1.1\r\nHost: api.example.test\r\nOrigin: https://app.example.test\r\n\r\n";
@@ -276,7 +276,23 @@ fn reset_close_and_refused_connections() {
             e.failure
         );
     }
-    assert!(sink.has("tcp-connection-refused"));
+    let refused = sink
+        .issues
+        .iter()
+        .find(|i| i.id == "tcp-connection-refused")
+        .expect("a refused-connection issue");
+    assert!(
+        refused.message.starts_with(
+            "1 connection refused (SYN answered by RST), to 198.51.100.1:81 at frame "
+        ),
+        "{}",
+        refused.message
+    );
+    assert!(
+        matches!(refused.at, Some(Position::Frame(_))),
+        "{:?}",
+        refused.at
+    );
 }
 
 trait Refused {

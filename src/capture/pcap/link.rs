@@ -4,6 +4,10 @@
 //! to its inner Ethernet frame. Checksums are not validated (captures on the sending host
 //! carry offloaded, unfilled ones). IP fragments are not reassembled: they are counted.
 //!
+//! The common layouts (Ethernet with up to two VLAN tags, cooked, raw IP; IPv4, IPv6 without
+//! extension headers; TCP) take the hand-written [`fast_path`](super::fast_path) first; what it
+//! does not take, and every error, is decided by etherparse here ([`decode_lax`]).
+//!
 //! Link header layouts: <https://www.tcpdump.org/linktypes.html>. No allocation.
 
 use std::net::{IpAddr, SocketAddr};
@@ -11,13 +15,14 @@ use std::net::{IpAddr, SocketAddr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use pcap_parser::Linktype;
 
+use super::fast_path;
 use crate::capture::tcp::Flags;
 
 /// VXLAN's registered UDP port.
 pub const VXLAN_PORT: u16 = 4789;
 
 /// A decoded TCP segment (addresses, header fields, payload borrowed from the frame).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpPacket<'a> {
     /// Sender.
     pub src: SocketAddr,
@@ -64,6 +69,22 @@ fn be16(data: &[u8], at: usize) -> Option<u16> {
 
 /// Decodes the frame of a link type down to TCP.
 pub fn decode(linktype: Linktype, data: &[u8]) -> Result<TcpPacket<'_>, Skip> {
+    let fast = match linktype.0 {
+        1 => fast_path::ethernet(data),
+        113 => be16(data, 14).and_then(|p| fast_path::ip_of_type(p, data.get(16..)?)),
+        276 => be16(data, 0).and_then(|p| fast_path::ip_of_type(p, data.get(20..)?)),
+        101 | 12 | 14 | 228 | 229 => fast_path::raw_ip(data),
+        _ => None,
+    };
+    match fast {
+        Some(p) => Ok(p),
+        None => decode_lax(linktype, data),
+    }
+}
+
+/// Decodes the frame of a link type down to TCP with etherparse alone: the reference for
+/// [`decode`]'s fast path, and the path of every layout it does not take.
+pub fn decode_lax(linktype: Linktype, data: &[u8]) -> Result<TcpPacket<'_>, Skip> {
     let sliced = match linktype.0 {
         1 => LaxSlicedPacket::from_ethernet(data).map_err(|_| Skip::Malformed)?,
         113 => {

@@ -1,5 +1,5 @@
 //! pcap / pcapng in, exchanges out: [`reader`] yields frames, [`link`] decodes them down to
-//! TCP segments, the TCP flow table ([`crate::capture::tcp`]) reassembles both directions of
+//! TCP segments ([`fast_path`] for the common layouts, etherparse for the rest), the TCP flow table ([`crate::capture::tcp`]) reassembles both directions of
 //! every connection, and the HTTP/1 layer ([`crate::capture::http1`]) frames and pairs the
 //! messages into [`Exchange`](crate::model::Exchange)s.
 //!
@@ -11,6 +11,7 @@
 //! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
 //! [`Limits`]; nothing grows with the size of the file.
 
+pub mod fast_path;
 pub mod link;
 pub mod reader;
 
@@ -107,11 +108,26 @@ impl Pipeline<'_> {
         }
         let stats = &self.table.stats;
         if stats.refused > 0 {
-            let msg = format!(
-                "{} connections refused (SYN answered by RST)",
-                stats.refused
-            );
-            sink.issue(Issue::general(ISSUE_CONNECTION_REFUSED, msg));
+            // Browsers show these as net::ERR_CONNECTION_REFUSED.
+            let (what, first) = match stats.refused {
+                1 => ("1 connection refused".to_string(), "to"),
+                n => (format!("{n} connections refused"), "first to"),
+            };
+            let issue = match stats.first_refused {
+                Some((server, frame)) => Issue::at(
+                    ISSUE_CONNECTION_REFUSED,
+                    Position::Frame(frame),
+                    format!(
+                        "{what} (SYN answered by RST), {first} {server} at frame {}",
+                        frame.0
+                    ),
+                ),
+                None => Issue::general(
+                    ISSUE_CONNECTION_REFUSED,
+                    format!("{what} (SYN answered by RST)"),
+                ),
+            };
+            sink.issue(issue);
         }
         if stats.evicted > 0 {
             let msg = format!(

@@ -1,96 +1,58 @@
-//! One HTTP/1.x connection: two framers and the FIFO that pairs responses with requests.
-//!
-//! Spec: RFC 9112 §9.3.2 (responses come back in request order, pipelining), §9.6 (close);
-//! RFC 9110 §15.2 (1xx interim responses precede the final one and do not answer the request;
-//! 101 switches protocols). As Zeek does, a request that could not be parsed keeps a
-//! placeholder in the queue so later responses stay aligned.
-//!
-//! After a capture gap made framing uncertain, the next final response is paired with the
-//! latest request sent before it started; earlier requests are reported without a response
-//! (non-pipelined clients wait for a response before sending the next request).
-//!
-//! Memory: at most `Limits::http_pending_requests` request heads per connection; the oldest is
-//! emitted without a response when the queue is full.
+//! Pairing: requests queue in order, each final response answers the oldest, interim ones
+//! answer none, and every request leaves as one exchange (with its response, or with the
+//! reason it has none).
 
-use std::collections::VecDeque;
-
+use crate::capture::tcp::{At, ConnInfo};
 use crate::model::{
     Endpoints, Exchange, Failure, Issue, Location, Position, Request, Response, Timing,
 };
 
-use super::framer::{End, Events, Framer};
-use super::head::{Answering, RequestHead, ResponseHead};
-use super::Http1Ctx;
-use crate::capture::tcp::{At, Close, ConnInfo, Side, StreamHandler};
-
-/// Issue id: a response with no request to pair it with.
-pub const ISSUE_RESPONSE_WITHOUT_REQUEST: &str = "http-response-without-request";
-/// Issue id: too many requests awaiting a response on one connection.
-pub const ISSUE_PENDING_OVERFLOW: &str = "http-pending-overflow";
-
-enum Slot {
-    /// A parsed request.
-    Request(Box<Request>),
-    /// A request that could not be parsed: its response is skipped.
-    Malformed,
-    /// Requests may have been lost in a gap here.
-    Lost,
-}
-
-struct Pending {
-    slot: Slot,
-    answering: Answering,
-    at: At,
-}
-
-struct Current {
-    response: Response,
-    at: At,
-    interim: bool,
-}
-
-/// The HTTP/1 state of one TCP connection.
-pub struct Http1Connection<'s> {
-    framers: [Option<Framer>; 2],
-    pending: VecDeque<Pending>,
-    current: Option<Current>,
-    tunnel: bool,
-    resync: bool,
-    _sink: std::marker::PhantomData<&'s ()>,
-}
-
-struct Ev<'c, 's, 'x> {
-    pending: &'c mut VecDeque<Pending>,
-    current: &'c mut Option<Current>,
-    tunnel: &'c mut bool,
-    resync: &'c mut bool,
-    ctx: &'x mut Http1Ctx<'s>,
-    conn: &'c ConnInfo,
-}
+use super::{Current, Ev, Pending, Slot, ISSUE_PENDING_OVERFLOW, ISSUE_RESPONSE_WITHOUT_REQUEST};
+use crate::capture::http1::framer::{End, Events};
+use crate::capture::http1::head::{Answering, RequestHead, ResponseHead};
 
 fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
     let t = head.target.as_str();
-    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    let absolute = ["http://", "https://"].iter().any(|scheme| {
+        t.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+    });
+    if absolute {
         return t.to_string();
+    }
+    if head.method.eq_ignore_ascii_case("CONNECT") {
+        return format!("http://{t}");
     }
     let host = head
         .headers
         .first("host")
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| conn.server.to_string());
-    if head.method.eq_ignore_ascii_case("CONNECT") {
-        format!("http://{t}")
-    } else if t.starts_with('/') {
-        format!("http://{host}{t}")
-    } else {
-        format!("http://{host}/")
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    let path = if t.starts_with('/') { t } else { "/" };
+    match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => match head.headers.first("host").filter(|h| !h.is_empty()) {
+            // Not UTF-8: keep what can be shown.
+            Some(h) if !String::from_utf8_lossy(h).trim().is_empty() => {
+                format!("http://{}{path}", String::from_utf8_lossy(h).trim())
+            }
+            _ => format!("http://{}{path}", conn.server),
+        },
+    }
+}
+
+/// `HTTP/1.0`, `HTTP/1.1`, ... without formatting.
+fn version(minor: u8) -> String {
+    match minor {
+        0 => "HTTP/1.0".to_string(),
+        1 => "HTTP/1.1".to_string(),
+        m => format!("HTTP/1.{m}"),
     }
 }
 
 impl Ev<'_, '_, '_> {
-    fn emit(
+    pub(super) fn emit(
         &mut self,
         p: Pending,
         resp: Option<(Response, At)>,
@@ -162,7 +124,7 @@ impl Events for Ev<'_, '_, '_> {
         let request = Request {
             url: url_of(&head, self.conn),
             method: head.method,
-            http_version: Some(format!("HTTP/1.{}", head.minor)),
+            http_version: Some(version(head.minor)),
             headers: head.headers,
             ..Request::default()
         };
@@ -206,7 +168,7 @@ impl Events for Ev<'_, '_, '_> {
         let response = Response {
             status: head.status,
             status_text: head.reason,
-            http_version: Some(format!("HTTP/1.{}", head.minor)),
+            http_version: Some(version(head.minor)),
             headers: head.headers,
             ..Response::default()
         };
@@ -289,113 +251,5 @@ impl Events for Ev<'_, '_, '_> {
 
     fn issue(&mut self, issue: Issue) {
         self.ctx.sink.issue(issue);
-    }
-}
-
-impl<'s> Http1Connection<'s> {
-    fn split<'c, 'x>(
-        &'c mut self,
-        ctx: &'x mut Http1Ctx<'s>,
-        conn: &'c ConnInfo,
-    ) -> (&'c mut [Option<Framer>; 2], Ev<'c, 's, 'x>) {
-        let Self {
-            framers,
-            pending,
-            current,
-            tunnel,
-            resync,
-            ..
-        } = self;
-        (
-            framers,
-            Ev {
-                pending,
-                current,
-                tunnel,
-                resync,
-                ctx,
-                conn,
-            },
-        )
-    }
-
-    /// Requests still awaiting a response get `failure`.
-    fn fail_pending(&mut self, ctx: &mut Http1Ctx<'s>, conn: &ConnInfo, failure: &str) {
-        let (_, mut ev) = self.split(ctx, conn);
-        while let Some(p) = ev.pending.pop_front() {
-            ev.emit(p, None, None, Some(failure));
-        }
-    }
-}
-
-impl<'s> StreamHandler for Http1Connection<'s> {
-    type Ctx = Http1Ctx<'s>;
-
-    fn new_connection(_ctx: &mut Self::Ctx) -> Self {
-        Self {
-            framers: [None, None],
-            pending: VecDeque::new(),
-            current: None,
-            tunnel: false,
-            resync: false,
-            _sink: std::marker::PhantomData,
-        }
-    }
-
-    fn data(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, bytes: &[u8], at: At) {
-        if self.tunnel {
-            return;
-        }
-        let cap = ctx.header_cap;
-        let (framers, mut ev) = self.split(ctx, conn);
-        let Some(slot) = framers.get_mut(side.index()) else {
-            return;
-        };
-        let framer = slot.get_or_insert_with(|| {
-            Framer::new(
-                side == Side::Client,
-                at.offset > 0 || !conn.from_syn[side.index()],
-                cap,
-            )
-        });
-        framer.feed(bytes, at, &mut ev);
-    }
-
-    fn gap(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, len: u64, at: At) {
-        let (framers, mut ev) = self.split(ctx, conn);
-        if let Some(Some(f)) = framers.get_mut(side.index()) {
-            f.gap(len, at, &mut ev);
-        }
-    }
-
-    fn close(
-        &mut self,
-        ctx: &mut Self::Ctx,
-        conn: &ConnInfo,
-        side: Option<Side>,
-        how: Close,
-        at: At,
-    ) {
-        let (framers, mut ev) = self.split(ctx, conn);
-        for (i, f) in framers.iter_mut().enumerate() {
-            if side.is_none_or(|s| s.index() == i) {
-                if let Some(f) = f {
-                    f.close(how, at, &mut ev);
-                }
-            }
-        }
-        let server_done = side.is_none() || side == Some(Side::Server);
-        if server_done && !self.tunnel {
-            let failure = match how {
-                Close::Fin => "connection closed before response (net::ERR_EMPTY_RESPONSE)",
-                Close::Reset => "connection reset before response (net::ERR_CONNECTION_RESET)",
-                Close::Abandoned => "incomplete: no response in the capture",
-            };
-            self.fail_pending(ctx, conn, failure);
-        }
-    }
-
-    fn issue(ctx: &mut Self::Ctx, issue: Issue) {
-        ctx.sink.issue(issue);
     }
 }
