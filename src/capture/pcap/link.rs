@@ -5,7 +5,7 @@
 //! carry offloaded, unfilled ones). IP fragments are not reassembled: they are counted.
 //!
 //! The common layouts (Ethernet with up to two VLAN tags, cooked, raw IP; IPv4, IPv6 without
-//! extension headers; TCP) take the hand-written [`fast_path`](super::fast_path) first; what it
+//! extension headers; TCP) take the hand-written [`fast_path`] first; what it
 //! does not take, and every error, is decided by etherparse here ([`decode_lax`]).
 //!
 //! Link header layouts: <https://www.tcpdump.org/linktypes.html>. No allocation.
