@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 
-use corscope::capture::{self, Sink};
-use corscope::cors::Engine;
-use corscope::model::{Assessment, Exchange, ExchangeKind, Issue, Limits, Location, Verdict};
+mod analysis;
+
+use corscope::model::{Assessment, ExchangeKind, Location, Verdict};
 
 fn corpus() -> Option<PathBuf> {
     let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -18,38 +18,12 @@ fn corpus() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-struct Collect {
-    engine: Engine,
-    out: Vec<Assessment>,
-    issues: Vec<Issue>,
-}
-
-impl Sink for Collect {
-    fn exchange(&mut self, exchange: Exchange) {
-        let out = &mut self.out;
-        self.engine.push(exchange, &mut |a| out.push(a));
-    }
-    fn issue(&mut self, issue: Issue) {
-        self.issues.push(issue);
-    }
-}
-
 fn analyse(name: &str) -> Option<Vec<Assessment>> {
     let Some(dir) = corpus() else {
         eprintln!("skipped: corpus not found");
         return None;
     };
-    let file = std::fs::File::open(dir.join(name)).expect("open corpus file");
-    let limits = Limits::default();
-    let mut sink = Collect {
-        engine: Engine::new(&limits),
-        out: Vec::new(),
-        issues: Vec::new(),
-    };
-    capture::read(Box::new(file), &limits, &mut sink).expect("readable");
-    let mut out = std::mem::take(&mut sink.out);
-    sink.engine.finish(&mut |a| out.push(a));
-    Some(out)
+    Some(analysis::analyse_file(&dir.join(name)).0)
 }
 
 #[test]

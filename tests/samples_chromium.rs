@@ -15,49 +15,23 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use corscope::capture::{self, Sink};
-use corscope::cors::Engine;
-use corscope::model::{Assessment, Exchange, ExchangeKind, Issue, Limits, Verdict};
+mod analysis;
+
+use corscope::model::{Assessment, ExchangeKind, Verdict};
 use serde_json::Value;
 
 fn recordings() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/recordings")
 }
 
-struct Collect {
-    engine: Engine,
-    out: Vec<Assessment>,
-    issues: Vec<Issue>,
-}
-
-impl Sink for Collect {
-    fn exchange(&mut self, exchange: Exchange) {
-        let out = &mut self.out;
-        self.engine.push(exchange, &mut |a| out.push(a));
-    }
-    fn issue(&mut self, issue: Issue) {
-        self.issues.push(issue);
-    }
-}
-
 fn analyse(name: &str) -> Vec<Assessment> {
-    let file = std::fs::File::open(recordings().join(name)).expect("open recording");
-    let limits = Limits::default();
-    let mut sink = Collect {
-        engine: Engine::new(&limits),
-        out: Vec::new(),
-        issues: Vec::new(),
-    };
-    capture::read(Box::new(file), &limits, &mut sink).expect("recording is readable");
-    let mut out = std::mem::take(&mut sink.out);
-    sink.engine.finish(&mut |a| out.push(a));
+    let (out, mut issues) = analysis::analyse_file(&recordings().join(name));
     // The server-down scenarios leave refused connections on the wire; nothing else may be
     // skipped.
-    sink.issues.retain(|i| i.id != "tcp-connection-refused");
+    issues.retain(|i| i.id != "tcp-connection-refused");
     assert!(
-        sink.issues.is_empty(),
-        "{name}: unexpected input issues {:?}",
-        sink.issues
+        issues.is_empty(),
+        "{name}: unexpected input issues {issues:?}"
     );
     out
 }

@@ -1,0 +1,43 @@
+//! Shared by the tests that judge whole recordings: a file through the capture readers and
+//! the CORS engine, every assessment and every input issue collected.
+
+#![allow(clippy::panic)]
+
+use std::path::Path;
+
+use corscope::capture::{self, Sink};
+use corscope::cors::Engine;
+use corscope::model::{Assessment, Exchange, Issue, Limits};
+
+struct Collect {
+    engine: Engine,
+    out: Vec<Assessment>,
+    issues: Vec<Issue>,
+}
+
+impl Sink for Collect {
+    fn exchange(&mut self, exchange: Exchange) {
+        let out = &mut self.out;
+        self.engine.push(exchange, &mut |a| out.push(a));
+    }
+    fn issue(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+}
+
+/// Every assessment of the recording at `path` (which must be readable) and its input issues.
+pub fn analyse_file(path: &Path) -> (Vec<Assessment>, Vec<Issue>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let limits = Limits::default();
+    let mut sink = Collect {
+        engine: Engine::new(&limits),
+        out: Vec::new(),
+        issues: Vec::new(),
+    };
+    if let Err(e) = capture::read(Box::new(file), &limits, &mut sink) {
+        panic!("{} is not readable: {e}", path.display());
+    }
+    let mut out = std::mem::take(&mut sink.out);
+    sink.engine.finish(&mut |a| out.push(a));
+    (out, sink.issues)
+}
