@@ -229,10 +229,9 @@ impl Engine {
         if !matches!(h.role, Role::Plain) {
             return;
         }
-        let (Some(server), Some(response)) = (h.ex.endpoints.server, h.ex.response.as_ref()) else {
+        let Some(server) = h.ex.endpoints.server.filter(|_| h.ex.response.is_some()) else {
             return;
         };
-        let _ = response;
         let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
         let candidates = self.positions(

@@ -171,58 +171,34 @@ fn preflight_fault(
                 "status (checked after the origin)",
             ));
         }
-        Some(h) if h == ACAM => {
+        Some(h) if h == ACAM || h == ACAH || h == ACAPN => {
+            // The decisive allow-list, then what the preflight asked for.
+            let (asked, label, asked_note) = if h == ACAM {
+                (ACRM, "allowed methods", "the method the request uses")
+            } else if h == ACAH {
+                (ACRH, "allowed headers", "the headers the request sets")
+            } else {
+                (
+                    ACRPN,
+                    ACAPN,
+                    "the preflight asked for private network access",
+                )
+            };
             ev.push(evidence::header(
                 Src::PreflightResponse,
                 id,
                 res,
-                ACAM,
+                h,
                 true,
-                format!("allowed methods: {}", evidence::shown(res, ACAM)),
+                format!("{label}: {}", evidence::shown(res, h)),
             ));
             ev.push(evidence::header(
                 Src::PreflightRequest,
                 id,
                 req,
-                ACRM,
+                asked,
                 false,
-                "the method the request uses",
-            ));
-        }
-        Some(h) if h == ACAH => {
-            ev.push(evidence::header(
-                Src::PreflightResponse,
-                id,
-                res,
-                ACAH,
-                true,
-                format!("allowed headers: {}", evidence::shown(res, ACAH)),
-            ));
-            ev.push(evidence::header(
-                Src::PreflightRequest,
-                id,
-                req,
-                ACRH,
-                false,
-                "the headers the request sets",
-            ));
-        }
-        Some(h) if h == ACAPN => {
-            ev.push(evidence::header(
-                Src::PreflightResponse,
-                id,
-                res,
-                ACAPN,
-                true,
-                format!("{ACAPN}: {}", evidence::shown(res, ACAPN)),
-            ));
-            ev.push(evidence::header(
-                Src::PreflightRequest,
-                id,
-                req,
-                ACRPN,
-                false,
-                "the preflight asked for private network access",
+                asked_note,
             ));
         }
         _ => {
