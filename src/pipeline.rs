@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::capture::{self, CaptureError, Sink};
 use crate::cors::Engine;
 use crate::model::{Exchange, Issue, IssueTally, Limits};
-use crate::report::{InputReport, Record, Renderer, Summary};
+use crate::report::{Encoder, InputReport, Record, Renderer, Summary};
 
 /// An input as named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,34 +140,85 @@ const BACKLOG: usize = 32;
 /// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
 const BATCH: usize = 512;
 
+/// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
+/// this many bytes, whichever comes first).
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// Exchanges handed at once from an input's reader to its engine when they run on two
+/// threads, and how many such batches may wait.
+const EXCHANGE_BATCH: usize = 256;
+const EXCHANGE_BACKLOG: usize = 4;
+
 enum Message {
+    /// Records for the renderer to lay out.
     Records(Vec<Record>),
+    /// Records a worker laid out itself, with their counts.
+    Encoded(Vec<u8>, Box<Summary>),
     Done(InputReport),
 }
 
-/// Collects one input's records and sends them in batches.
+/// Collects one input's records and sends them in batches, laid out already when the
+/// renderer gave an encoder.
 struct Batcher<'a> {
     index: usize,
     tx: &'a mpsc::SyncSender<Message>,
-    batch: Vec<Record>,
+    encoder: Option<Encoder>,
+    records: Vec<Record>,
+    bytes: Vec<u8>,
+    counts: Summary,
+    pending: usize,
     judged: u64,
 }
 
-impl Batcher<'_> {
+impl<'a> Batcher<'a> {
+    fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, encoder: Option<Encoder>) -> Self {
+        Self {
+            index,
+            tx,
+            encoder,
+            records: Vec::new(),
+            bytes: Vec::new(),
+            counts: Summary::default(),
+            pending: 0,
+            judged: 0,
+        }
+    }
+
     fn push(&mut self, a: crate::model::Assessment) {
         self.judged += 1;
-        self.batch.push(Record::from_assessment(self.index, a));
-        if self.batch.len() >= BATCH {
+        self.pending += 1;
+        let record = Record::from_assessment(self.index, a);
+        match self.encoder {
+            Some(encode) => {
+                self.counts.add(&record);
+                if let Err(e) = encode(&record, &mut self.bytes) {
+                    // Serialising into memory fails only on a broken invariant; say so in
+                    // the output rather than lose the record silently.
+                    let line = format!("\n{{\"error\":{:?}}}\n", e.to_string());
+                    self.bytes.extend_from_slice(line.as_bytes());
+                }
+            }
+            None => self.records.push(record),
+        }
+        if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            // A closed channel means the run is over; nothing left to tell.
-            let _ = self.tx.send(Message::Records(batch));
+        if self.pending == 0 {
+            return;
         }
+        self.pending = 0;
+        let msg = match self.encoder {
+            Some(_) => Message::Encoded(
+                std::mem::take(&mut self.bytes),
+                Box::new(std::mem::take(&mut self.counts)),
+            ),
+            None => Message::Records(std::mem::take(&mut self.records)),
+        };
+        // A closed channel means the run is over; nothing left to tell.
+        let _ = self.tx.send(msg);
     }
 }
 
@@ -187,6 +238,10 @@ pub fn run(
         builder = builder.num_threads(j.max(1));
     }
     let pool = builder.build().map_err(io::Error::other)?;
+    // With more threads than inputs, each input's reader and engine run on threads of their
+    // own, one feeding the other.
+    let split = pool.current_num_threads() > n;
+    let encoder = renderer.encoder();
     // Detached so that a broken output pipe can end the run without waiting for the workers.
     std::thread::spawn(move || {
         pool.install(|| {
@@ -194,7 +249,15 @@ pub fn run(
                 .into_par_iter()
                 .zip(senders)
                 .enumerate()
-                .for_each(|(index, (source, tx))| analyse(index, source, &limits, tx));
+                .for_each(|(index, (source, tx))| {
+                    let plan = Plan {
+                        index,
+                        limits: &limits,
+                        encoder,
+                        split,
+                    };
+                    analyse(&plan, source, tx)
+                });
         })
     });
     let mut outcome = Outcome::default();
@@ -207,6 +270,10 @@ pub fn run(
                         outcome.summary.add(r);
                         renderer.record(r)?;
                     }
+                }
+                Message::Encoded(bytes, counts) => {
+                    outcome.summary.merge(&counts);
+                    renderer.encoded(&bytes)?;
                 }
                 Message::Done(report) => {
                     done = Some(report);
@@ -226,6 +293,16 @@ pub fn run(
     Ok(outcome)
 }
 
+/// How one input is analysed.
+struct Plan<'a> {
+    index: usize,
+    limits: &'a Limits,
+    encoder: Option<Encoder>,
+    /// Reader and engine on two threads.
+    split: bool,
+}
+
+/// Reads into the engine on the same thread.
 struct EngineSink<'a> {
     engine: Engine,
     issues: IssueTally,
@@ -243,6 +320,100 @@ impl Sink for EngineSink<'_> {
     }
 }
 
+/// Reads into a channel to the engine's thread.
+struct ForwardSink {
+    batch: Vec<Exchange>,
+    tx: mpsc::SyncSender<Vec<Exchange>>,
+    issues: IssueTally,
+}
+
+impl ForwardSink {
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(EXCHANGE_BATCH));
+            // The engine's thread ends only after this side closes the channel.
+            let _ = self.tx.send(batch);
+        }
+    }
+}
+
+impl Sink for ForwardSink {
+    fn exchange(&mut self, exchange: Exchange) {
+        self.batch.push(exchange);
+        if self.batch.len() >= EXCHANGE_BATCH {
+            self.flush();
+        }
+    }
+
+    fn issue(&mut self, issue: Issue) {
+        self.issues.add(issue);
+    }
+}
+
+/// Judges every exchange of one input and everything still held at the end; returns how
+/// many assessments were sent.
+fn judge_all(
+    plan: &Plan<'_>,
+    tx: &mpsc::SyncSender<Message>,
+    exchanges: impl Iterator<Item = Exchange>,
+) -> u64 {
+    let mut engine = Engine::new(plan.limits);
+    let mut out = Batcher::new(plan.index, tx, plan.encoder);
+    for ex in exchanges {
+        engine.push(ex, &mut |a| out.push(a));
+    }
+    engine.finish(&mut |a| out.push(a));
+    out.flush();
+    out.judged
+}
+
+/// Reads `reader` and judges its exchanges: on this thread, or with the engine on a thread of
+/// its own when the plan splits. Returns the read result, the assessments sent (or why the
+/// engine stopped) and the in-band issues.
+fn read_and_judge(
+    plan: &Plan<'_>,
+    reader: Box<dyn Read + Send>,
+    tx: &mpsc::SyncSender<Message>,
+) -> (
+    Result<capture::InputInfo, CaptureError>,
+    Result<u64, String>,
+    IssueTally,
+) {
+    if !plan.split {
+        let mut sink = EngineSink {
+            engine: Engine::new(plan.limits),
+            issues: IssueTally::new(),
+            out: Batcher::new(plan.index, tx, plan.encoder),
+        };
+        let result = capture::read(reader, plan.limits, &mut sink);
+        let out = &mut sink.out;
+        sink.engine.finish(&mut |a| out.push(a));
+        sink.out.flush();
+        return (result, Ok(sink.out.judged), sink.issues);
+    }
+    let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
+    std::thread::scope(|scope| {
+        let engine = scope.spawn(|| judge_all(plan, tx, erx.into_iter().flatten()));
+        let mut sink = ForwardSink {
+            batch: Vec::with_capacity(EXCHANGE_BATCH),
+            tx: etx,
+            issues: IssueTally::new(),
+        };
+        let result = capture::read(reader, plan.limits, &mut sink);
+        sink.flush();
+        let ForwardSink {
+            tx: etx, issues, ..
+        } = sink;
+        drop(etx);
+        // A panic is a bug; the records sent before it stand, and the report says so.
+        let judged = engine.join().map_err(|_| {
+            "the engine judging this input stopped unexpectedly; records before that are shown"
+                .to_string()
+        });
+        (result, judged, issues)
+    })
+}
+
 fn open(source: &Source) -> Result<Box<dyn Read + Send>, String> {
     match &source.origin {
         SourceOrigin::File(p) | SourceOrigin::FoundIn(p) => File::open(p)
@@ -254,31 +425,21 @@ fn open(source: &Source) -> Result<Box<dyn Read + Send>, String> {
 }
 
 /// Reads and judges one source, sending its records and then its report.
-fn analyse(index: usize, source: Source, limits: &Limits, tx: mpsc::SyncSender<Message>) {
+fn analyse(plan: &Plan<'_>, source: Source, tx: mpsc::SyncSender<Message>) {
     let mut report = InputReport {
-        index,
+        index: plan.index,
         path: source.name.clone(),
         ..InputReport::default()
     };
     match open(&source) {
         Err(e) => report.error = Some(e),
         Ok(reader) => {
-            let mut sink = EngineSink {
-                engine: Engine::new(limits),
-                issues: IssueTally::new(),
-                out: Batcher {
-                    index,
-                    tx: &tx,
-                    batch: Vec::with_capacity(BATCH),
-                    judged: 0,
-                },
-            };
-            let result = capture::read(reader, limits, &mut sink);
-            let out = &mut sink.out;
-            sink.engine.finish(&mut |a| out.push(a));
-            sink.out.flush();
-            report.exchanges = sink.out.judged;
-            report.issues = sink.issues.into_summaries();
+            let (result, judged, issues) = read_and_judge(plan, reader, &tx);
+            match judged {
+                Ok(n) => report.exchanges = n,
+                Err(e) => report.error = Some(e),
+            }
+            report.issues = issues.into_summaries();
             match result {
                 Ok(info) => {
                     report.format = Some(info.format);

@@ -219,3 +219,31 @@ fn explain_prints_a_cause_and_rejects_unknown_ones() {
         "missing inputs is a usage error"
     );
 }
+
+/// Reports do not depend on the thread count: one input (reader and engine on two threads
+/// when there are spare threads) and several inputs (one worker each), every format.
+#[test]
+fn thread_count_does_not_change_reports() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/recordings");
+    let pcap = format!("{dir}/loopback.pcap");
+    let har = format!("{dir}/chromium-devtools.har");
+    for inputs in [vec![pcap.as_str()], vec![har.as_str(), pcap.as_str(), dir]] {
+        for format in ["json", "jsonl", "text"] {
+            let run = |jobs: &str| {
+                let mut args = vec!["analyze", "--format", format, "-j", jobs];
+                args.extend(inputs.iter().copied());
+                let out = corscope(&args, None);
+                assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+                out.stdout
+            };
+            let one = run("1");
+            assert!(one.len() > 1000, "{format}: {}", text(&one));
+            for jobs in ["2", "4"] {
+                assert!(
+                    run(jobs) == one,
+                    "{format} with -j {jobs} differs from -j 1 on {inputs:?}"
+                );
+            }
+        }
+    }
+}

@@ -2,18 +2,23 @@
 //! preflights, preflight cache, redirect chains, what servers sent), and the assembly of one
 //! assessment per exchange. The checks themselves live in `verdict`, `check`, `preflight`.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 mod preflights;
+mod recent;
 mod requests;
 mod window;
 
-use window::WindowIndex;
+use recent::RecentPreflights;
+use window::{Keys, Slot, WindowIndex};
 
 use super::classify::classify;
 use super::fields;
 use super::http_cache::HttpCache;
-use super::origin::{serialize_url_origin, without_fragment, AddressSpace};
+use super::origin::{serialize_url_origin, AddressSpace};
 use super::pairing::PreflightAsk;
 use super::preflight_cache::PreflightCache;
 use super::proxy::{compare_proxy_legs, ProxyDifference};
@@ -35,6 +40,7 @@ struct Held {
     id: ExchangeId,
     at: Timestamp,
     ex: Exchange,
+    keys: Keys,
     role: Role,
 }
 
@@ -68,16 +74,17 @@ pub struct Engine {
     next_id: u64,
     next_inferred: u64,
     last_at: Timestamp,
-    buffer: VecDeque<Held>,
+    buffer: BTreeMap<Slot, Held>,
     index: WindowIndex,
     cache: PreflightCache,
-    recent: VecDeque<PreflightRecord>,
+    recent: RecentPreflights,
     /// Preflights still in the window already claimed by a request, and whether that request
     /// was stopped (which proves a credentials-dependent failure).
     claimed_ahead: BTreeMap<ExchangeId, bool>,
     assigned: BTreeMap<ExchangeId, ExchangeId>,
     chains: RedirectChains,
-    acao_servers: VecDeque<String>,
+    /// Servers seen answering with `Access-Control-Allow-Origin`, the oldest forgotten first.
+    acao_servers: LruCache<String, ()>,
     http_cache: HttpCache,
     reflections: BTreeMap<String, BTreeSet<String>>,
 }
@@ -91,14 +98,14 @@ impl Engine {
             next_id: 0,
             next_inferred: INFERRED_BASE,
             last_at: Timestamp(0),
-            buffer: VecDeque::new(),
+            buffer: BTreeMap::new(),
             index: WindowIndex::default(),
             cache: PreflightCache::new(),
-            recent: VecDeque::new(),
+            recent: RecentPreflights::default(),
             claimed_ahead: BTreeMap::new(),
             assigned: BTreeMap::new(),
             chains: RedirectChains::new(limits.engine_window.clamp(1, STATE_ENTRIES)),
-            acao_servers: VecDeque::new(),
+            acao_servers: LruCache::new(NonZeroUsize::MIN.saturating_add(STATE_ENTRIES - 1)),
             http_cache: HttpCache::new(),
             reflections: BTreeMap::new(),
         }
@@ -127,9 +134,9 @@ impl Engine {
         let client = self.hold(client_leg, Role::ProxyClient(Vec::new()));
         let upstream = self.hold(upstream_leg, Role::ProxyUpstream(client_at));
         for d in &mut differences {
-            d.upstream_leg = Some((upstream, upstream_at));
+            d.upstream_leg = Some((upstream.1, upstream_at));
         }
-        if let Some(h) = self.buffer.iter_mut().find(|h| h.id == client) {
+        if let Some(h) = self.buffer.get_mut(&client) {
             h.role = Role::ProxyClient(differences);
         }
         self.drain(out);
@@ -142,39 +149,36 @@ impl Engine {
         }
     }
 
-    fn hold(&mut self, ex: Exchange, role: Role) -> ExchangeId {
+    fn hold(&mut self, ex: Exchange, role: Role) -> Slot {
         let id = ExchangeId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
         let at = ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        self.index.add(at, id, &ex);
-        let pos = self.buffer.partition_point(|h| (h.at, h.id) <= (at, id));
-        self.buffer.insert(pos, Held { id, at, ex, role });
-        id
+        let keys = Keys::of(&ex);
+        self.index.add(at, id, &ex, &keys);
+        self.buffer.insert(
+            (at, id),
+            Held {
+                id,
+                at,
+                ex,
+                keys,
+                role,
+            },
+        );
+        (at, id)
     }
 
     fn pop_front(&mut self) -> Option<Held> {
-        let h = self.buffer.pop_front()?;
-        self.index.remove(h.at, h.id, &h.ex);
+        let (_, h) = self.buffer.pop_first()?;
+        self.index.remove(h.at, h.id, &h.ex, &h.keys);
         Some(h)
-    }
-
-    /// Where a held exchange sits in the window.
-    fn position(&self, slot: (Timestamp, ExchangeId)) -> Option<usize> {
-        self.buffer
-            .binary_search_by(|h| (h.at, h.id).cmp(&slot))
-            .ok()
-    }
-
-    /// Window positions of the held exchanges in `slots`, in window order.
-    fn positions(&self, slots: &[(Timestamp, ExchangeId)]) -> Vec<usize> {
-        slots.iter().filter_map(|s| self.position(*s)).collect()
     }
 
     fn drain(&mut self, out: &mut dyn FnMut(Assessment)) {
         loop {
-            let span = match (self.buffer.front(), self.buffer.back()) {
-                (Some(f), Some(b)) => b.at.secs_since(f.at),
+            let span = match (self.buffer.first_key_value(), self.buffer.last_key_value()) {
+                (Some((_, f)), Some((_, b))) => b.at.secs_since(f.at),
                 _ => return,
             };
             if self.buffer.len() <= self.window && span <= self.window_secs {
@@ -214,7 +218,7 @@ impl Engine {
                     }
                     _ => (Verdict::NotApplicable, c.note.clone()),
                 };
-                self.remember_server(&h.ex);
+                self.remember_server(&h);
                 out(plain(h, c.kind, c.origin, verdict, note));
             }
         }
@@ -234,12 +238,9 @@ impl Engine {
         };
         let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
-        let candidates = self.positions(
-            self.index
-                .same_target(&h.ex.request.method, &h.ex.request.url),
-        );
-        let found = candidates.into_iter().find(|&i| {
-            self.buffer.get(i).is_some_and(|u| {
+        let candidates = self.index.same_target(&h.keys.target).to_vec();
+        let found = candidates.into_iter().find(|slot| {
+            self.buffer.get(slot).is_some_and(|u| {
                 matches!(u.role, Role::Plain)
                     && u.at >= h.at
                     && u.ex.response.is_some()
@@ -252,7 +253,7 @@ impl Engine {
                     }
             })
         });
-        if let Some(u) = found.and_then(|i| self.buffer.get_mut(i)) {
+        if let Some(u) = found.and_then(|slot| self.buffer.get_mut(&slot)) {
             u.role = Role::ProxyUpstream(h.ex.location);
             let mut differences = compare_proxy_legs(&h.ex, &u.ex);
             for d in &mut differences {
@@ -263,15 +264,7 @@ impl Engine {
     }
 
     fn forget_old(&mut self, now: Timestamp) {
-        let window = self.window_secs;
-        while self
-            .recent
-            .front()
-            .is_some_and(|r| now.secs_since(r.at) > window)
-            || self.recent.len() > STATE_ENTRIES
-        {
-            self.recent.pop_front();
-        }
+        self.recent.forget_old(now, self.window_secs, STATE_ENTRIES);
     }
 
     fn page_origin_of(ex: &Exchange) -> Option<String> {
@@ -285,39 +278,36 @@ impl Engine {
             .filter(|o| o != "null")
     }
 
-    fn remember_server(&mut self, ex: &Exchange) {
-        let Some(r) = &ex.response else { return };
+    fn remember_server(&mut self, h: &Held) {
+        let Some(r) = &h.ex.response else { return };
         if !r.headers.contains(super::check::ACAO) {
             return;
         }
-        let Some(server) = serialize_url_origin(&ex.request.url) else {
+        let Some(server) = &h.keys.server else {
             return;
         };
-        if !self.acao_servers.contains(&server) {
-            self.acao_servers.push_back(server);
-            if self.acao_servers.len() > STATE_ENTRIES {
-                self.acao_servers.pop_front();
-            }
+        if !self.acao_servers.contains(server) {
+            self.acao_servers.push(server.clone(), ());
         }
     }
 
     /// How many distinct origins this server echoed with credentials allowed, counting this
     /// response.
-    fn reflected(&mut self, ex: &Exchange, r: &crate::model::Response, origin: &str) -> usize {
+    fn reflected(&mut self, h: &Held, r: &crate::model::Response, origin: &str) -> usize {
         let echoes = fields::get(&r.headers, super::check::ACAO).as_deref() == Some(origin)
             && fields::get(&r.headers, super::check::ACAC).as_deref() == Some("true");
-        let Some(server) = serialize_url_origin(&ex.request.url) else {
+        let Some(server) = &h.keys.server else {
             return 0;
         };
         if !echoes {
-            return self.reflections.get(&server).map_or(0, BTreeSet::len);
+            return self.reflections.get(server).map_or(0, BTreeSet::len);
         }
-        if !self.reflections.contains_key(&server) && self.reflections.len() >= STATE_ENTRIES {
+        if !self.reflections.contains_key(server) && self.reflections.len() >= STATE_ENTRIES {
             if let Some(k) = self.reflections.keys().next().cloned() {
                 self.reflections.remove(&k);
             }
         }
-        let set = self.reflections.entry(server).or_default();
+        let set = self.reflections.entry(server.clone()).or_default();
         if set.len() < 64 {
             set.insert(origin.to_string());
         }
@@ -325,10 +315,11 @@ impl Engine {
     }
 }
 
+/// Whether a judged preflight to the request's URL (the caller looks up by URL) asked for
+/// its method and origin.
 fn pair_record(r: &PreflightRecord, a: &Exchange, origin: Option<&str>) -> bool {
-    without_fragment(&a.request.url) == r.ask.url
-        && (normalize_method(&a.request.method) == r.ask.method.as_str()
-            || a.request.method == r.ask.method)
+    (normalize_method(&a.request.method) == r.ask.method.as_str()
+        || a.request.method == r.ask.method)
         && match (origin, r.ask.origin.as_deref()) {
             (Some(a), Some(p)) => a == p,
             _ => true,

@@ -8,7 +8,9 @@
 //! `Origin` (nor `*`): such a response is served to every origin alike. Bounded to
 //! [`ENTRIES`] URLs, oldest forgotten first.
 
-use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 use super::fields;
 use super::origin::without_fragment;
@@ -32,16 +34,24 @@ pub struct Cached {
     pub headers: HeaderList,
 }
 
-/// Recent cacheable responses by URL.
-#[derive(Debug, Default)]
+/// Recent cacheable responses by URL; a URL stored again counts as the newest.
+#[derive(Debug)]
 pub struct HttpCache {
-    entries: VecDeque<(String, Cached)>,
+    entries: LruCache<String, Cached>,
+}
+
+impl Default for HttpCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl HttpCache {
     /// An empty memory.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            entries: LruCache::new(NonZeroUsize::MIN.saturating_add(ENTRIES - 1)),
+        }
     }
 
     /// Remembers `ex`'s response when a shared or browser cache would reuse it for any origin.
@@ -60,8 +70,7 @@ impl HttpCache {
             return;
         }
         let url = without_fragment(&ex.request.url).to_string();
-        self.entries.retain(|(u, _)| *u != url);
-        self.entries.push_back((
+        self.entries.push(
             url,
             Cached {
                 id,
@@ -70,24 +79,15 @@ impl HttpCache {
                 acao: fields::lines(&r.headers, "access-control-allow-origin"),
                 headers: r.headers.clone(),
             },
-        ));
-        if self.entries.len() > ENTRIES {
-            self.entries.pop_front();
-        }
+        );
     }
 
     /// The response cached for `url` that is still fresh at `at`.
     pub fn fresh(&self, url: &str, at: Timestamp) -> Option<&Cached> {
-        let url = without_fragment(url);
-        self.entries
-            .iter()
-            .rev()
-            .find(|(u, _)| u == url)
-            .map(|(_, c)| c)
-            .filter(|c| {
-                let age = at.secs_since(c.at);
-                (0.0..=c.fresh_secs).contains(&age)
-            })
+        self.entries.peek(without_fragment(url)).filter(|c| {
+            let age = at.secs_since(c.at);
+            (0.0..=c.fresh_secs).contains(&age)
+        })
     }
 }
 

@@ -8,7 +8,9 @@
 //! Memory: at most [`CACHE_ENTRIES`] entries; the oldest insertion is evicted first
 //! (Chromium purges at random; a deterministic order keeps output reproducible).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 use super::preflight::{check_headers, check_method, ActualRequest, PreflightResult};
 use crate::model::{ExchangeId, Timestamp};
@@ -102,17 +104,24 @@ pub struct CacheEntry {
     pub expires: Timestamp,
 }
 
-/// The cache of one input.
-#[derive(Debug, Default)]
+/// The cache of one input, keyed by origin and URL; a key written again counts as the newest.
+#[derive(Debug)]
 pub struct PreflightCache {
-    entries: BTreeMap<(String, String), CacheEntry>,
-    order: VecDeque<(String, String)>,
+    entries: LruCache<(String, String), CacheEntry>,
+}
+
+impl Default for PreflightCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl PreflightCache {
     /// An empty cache.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            entries: LruCache::new(NonZeroUsize::MIN.saturating_add(CACHE_ENTRIES - 1)),
+        }
     }
 
     /// Stores the result of a successful preflight made at `at`, replacing the key's previous
@@ -131,29 +140,14 @@ impl PreflightCache {
         let key = (origin.to_string(), url.to_string());
         let secs = i64::try_from(result.max_age.secs).unwrap_or(i64::MAX);
         let expires = Timestamp(at.0.saturating_add(secs.saturating_mul(1_000_000_000)));
-        if self
-            .entries
-            .insert(
-                key.clone(),
-                CacheEntry {
-                    preflight,
-                    result,
-                    expires,
-                },
-            )
-            .is_some()
-        {
-            self.order.retain(|k| k != &key);
-        }
-        self.order.push_back(key);
-        while self.entries.len() > CACHE_ENTRIES {
-            match self.order.pop_front() {
-                Some(old) => {
-                    self.entries.remove(&old);
-                }
-                None => break,
-            }
-        }
+        self.entries.push(
+            key,
+            CacheEntry {
+                preflight,
+                result,
+                expires,
+            },
+        );
     }
 
     /// The preflight whose cached result covers `actual` at `now`, if any: fresh, made with
@@ -166,7 +160,7 @@ impl PreflightCache {
         actual: &ActualRequest,
         include: bool,
     ) -> Option<ExchangeId> {
-        let entry = self.entries.get(&(origin.to_string(), url.to_string()))?;
+        let entry = self.entries.peek(&(origin.to_string(), url.to_string()))?;
         if now > entry.expires || (include && !entry.result.credentials) {
             return None;
         }

@@ -10,7 +10,9 @@
 //! Memory: [`RedirectChains`] holds at most the engine window's count of open chains and
 //! forgets a chain once it is followed or older than the window.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 use url::Url;
 
@@ -63,46 +65,38 @@ pub struct Chain {
     pub at: Timestamp,
 }
 
-/// Open redirect chains keyed by the URL their next hop will request.
-#[derive(Debug, Default)]
+/// Open redirect chains keyed by the URL their next hop will request; the oldest is
+/// forgotten first.
+#[derive(Debug)]
 pub struct RedirectChains {
-    open: BTreeMap<String, Chain>,
-    order: VecDeque<String>,
-    cap: usize,
+    open: LruCache<String, Chain>,
+}
+
+impl Default for RedirectChains {
+    fn default() -> Self {
+        Self::new(1)
+    }
 }
 
 impl RedirectChains {
     /// Holds at most `cap` open chains.
     pub fn new(cap: usize) -> Self {
         Self {
-            open: BTreeMap::new(),
-            order: VecDeque::new(),
-            cap: cap.max(1),
+            open: LruCache::new(NonZeroUsize::MIN.saturating_add(cap.saturating_sub(1))),
         }
     }
 
     /// Expects a next hop to `next_url`.
     pub fn expect(&mut self, next_url: &str, chain: Chain) {
         let key = super::origin::without_fragment(next_url).to_string();
-        if self.open.insert(key.clone(), chain).is_some() {
-            self.order.retain(|k| k != &key);
-        }
-        self.order.push_back(key);
-        while self.open.len() > self.cap {
-            match self.order.pop_front() {
-                Some(k) => {
-                    self.open.remove(&k);
-                }
-                None => break,
-            }
-        }
+        self.open.push(key, chain);
     }
 
     /// The chain an exchange to `url` started at `at` continues, if one is open and not older
     /// than `max_secs`; it is removed.
     pub fn follow(&mut self, url: &str, at: Option<Timestamp>, max_secs: f64) -> Option<Chain> {
         let key = super::origin::without_fragment(url);
-        let fresh = match (self.open.get(key), at) {
+        let fresh = match (self.open.peek(key), at) {
             (Some(c), Some(at)) => {
                 let d = at.secs_since(c.at);
                 (-1.0..=max_secs).contains(&d)
@@ -113,9 +107,7 @@ impl RedirectChains {
         if !fresh {
             return None;
         }
-        let chain = self.open.remove(key)?;
-        self.order.retain(|k| k != key);
-        Some(chain)
+        self.open.pop(key)
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::record::{Record, Summary};
 use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
-use super::{InputReport, Renderer};
+use super::{Encoder, InputReport, Renderer};
 
 /// Writes the JSON document.
 pub struct JsonRenderer<'a> {
@@ -36,7 +36,32 @@ impl<'a> JsonRenderer<'a> {
     }
 }
 
+/// One element of `exchanges`, each preceded by a comma (the renderer drops the first).
+fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
+    out.extend_from_slice(b",\n");
+    serde_json::to_writer(&mut *out, &WireExchange::from(record))?;
+    Ok(())
+}
+
 impl Renderer for JsonRenderer<'_> {
+    fn encoder(&self) -> Option<Encoder> {
+        Some(encode)
+    }
+
+    fn encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.start()?;
+        let bytes = if self.first {
+            self.first = false;
+            bytes.strip_prefix(b",").unwrap_or(bytes)
+        } else {
+            bytes
+        };
+        self.out.write_all(bytes)
+    }
+
     fn record(&mut self, record: &Record) -> io::Result<()> {
         self.start()?;
         if !self.first {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::record::{Record, Summary};
 use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
-use super::{InputReport, Renderer};
+use super::{Encoder, InputReport, Renderer};
 
 /// Writes JSON lines.
 pub struct JsonlRenderer<'a> {
@@ -19,10 +19,25 @@ impl<'a> JsonlRenderer<'a> {
     }
 }
 
+/// One exchange line.
+fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &WireExchange::from(record))?;
+    out.push(b'\n');
+    Ok(())
+}
+
 impl Renderer for JsonlRenderer<'_> {
     fn record(&mut self, record: &Record) -> io::Result<()> {
         serde_json::to_writer(&mut self.out, &WireExchange::from(record))?;
         self.out.write_all(b"\n")
+    }
+
+    fn encoder(&self) -> Option<Encoder> {
+        Some(encode)
+    }
+
+    fn encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
     }
 
     fn input_done(&mut self, _input: &InputReport) -> io::Result<()> {

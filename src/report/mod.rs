@@ -50,10 +50,28 @@ pub enum ReportFormat {
     Jsonl,
 }
 
+/// Lays out one record as bytes, on the worker that judged it, for formats whose records
+/// stand alone (see [`Renderer::encoder`]).
+pub type Encoder = fn(&Record, &mut Vec<u8>) -> io::Result<()>;
+
 /// Lays out a run.
 pub trait Renderer {
     /// One record of input `input`; records arrive input by input.
     fn record(&mut self, record: &Record) -> io::Result<()>;
+    /// How workers may lay out records themselves, when this format lays out each record on
+    /// its own. The pipeline then hands [`Renderer::encoded`] their bytes in order instead of
+    /// calling [`Renderer::record`], so the rendering thread only writes.
+    fn encoder(&self) -> Option<Encoder> {
+        None
+    }
+    /// Records laid out by [`Renderer::encoder`], in order. Only called when `encoder` gave
+    /// one.
+    fn encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let _ = bytes;
+        Err(io::Error::other(
+            "this report format lays out records itself",
+        ))
+    }
     /// All records of an input have been given.
     fn input_done(&mut self, input: &InputReport) -> io::Result<()>;
     /// The run is over.

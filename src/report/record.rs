@@ -147,6 +147,32 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &Summary) {
+        self.exchanges += other.exchanges;
+        self.inferred += other.inferred;
+        self.cors += other.cors;
+        self.preflights += other.preflights;
+        self.blocked += other.blocked;
+        self.blocked_preflights += other.blocked_preflights;
+        self.blocked_unsent += other.blocked_unsent;
+        self.indeterminate += other.indeterminate;
+        self.network_errors += other.network_errors;
+        self.if_credentialed += other.if_credentialed;
+        for (mine, theirs) in [
+            (&mut self.by_cause, &other.by_cause),
+            (
+                &mut self.by_cause_if_credentialed,
+                &other.by_cause_if_credentialed,
+            ),
+            (&mut self.by_warning, &other.by_warning),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
+    }
+
     /// Counts one record.
     pub fn add(&mut self, r: &Record) {
         self.exchanges += 1;

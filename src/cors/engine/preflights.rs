@@ -12,7 +12,7 @@ use super::super::verdict::{
     judge_preflight, preflight_network_fault, Credentials, PreflightOutcome,
 };
 use super::super::warnings;
-use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role};
+use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role, Slot};
 use crate::model::{
     Assessment, CauseId, Exchange, ExchangeId, ExchangeKind, Location, Request, Verdict,
 };
@@ -39,7 +39,7 @@ impl Engine {
             self.find_request_ahead(&h, &ask)
         };
         let ahead_ex = ahead
-            .and_then(|i| self.buffer.get(i))
+            .and_then(|slot| self.buffer.get(&slot))
             .map(|a| (a.id, a.ex.clone()));
         let credentials = ahead_ex
             .as_ref()
@@ -159,7 +159,7 @@ impl Engine {
                 .push(warnings::authorization_covered_by_wildcard(&m));
         }
         if let Some(r) = &h.ex.response {
-            let reflected = self.reflected(&h.ex, r, &origin);
+            let reflected = self.reflected(&h, r, &origin);
             a.warnings
                 .extend(warnings::response_warnings(r, &origin, reflected, true));
         }
@@ -168,7 +168,7 @@ impl Engine {
         if let Some((aid, _)) = &ahead_ex {
             self.assigned.insert(*aid, h.id);
         }
-        self.recent.push_back(PreflightRecord {
+        self.recent.push(PreflightRecord {
             id: h.id,
             at: h.at,
             ask: ask.clone(),
@@ -177,7 +177,7 @@ impl Engine {
         });
         let inferred = ((failed && !linked) || unanswered)
             .then(|| self.infer_request(&h, &ask, &origin, &outcome));
-        self.remember_server(&h.ex);
+        self.remember_server(&h);
         out(a.finish(h.ex));
         if let Some(i) = inferred {
             out(i);
@@ -187,10 +187,10 @@ impl Engine {
     /// The request ahead in the window that `p` authorised: the recorder's link first, then a
     /// request that was never sent, then any other match; a failed preflight only pairs with a
     /// request that was never sent.
-    pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<usize> {
-        let mut best: Option<(u8, usize)> = None;
-        for i in self.positions(self.index.same_url(&p.ex.request.url)) {
-            let Some(a) = self.buffer.get(i) else {
+    pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<Slot> {
+        let mut best: Option<(u8, Slot)> = None;
+        for &slot in self.index.same_url(&p.keys.url) {
+            let Some(a) = self.buffer.get(&slot) else {
                 continue;
             };
             if is_preflight(&a.ex)
@@ -214,7 +214,7 @@ impl Engine {
                 2
             };
             if best.is_none_or(|(r, _)| rank < r) {
-                best = Some((rank, i));
+                best = Some((rank, slot));
             }
         }
         best.map(|(_, i)| i)

@@ -5,7 +5,7 @@
 use super::super::classify::{is_preflight, Classification};
 use super::super::evidence::{Fault, ReportContext};
 use super::super::message::initiator_word;
-use super::super::origin::{hop_taints, serialize_url_origin, without_fragment};
+use super::super::origin::{hop_taints, without_fragment};
 use super::super::pairing::{could_pair, PreflightAsk};
 use super::super::preflight::ActualRequest;
 use super::super::redirect::{is_redirect, location, Chain};
@@ -16,7 +16,7 @@ use super::super::verdict::{
 };
 use super::super::warnings;
 use super::{pair_record, plain_parts, space_of, stopped, Draft, Engine, Held, Paired, Role};
-use crate::model::{Assessment, Exchange, ExchangeKind, FailureKind, Verdict};
+use crate::model::{Assessment, ExchangeKind, FailureKind, Verdict};
 
 impl Engine {
     pub(super) fn process_actual(
@@ -142,7 +142,7 @@ impl Engine {
                 // Only an error response without the header needs its siblings (a window scan).
                 let sibling_acao = r.status >= 400
                     && !r.headers.contains(super::super::check::ACAO)
-                    && self.sibling_acao(&h.ex, p);
+                    && self.sibling_acao(h.keys.server.as_deref(), p);
                 let proxy = match &h.role {
                     Role::ProxyClient(d) => d.as_slice(),
                     _ => &[],
@@ -161,7 +161,7 @@ impl Engine {
                     a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
                 }
                 a.warnings.extend(j.warnings);
-                let reflected = self.reflected(&h.ex, r, &request_origin);
+                let reflected = self.reflected(&h, r, &request_origin);
                 a.warnings.extend(warnings::response_warnings(
                     r,
                     &request_origin,
@@ -192,7 +192,7 @@ impl Engine {
                 a.causes.retain(|f| !f.if_credentialed);
             }
         }
-        self.remember_server(&h.ex);
+        self.remember_server(&h);
         out(a.finish(h.ex));
     }
 
@@ -264,7 +264,7 @@ impl Engine {
         look: bool,
     ) -> Option<Paired> {
         if let Some(pid) = self.assigned.remove(&h.id) {
-            if let Some(r) = self.recent.iter().find(|r| r.id == pid) {
+            if let Some(r) = self.recent.get(pid) {
                 return Some(Paired {
                     id: r.id,
                     ask: r.ask.clone(),
@@ -276,7 +276,7 @@ impl Engine {
             return None;
         }
         let window = self.window_secs;
-        if let Some(r) = self.recent.iter_mut().rev().find(|r| {
+        if let Some(r) = self.recent.latest_for(&h.keys.url, |r| {
             !r.claimed
                 && {
                     let d = h.at.secs_since(r.at);
@@ -291,10 +291,11 @@ impl Engine {
                 outcome: r.outcome.clone(),
             });
         }
-        let candidates = self.positions(self.index.same_url(&h.ex.request.url));
-        let found = candidates
+        let found = self
+            .index
+            .same_url(&h.keys.url)
             .iter()
-            .filter_map(|&i| self.buffer.get(i))
+            .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
                 is_preflight(&p.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
@@ -327,14 +328,18 @@ impl Engine {
 
     /// Whether other responses of the same server carry `Access-Control-Allow-Origin`: the
     /// preflight, earlier responses, or responses ahead in the window.
-    pub(super) fn sibling_acao(&self, ex: &Exchange, preflight: Option<&PreflightOutcome>) -> bool {
+    pub(super) fn sibling_acao(
+        &self,
+        server: Option<&str>,
+        preflight: Option<&PreflightOutcome>,
+    ) -> bool {
         if matches!(preflight, Some(PreflightOutcome::Passed { .. })) {
             return true;
         }
-        let Some(server) = serialize_url_origin(&ex.request.url) else {
+        let Some(server) = server else {
             return false;
         };
-        self.acao_servers.contains(&server) || self.index.server_has_acao(&server)
+        self.acao_servers.contains(server) || self.index.server_has_acao(server)
     }
 
     /// A request the browser failed with no response on record, while a fresh cached answer

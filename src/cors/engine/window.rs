@@ -4,29 +4,76 @@
 //! (the two legs of a proxy), and servers whose held responses carry
 //! `Access-Control-Allow-Origin`. Entries are `(start, id)`, the window's own order, so
 //! candidates come out in window order and results stay deterministic.
+//!
+//! The keys of an exchange are derived once, when it enters the window ([`Keys`]), from one
+//! parse of its URL.
 
 use std::collections::HashMap;
 
 use super::super::check::ACAO;
-use super::super::origin::{serialize_url_origin, without_fragment};
+use super::super::origin::without_fragment;
 use crate::model::{Exchange, ExchangeId, Timestamp};
 
-type Slot = (Timestamp, ExchangeId);
+/// Where an exchange sits in the window: its start, then its arrival number.
+pub(super) type Slot = (Timestamp, ExchangeId);
+
+/// What the engine looks an exchange up by, derived once from its request.
+#[derive(Debug, Clone)]
+pub(super) struct Keys {
+    /// The URL without its fragment.
+    pub url: String,
+    /// Method and request target (path and query, what a proxy forwards unchanged), or the
+    /// URL itself when it does not parse.
+    pub target: String,
+    /// The serialized origin of the URL (the server), when it parses.
+    pub server: Option<String>,
+}
+
+impl Keys {
+    /// The keys of `ex`.
+    pub fn of(ex: &Exchange) -> Self {
+        let raw = &ex.request.url;
+        let url = without_fragment(raw).to_string();
+        let method = &ex.request.method;
+        match url::Url::parse(raw) {
+            Ok(u) => {
+                let target = match u.query() {
+                    Some(q) => format!("{method} {}?{q}", u.path()),
+                    None => format!("{method} {}", u.path()),
+                };
+                Self {
+                    url,
+                    target,
+                    server: Some(u.origin().ascii_serialization()),
+                }
+            }
+            Err(_) => Self {
+                target: format!("{method} {raw}"),
+                url,
+                server: None,
+            },
+        }
+    }
+}
 
 /// Indexes of the held exchanges.
 #[derive(Debug, Default)]
 pub(super) struct WindowIndex {
     by_url: HashMap<String, Vec<Slot>>,
-    by_target: HashMap<(String, String), Vec<Slot>>,
+    by_target: HashMap<String, Vec<Slot>>,
     acao_by_server: HashMap<String, usize>,
 }
 
-fn insert(list: &mut Vec<Slot>, slot: Slot) {
+fn insert(map: &mut HashMap<String, Vec<Slot>>, key: &str, slot: Slot) {
+    let list = match map.get_mut(key) {
+        Some(list) => list,
+        None => map.entry(key.to_string()).or_default(),
+    };
     let at = list.partition_point(|s| *s <= slot);
     list.insert(at, slot);
 }
 
-fn remove<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<Slot>>, key: &K, slot: Slot) {
+fn remove(map: &mut HashMap<String, Vec<Slot>>, key: &str, slot: Slot) {
     if let Some(list) = map.get_mut(key) {
         list.retain(|s| *s != slot);
         if list.is_empty() {
@@ -35,72 +82,53 @@ fn remove<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<Slot>>, key: &K, slo
     }
 }
 
-/// Path and query of a URL (what a proxy forwards unchanged), or the URL itself.
-pub(super) fn request_target(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        },
-        Err(_) => url.to_string(),
-    }
-}
-
-fn target_key(ex: &Exchange) -> (String, String) {
-    (ex.request.method.clone(), request_target(&ex.request.url))
-}
-
-fn acao_server(ex: &Exchange) -> Option<String> {
+fn acao_server<'k>(ex: &Exchange, keys: &'k Keys) -> Option<&'k str> {
     let r = ex.response.as_ref()?;
     if !r.headers.contains(ACAO) {
         return None;
     }
-    serialize_url_origin(&ex.request.url)
+    keys.server.as_deref()
 }
 
 impl WindowIndex {
     /// Indexes an exchange entering the window.
-    pub(super) fn add(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange) {
+    pub(super) fn add(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
         let slot = (at, id);
-        let url = without_fragment(&ex.request.url).to_string();
-        insert(self.by_url.entry(url).or_default(), slot);
-        insert(self.by_target.entry(target_key(ex)).or_default(), slot);
-        if let Some(server) = acao_server(ex) {
-            *self.acao_by_server.entry(server).or_default() += 1;
-        }
-    }
-
-    /// Forgets an exchange leaving the window.
-    pub(super) fn remove(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange) {
-        let slot = (at, id);
-        remove(
-            &mut self.by_url,
-            &without_fragment(&ex.request.url).to_string(),
-            slot,
-        );
-        remove(&mut self.by_target, &target_key(ex), slot);
-        if let Some(server) = acao_server(ex) {
-            if let Some(n) = self.acao_by_server.get_mut(&server) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    self.acao_by_server.remove(&server);
+        insert(&mut self.by_url, &keys.url, slot);
+        insert(&mut self.by_target, &keys.target, slot);
+        if let Some(server) = acao_server(ex, keys) {
+            match self.acao_by_server.get_mut(server) {
+                Some(n) => *n += 1,
+                None => {
+                    self.acao_by_server.insert(server.to_string(), 1);
                 }
             }
         }
     }
 
-    /// Held exchanges to this URL (fragment aside), in window order.
-    pub(super) fn same_url(&self, url: &str) -> &[Slot] {
-        self.by_url
-            .get(without_fragment(url))
-            .map_or(&[], Vec::as_slice)
+    /// Forgets an exchange leaving the window.
+    pub(super) fn remove(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
+        let slot = (at, id);
+        remove(&mut self.by_url, &keys.url, slot);
+        remove(&mut self.by_target, &keys.target, slot);
+        if let Some(server) = acao_server(ex, keys) {
+            if let Some(n) = self.acao_by_server.get_mut(server) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.acao_by_server.remove(server);
+                }
+            }
+        }
     }
 
-    /// Held exchanges with this method and target, in window order.
-    pub(super) fn same_target(&self, method: &str, url: &str) -> &[Slot] {
-        self.by_target
-            .get(&(method.to_string(), request_target(url)))
-            .map_or(&[], Vec::as_slice)
+    /// Held exchanges to this URL (without fragment, [`Keys::url`]), in window order.
+    pub(super) fn same_url(&self, url: &str) -> &[Slot] {
+        self.by_url.get(url).map_or(&[], Vec::as_slice)
+    }
+
+    /// Held exchanges with this method and target ([`Keys::target`]), in window order.
+    pub(super) fn same_target(&self, target: &str) -> &[Slot] {
+        self.by_target.get(target).map_or(&[], Vec::as_slice)
     }
 
     /// Whether a held response of this server (serialized origin) carries
