@@ -177,7 +177,11 @@ impl<'a> Batcher<'a> {
             tx,
             encoder,
             records: Vec::new(),
-            bytes: Vec::new(),
+            bytes: Vec::with_capacity(if encoder.is_some() {
+                BATCH_BYTES + 4096
+            } else {
+                0
+            }),
             counts: Summary::default(),
             pending: 0,
             judged: 0,
@@ -212,7 +216,7 @@ impl<'a> Batcher<'a> {
         self.pending = 0;
         let msg = match self.encoder {
             Some(_) => Message::Encoded(
-                std::mem::take(&mut self.bytes),
+                std::mem::replace(&mut self.bytes, Vec::with_capacity(BATCH_BYTES + 4096)),
                 Box::new(std::mem::take(&mut self.counts)),
             ),
             None => Message::Records(std::mem::take(&mut self.records)),
@@ -241,7 +245,9 @@ pub fn run(
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
     let split = pool.current_num_threads() > n;
-    let encoder = renderer.encoder();
+    // Workers lay out records themselves when every thread has an input of its own; when
+    // inputs are split, the engine's thread is the busiest and this thread lays them out.
+    let encoder = if split { None } else { renderer.encoder() };
     // Detached so that a broken output pipe can end the run without waiting for the workers.
     std::thread::spawn(move || {
         pool.install(|| {

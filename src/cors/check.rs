@@ -119,7 +119,7 @@ pub fn cors_check(
         if allow_credentials.as_deref() != Some("true") {
             return Err(AccessFailure::new(
                 AccessError::InvalidAllowCredentials,
-                Some(allow_credentials.unwrap_or_default()),
+                Some(allow_credentials.unwrap_or_default().into_owned()),
             ));
         }
     }

@@ -78,7 +78,7 @@ pub fn is_script_request(ex: &Exchange) -> bool {
 /// Classifies one exchange on its own.
 pub fn classify(ex: &Exchange) -> Classification {
     let headers = &ex.request.headers;
-    let origin = fields::get(headers, "origin");
+    let origin = fields::get(headers, "origin").map(std::borrow::Cow::into_owned);
     if is_preflight(ex) {
         return Classification::new(ExchangeKind::Preflight, origin, None);
     }

@@ -74,7 +74,8 @@ pub struct Engine {
     next_id: u64,
     next_inferred: u64,
     last_at: Timestamp,
-    buffer: BTreeMap<Slot, Held>,
+    /// Boxed: the tree moves its entries as it splits and merges nodes.
+    buffer: BTreeMap<Slot, Box<Held>>,
     index: WindowIndex,
     cache: PreflightCache,
     recent: RecentPreflights,
@@ -145,7 +146,7 @@ impl Engine {
     /// Emits everything still held.
     pub fn finish(&mut self, out: &mut dyn FnMut(Assessment)) {
         while let Some(h) = self.pop_front() {
-            self.process(h, out);
+            self.process(*h, out);
         }
     }
 
@@ -158,18 +159,18 @@ impl Engine {
         self.index.add(at, id, &ex, &keys);
         self.buffer.insert(
             (at, id),
-            Held {
+            Box::new(Held {
                 id,
                 at,
                 ex,
                 keys,
                 role,
-            },
+            }),
         );
         (at, id)
     }
 
-    fn pop_front(&mut self) -> Option<Held> {
+    fn pop_front(&mut self) -> Option<Box<Held>> {
         let (_, h) = self.buffer.pop_first()?;
         self.index.remove(h.at, h.id, &h.ex, &h.keys);
         Some(h)
@@ -185,7 +186,7 @@ impl Engine {
                 return;
             }
             if let Some(h) = self.pop_front() {
-                self.process(h, out);
+                self.process(*h, out);
             }
         }
     }

@@ -7,17 +7,23 @@
 //! Values are bytes on the wire; they are read as text lossily, which cannot change a
 //! comparison against an ASCII origin, token or `true`.
 
+use std::borrow::Cow;
+
 use crate::model::HeaderList;
 
 /// The value of `name`: every field line trimmed of SP/HTAB and joined with `", "`; `None`
-/// when the header is absent.
-pub fn get(headers: &HeaderList, name: &str) -> Option<String> {
-    let mut out: Option<String> = None;
-    for h in headers.get_all(name) {
-        let v = trim_ows(&String::from_utf8_lossy(h.value)).to_string();
+/// when the header is absent. Borrowed when the header is one line of UTF-8.
+pub fn get<'h>(headers: &'h HeaderList, name: &str) -> Option<Cow<'h, str>> {
+    let mut out: Option<Cow<'h, str>> = None;
+    for h in headers.iter().filter(|h| h.is(name)) {
+        let v = match crate::model::headers::text(h.value) {
+            Cow::Borrowed(v) => Cow::Borrowed(trim_ows(v)),
+            Cow::Owned(v) => Cow::Owned(trim_ows(&v).to_string()),
+        };
         match &mut out {
             None => out = Some(v),
             Some(s) => {
+                let s = s.to_mut();
                 s.push_str(", ");
                 s.push_str(&v);
             }

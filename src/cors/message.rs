@@ -89,11 +89,10 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
         ) => "local",
         (_, s) => s,
     };
-    let detail = info
-        .detail
-        .replace("{hint}", &hint)
-        .replace("{space}", space)
-        .replace("{target}", "public");
+    let detail = fill(
+        info.detail,
+        &[("hint", &hint), ("space", space), ("target", "public")],
+    );
     let redirected = match p.initial_url {
         Some(i) if i != p.url => format!("(redirected from '{i}') "),
         _ => String::new(),
@@ -123,12 +122,39 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
 
 /// A cause's fix with `{origin}`, `{method}` and `{header}` filled in.
 pub fn fill_fix(cause: CauseId, origin: &str, method: &str, header: &str) -> String {
-    cause
-        .info()
-        .fix
-        .replace("{origin}", origin)
-        .replace("{method}", method)
-        .replace("{header}", header)
+    fill(
+        cause.info().fix,
+        &[("origin", origin), ("method", method), ("header", header)],
+    )
+}
+
+/// `template` with each `{name}` of `values` replaced by its value, in one pass (a value is
+/// never searched for placeholders itself); other braces are kept.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let (before, from) = rest.split_at(open);
+        out.push_str(before);
+        let value = from.get(1..).and_then(|f| {
+            let close = f.find('}')?;
+            let name = f.get(..close)?;
+            let (_, v) = values.iter().find(|(n, _)| *n == name)?;
+            Some((*v, close + 2))
+        });
+        match value {
+            Some((v, used)) => {
+                out.push_str(v);
+                rest = from.get(used..).unwrap_or("");
+            }
+            None => {
+                out.push('{');
+                rest = from.get(1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -144,6 +170,18 @@ mod tests {
             method: "GET",
             ..MessageParts::default()
         }
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders_once() {
+        let v = [("origin", "https://{method}.test"), ("method", "PUT")];
+        assert_eq!(
+            fill("allow {origin} for {method}; keep {other} and { and }", &v),
+            "allow https://{method}.test for PUT; keep {other} and { and }"
+        );
+        assert_eq!(fill("{", &v), "{");
+        assert_eq!(fill("{method", &v), "{method");
+        assert_eq!(fill("", &v), "");
     }
 
     #[test]

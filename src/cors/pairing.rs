@@ -5,6 +5,8 @@
 //! request). A recorder's explicit link wins: Chrome's `_initiator.url`, chrome-har's
 //! `_initiator_detail.requestId` = `_requestId`.
 
+use std::borrow::Cow;
+
 use super::fields;
 use super::origin::without_fragment;
 use super::preflight::{ActualRequest, ACRH, ACRM};
@@ -30,8 +32,8 @@ impl PreflightAsk {
         let h = &p.request.headers;
         Self {
             url: without_fragment(&p.request.url).to_string(),
-            origin: fields::get(h, "origin"),
-            method: fields::get(h, ACRM).unwrap_or_default(),
+            origin: fields::get(h, "origin").map(Cow::into_owned),
+            method: fields::get(h, ACRM).unwrap_or_default().into_owned(),
             headers: fields::get(h, ACRH)
                 .map(|v| parse_request_headers(&v))
                 .unwrap_or_default(),

@@ -260,7 +260,7 @@ pub fn private_network_check(
         Some(v) if v == "true" => None,
         Some(v) => Some(PreflightFailure::new(
             CauseId::PnaInvalidAllowPrivateNetwork,
-            Some(v),
+            Some(v.into_owned()),
             Some(ACAPN),
         )),
     }

@@ -95,17 +95,24 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
         "via",
         "user-agent",
     ];
-    let lower = name.to_ascii_lowercase();
-    if FORBIDDEN.contains(&lower.as_str())
-        || lower.starts_with("proxy-")
-        || lower.starts_with("sec-")
+    let has_prefix = |p: &str| {
+        name.get(..p.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(p))
+    };
+    if FORBIDDEN.iter().any(|f| f.eq_ignore_ascii_case(name))
+        || has_prefix("proxy-")
+        || has_prefix("sec-")
     {
         return true;
     }
-    if matches!(
-        lower.as_str(),
-        "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) {
+    if [
+        "x-http-method",
+        "x-http-method-override",
+        "x-method-override",
+    ]
+    .iter()
+    .any(|m| m.eq_ignore_ascii_case(name))
+    {
         return value.split(',').any(|v| {
             let v = v.trim();
             ["CONNECT", "TRACE", "TRACK"]
@@ -122,7 +129,14 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
         return false;
     }
     let no_unsafe_byte = || !value.iter().any(|&b| is_cors_unsafe_request_header_byte(b));
-    match name.to_ascii_lowercase().as_str() {
+    // Every safelisted name is short: lower-case it on the stack.
+    let mut buf = [0u8; 24];
+    let Some(lower) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    match std::str::from_utf8(lower).unwrap_or("") {
         "accept" => no_unsafe_byte(),
         "accept-language" | "content-language" => value.iter().all(|&b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
@@ -143,7 +157,7 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
 
 /// `1*DIGIT [ "." 1*DIGIT ]`.
 fn is_decimal(v: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(v);
+    let s = crate::model::headers::text(v);
     let mut parts = s.splitn(2, '.');
     let whole = parts.next().unwrap_or("");
     let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
@@ -152,7 +166,7 @@ fn is_decimal(v: &[u8]) -> bool {
 
 /// "Parse a MIME type" succeeds and the essence is one of the three form types.
 fn is_safelisted_content_type(value: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(value);
+    let s = crate::model::headers::text(value);
     let s = s.trim_matches([' ', '\t', '\n', '\r']);
     let essence = s.split(';').next().unwrap_or("");
     let Some((ty, sub)) = essence.split_once('/') else {
@@ -174,7 +188,7 @@ fn is_simple_range(value: &[u8]) -> bool {
     let Some(rest) = value.strip_prefix(b"bytes=") else {
         return false;
     };
-    let s = String::from_utf8_lossy(rest);
+    let s = crate::model::headers::text(rest);
     let Some((start, end)) = s.split_once('-') else {
         return false;
     };
@@ -202,26 +216,30 @@ pub fn cors_unsafe_request_header_names<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
-    let mut potentially: Vec<String> = Vec::new();
+    let mut potentially: Vec<&str> = Vec::new();
     let mut total = 0usize;
+    let add = |names: &mut Vec<String>, name: &str| {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_ascii_lowercase());
+        }
+    };
     for (name, value) in headers {
-        let text = String::from_utf8_lossy(value);
+        let text = crate::model::headers::text(value);
         if is_forbidden_request_header(name, &text) {
             continue;
         }
-        let lower = name.to_ascii_lowercase();
         if is_cors_safelisted_request_header(name, value) {
             total = total.saturating_add(value.len());
-            potentially.push(lower);
+            potentially.push(name);
         } else {
-            unsafe_names.push(lower);
+            add(&mut unsafe_names, name);
         }
     }
     if total > 1024 {
-        unsafe_names.extend(potentially);
+        for name in potentially {
+            add(&mut unsafe_names, name);
+        }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    unsafe_names.retain(|n| seen.insert(n.clone()));
     unsafe_names
 }
 
@@ -230,21 +248,25 @@ pub fn cors_unsafe_request_header_names<'a>(
 /// `X-Client-Data`, `Cache-Control`/`Pragma` (added for cache modes and DevTools "Disable
 /// cache"), and the conditional headers of a revalidation.
 pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<String> {
-    let lines: Vec<(String, Vec<u8>)> = request
+    let browser_added = |n: &str| {
+        n.starts_with(':')
+            || ["priority", "x-client-data", "cache-control", "pragma"]
+                .iter()
+                .any(|k| n.eq_ignore_ascii_case(k))
+            || (revalidating
+                && ["if-none-match", "if-modified-since"]
+                    .iter()
+                    .any(|k| n.eq_ignore_ascii_case(k)))
+    };
+    let lines: Vec<_> = request
         .headers
         .iter()
-        .filter(|h| {
-            let n = h.name_str().to_ascii_lowercase();
-            !(n.starts_with(':')
-                || matches!(
-                    n.as_str(),
-                    "priority" | "x-client-data" | "cache-control" | "pragma"
-                )
-                || (revalidating && matches!(n.as_str(), "if-none-match" | "if-modified-since")))
+        .filter_map(|h| {
+            let n = h.name_str();
+            (!browser_added(&n)).then_some((n, h.value))
         })
-        .map(|h| (h.name_str().into_owned(), h.value.to_vec()))
         .collect();
-    cors_unsafe_request_header_names(lines.iter().map(|(n, v)| (n.as_str(), v.as_slice())))
+    cors_unsafe_request_header_names(lines.iter().map(|(n, v)| (n.as_ref(), *v)))
 }
 
 /// The names in an `Access-Control-Request-Headers` value, lower-cased, in order.

@@ -14,6 +14,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
+/// Bytes of a header line as text: borrowed when they are UTF-8 (checked with the standard
+/// library's fast validator first), lossy otherwise.
+pub fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
 /// One header field line, owned: name and value exactly as recorded.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Header {
@@ -42,12 +50,12 @@ impl Header {
 
     /// The name as text (lossy for non-UTF-8 bytes).
     pub fn name_str(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.name)
+        text(&self.name)
     }
 
     /// The value as text (lossy for non-UTF-8 bytes).
     pub fn value_str(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.value)
+        text(&self.value)
     }
 
     /// Whether this line's name equals `name`, ignoring ASCII case.
@@ -74,12 +82,12 @@ pub struct HeaderRef<'a> {
 impl<'a> HeaderRef<'a> {
     /// The name as text (lossy for non-UTF-8 bytes).
     pub fn name_str(&self) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.name)
+        text(self.name)
     }
 
     /// The value as text (lossy for non-UTF-8 bytes).
     pub fn value_str(&self) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.value)
+        text(self.value)
     }
 
     /// Whether this line's name equals `name`, ignoring ASCII case.
@@ -175,8 +183,7 @@ impl HeaderList {
 
     /// The first value as text (lossy).
     pub fn first_str(&self, name: &str) -> Option<String> {
-        self.first(name)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
+        self.first(name).map(|v| text(v).into_owned())
     }
 
     /// How many field lines are named `name`.
@@ -206,8 +213,7 @@ impl HeaderList {
 
     /// [`combined`](Self::combined) as text (lossy).
     pub fn combined_str(&self, name: &str) -> Option<String> {
-        self.combined(name)
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
+        self.combined(name).map(|v| text(&v).into_owned())
     }
 }
 

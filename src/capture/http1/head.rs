@@ -129,9 +129,12 @@ fn unfold(head: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn headers_of(raw: &[httparse::Header<'_>]) -> HeaderList {
-    raw.iter()
-        .map(|h| crate::model::Header::new(h.name.as_bytes(), h.value))
-        .collect()
+    let bytes = raw.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let mut list = HeaderList::with_capacity(raw.len(), bytes);
+    for h in raw {
+        list.push(h.name.as_bytes(), h.value);
+    }
+    list
 }
 
 fn trim(v: &[u8]) -> &[u8] {

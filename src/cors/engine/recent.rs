@@ -2,7 +2,9 @@
 //! request a preflight was assigned to), by URL (an unclaimed preflight for a request), and in
 //! arrival order (the oldest are forgotten first).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use super::PreflightRecord;
 use crate::model::{ExchangeId, Timestamp};

@@ -8,7 +8,7 @@
 //! The keys of an exchange are derived once, when it enters the window ([`Keys`]), from one
 //! parse of its URL.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::super::check::ACAO;
 use super::super::origin::without_fragment;

@@ -34,8 +34,8 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
         Some(host) => format!("http://{host}{path}"),
         None => match head.headers.first("host").filter(|h| !h.is_empty()) {
             // Not UTF-8: keep what can be shown.
-            Some(h) if !String::from_utf8_lossy(h).trim().is_empty() => {
-                format!("http://{}{path}", String::from_utf8_lossy(h).trim())
+            Some(h) if !crate::model::headers::text(h).trim().is_empty() => {
+                format!("http://{}{path}", crate::model::headers::text(h).trim())
             }
             _ => format!("http://{}{path}", conn.server),
         },
