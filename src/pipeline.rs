@@ -15,8 +15,8 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use crate::capture::{self, CaptureError, Sink};
-use crate::cors::Engine;
-use crate::model::{Exchange, Issue, IssueTally, Limits};
+use crate::cors::{Engine, Prepared};
+use crate::model::{Assessment, Exchange, Issue, IssueTally, Limits};
 use crate::report::{Encoder, InputReport, Record, Renderer, Summary};
 
 /// An input as named on the command line.
@@ -150,6 +150,8 @@ const EXCHANGE_BATCH: usize = 256;
 const EXCHANGE_BACKLOG: usize = 4;
 
 enum Message {
+    /// Assessments for the rendering thread to turn into records and lay out.
+    Assessments(Vec<Assessment>),
     /// Records for the renderer to lay out.
     Records(Vec<Record>),
     /// Records a worker laid out itself, with their counts.
@@ -157,12 +159,24 @@ enum Message {
     Done(InputReport),
 }
 
-/// Collects one input's records and sends them in batches, laid out already when the
-/// renderer gave an encoder.
+/// How far a worker takes its assessments before sending them to the rendering thread.
+#[derive(Clone, Copy)]
+enum Handoff {
+    /// As assessments: the worker's thread is the busiest one.
+    Assessments,
+    /// As records, for a renderer that lays out the whole report itself.
+    Records,
+    /// Laid out with the renderer's encoder.
+    Encoded(Encoder),
+}
+
+/// Collects one input's assessments and sends them in batches, as far along as the handoff
+/// says.
 struct Batcher<'a> {
     index: usize,
     tx: &'a mpsc::SyncSender<Message>,
-    encoder: Option<Encoder>,
+    handoff: Handoff,
+    assessments: Vec<Assessment>,
     records: Vec<Record>,
     bytes: Vec<u8>,
     counts: Summary,
@@ -171,38 +185,43 @@ struct Batcher<'a> {
 }
 
 impl<'a> Batcher<'a> {
-    fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, encoder: Option<Encoder>) -> Self {
+    fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, handoff: Handoff) -> Self {
         Self {
             index,
             tx,
-            encoder,
+            handoff,
+            assessments: Vec::new(),
             records: Vec::new(),
-            bytes: Vec::with_capacity(if encoder.is_some() {
-                BATCH_BYTES + 4096
-            } else {
-                0
-            }),
+            bytes: Vec::new(),
             counts: Summary::default(),
             pending: 0,
             judged: 0,
         }
     }
 
-    fn push(&mut self, a: crate::model::Assessment) {
+    fn push(&mut self, a: Assessment) {
         self.judged += 1;
         self.pending += 1;
-        let record = Record::from_assessment(self.index, a);
-        match self.encoder {
-            Some(encode) => {
-                self.counts.add(&record);
-                if let Err(e) = encode(&record, &mut self.bytes) {
-                    // Serialising into memory fails only on a broken invariant; say so in
-                    // the output rather than lose the record silently.
-                    let line = format!("\n{{\"error\":{:?}}}\n", e.to_string());
-                    self.bytes.extend_from_slice(line.as_bytes());
+        match self.handoff {
+            Handoff::Assessments => self.assessments.push(a),
+            Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
+            Handoff::Encoded(encode) => {
+                let record = Record::from_assessment(self.index, a);
+                if self.bytes.capacity() == 0 {
+                    self.bytes.reserve(BATCH_BYTES + 4096);
+                }
+                let mark = self.bytes.len();
+                if encode(&record, &mut self.bytes).is_ok() {
+                    self.counts.add(&record);
+                } else {
+                    // Laying out into memory fails only on a broken invariant: hand this
+                    // record and the rest to the renderer, in order, rather than lose them.
+                    self.bytes.truncate(mark);
+                    self.records.push(record);
+                    self.handoff = Handoff::Records;
+                    self.flush();
                 }
             }
-            None => self.records.push(record),
         }
         if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
             self.flush();
@@ -214,15 +233,22 @@ impl<'a> Batcher<'a> {
             return;
         }
         self.pending = 0;
-        let msg = match self.encoder {
-            Some(_) => Message::Encoded(
-                std::mem::replace(&mut self.bytes, Vec::with_capacity(BATCH_BYTES + 4096)),
-                Box::new(std::mem::take(&mut self.counts)),
-            ),
-            None => Message::Records(std::mem::take(&mut self.records)),
+        let send = |msg| {
+            // A closed channel means the run is over; nothing left to tell.
+            let _ = self.tx.send(msg);
         };
-        // A closed channel means the run is over; nothing left to tell.
-        let _ = self.tx.send(msg);
+        if !self.assessments.is_empty() {
+            send(Message::Assessments(std::mem::take(&mut self.assessments)));
+        }
+        if !self.bytes.is_empty() {
+            send(Message::Encoded(
+                std::mem::take(&mut self.bytes),
+                Box::new(std::mem::take(&mut self.counts)),
+            ));
+        }
+        if !self.records.is_empty() {
+            send(Message::Records(std::mem::take(&mut self.records)));
+        }
     }
 }
 
@@ -246,8 +272,12 @@ pub fn run(
     // own, one feeding the other.
     let split = pool.current_num_threads() > n;
     // Workers lay out records themselves when every thread has an input of its own; when
-    // inputs are split, the engine's thread is the busiest and this thread lays them out.
-    let encoder = if split { None } else { renderer.encoder() };
+    // inputs are split, the engine's thread is the busiest and this thread does it.
+    let handoff = match (split, renderer.encoder()) {
+        (true, _) => Handoff::Assessments,
+        (false, Some(encode)) => Handoff::Encoded(encode),
+        (false, None) => Handoff::Records,
+    };
     // Detached so that a broken output pipe can end the run without waiting for the workers.
     std::thread::spawn(move || {
         pool.install(|| {
@@ -259,7 +289,7 @@ pub fn run(
                     let plan = Plan {
                         index,
                         limits: &limits,
-                        encoder,
+                        handoff,
                         split,
                     };
                     analyse(&plan, source, tx)
@@ -271,6 +301,13 @@ pub fn run(
         let mut done = None;
         for msg in rx.iter() {
             match msg {
+                Message::Assessments(batch) => {
+                    for a in batch {
+                        let r = Record::from_assessment(index, a);
+                        outcome.summary.add(&r);
+                        renderer.record(&r)?;
+                    }
+                }
                 Message::Records(batch) => {
                     for r in &batch {
                         outcome.summary.add(r);
@@ -303,7 +340,7 @@ pub fn run(
 struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
-    encoder: Option<Encoder>,
+    handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
 }
@@ -326,10 +363,10 @@ impl Sink for EngineSink<'_> {
     }
 }
 
-/// Reads into a channel to the engine's thread.
+/// Reads into a channel to the engine's thread, preparing each exchange on the way.
 struct ForwardSink {
-    batch: Vec<Exchange>,
-    tx: mpsc::SyncSender<Vec<Exchange>>,
+    batch: Vec<Prepared>,
+    tx: mpsc::SyncSender<Vec<Prepared>>,
     issues: IssueTally,
 }
 
@@ -345,7 +382,7 @@ impl ForwardSink {
 
 impl Sink for ForwardSink {
     fn exchange(&mut self, exchange: Exchange) {
-        self.batch.push(exchange);
+        self.batch.push(Engine::prepare(exchange));
         if self.batch.len() >= EXCHANGE_BATCH {
             self.flush();
         }
@@ -361,12 +398,12 @@ impl Sink for ForwardSink {
 fn judge_all(
     plan: &Plan<'_>,
     tx: &mpsc::SyncSender<Message>,
-    exchanges: impl Iterator<Item = Exchange>,
+    exchanges: impl Iterator<Item = Prepared>,
 ) -> u64 {
     let mut engine = Engine::new(plan.limits);
-    let mut out = Batcher::new(plan.index, tx, plan.encoder);
-    for ex in exchanges {
-        engine.push(ex, &mut |a| out.push(a));
+    let mut out = Batcher::new(plan.index, tx, plan.handoff);
+    for p in exchanges {
+        engine.push_prepared(p, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
     out.flush();
@@ -389,7 +426,7 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::new(plan.limits),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.index, tx, plan.encoder),
+            out: Batcher::new(plan.index, tx, plan.handoff),
         };
         let result = capture::read(reader, plan.limits, &mut sink);
         let out = &mut sink.out;
@@ -397,7 +434,7 @@ fn read_and_judge(
         sink.out.flush();
         return (result, Ok(sink.out.judged), sink.issues);
     }
-    let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
+    let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
     std::thread::scope(|scope| {
         let engine = scope.spawn(|| judge_all(plan, tx, erx.into_iter().flatten()));
         let mut sink = ForwardSink {

@@ -77,6 +77,12 @@ pub fn is_script_request(ex: &Exchange) -> bool {
 
 /// Classifies one exchange on its own.
 pub fn classify(ex: &Exchange) -> Classification {
+    classify_with(ex, serialize_url_origin(&ex.request.url).as_deref())
+}
+
+/// [`classify`], given the serialized origin of the request URL already (`None` when the URL
+/// does not parse).
+pub fn classify_with(ex: &Exchange, url_origin: Option<&str>) -> Classification {
     let headers = &ex.request.headers;
     let origin = fields::get(headers, "origin").map(std::borrow::Cow::into_owned);
     if is_preflight(ex) {
@@ -142,7 +148,7 @@ pub fn classify(ex: &Exchange) -> Classification {
     if site.as_deref() == Some("same-origin") || mode.as_deref() == Some("same-origin") {
         return Classification::new(ExchangeKind::SameOrigin, Some(origin), None);
     }
-    if serialize_url_origin(&ex.request.url).as_deref() == Some(origin.as_str()) {
+    if url_origin == Some(origin.as_str()) {
         return Classification::new(ExchangeKind::SameOrigin, Some(origin), None);
     }
     if mode.as_deref() == Some("cors") {

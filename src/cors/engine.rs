@@ -15,7 +15,7 @@ mod window;
 use recent::RecentPreflights;
 use window::{Keys, Slot, WindowIndex};
 
-use super::classify::classify;
+use super::classify::{classify_with, Classification};
 use super::fields;
 use super::http_cache::HttpCache;
 use super::origin::{serialize_url_origin, AddressSpace};
@@ -23,7 +23,7 @@ use super::pairing::PreflightAsk;
 use super::preflight_cache::PreflightCache;
 use super::proxy::{compare_proxy_legs, ProxyDifference};
 use super::redirect::RedirectChains;
-use super::safelist::normalize_method;
+use super::safelist::{normalize_method, recorded_unsafe_names};
 use super::verdict::{is_network_failure, PreflightOutcome};
 use crate::model::{
     Assessment, Exchange, ExchangeId, ExchangeKind, FailureKind, Limits, Timestamp, Verdict,
@@ -41,7 +41,21 @@ struct Held {
     at: Timestamp,
     ex: Exchange,
     keys: Keys,
+    /// Taken when the exchange is judged.
+    class: Option<Classification>,
+    /// The CORS-unsafe header names of a CORS request, taken when it is judged.
+    unsafe_names: Option<Vec<String>>,
     role: Role,
+}
+
+/// An exchange with what the engine derives from it alone: lookup keys, classification and
+/// the CORS-unsafe header names of a CORS request. [`Engine::prepare`] computes it, on any
+/// thread; [`Engine::push_prepared`] judges it.
+pub struct Prepared {
+    ex: Exchange,
+    keys: Keys,
+    class: Classification,
+    unsafe_names: Option<Vec<String>>,
 }
 
 enum Role {
@@ -114,7 +128,27 @@ impl Engine {
 
     /// Takes exchanges of one input in recording order; emits assessments once final.
     pub fn push(&mut self, exchange: Exchange, out: &mut dyn FnMut(Assessment)) {
-        self.hold(exchange, Role::Plain);
+        self.push_prepared(Self::prepare(exchange), out);
+    }
+
+    /// Derives what judging `exchange` needs from it alone, so that a reader's thread can do
+    /// it while the engine's thread judges earlier exchanges.
+    pub fn prepare(exchange: Exchange) -> Prepared {
+        let keys = Keys::of(&exchange);
+        let class = classify_with(&exchange, keys.server.as_deref());
+        let unsafe_names =
+            (class.kind == ExchangeKind::Cors).then(|| request_unsafe_names(&exchange));
+        Prepared {
+            ex: exchange,
+            keys,
+            class,
+            unsafe_names,
+        }
+    }
+
+    /// [`Engine::push`] for an exchange [`Engine::prepare`] prepared.
+    pub fn push_prepared(&mut self, prepared: Prepared, out: &mut dyn FnMut(Assessment)) {
+        self.hold(prepared, Role::Plain);
         self.drain(out);
     }
 
@@ -132,8 +166,8 @@ impl Engine {
         let mut differences = compare_proxy_legs(&client_leg, &upstream_leg);
         let upstream_at = upstream_leg.location;
         let client_at = client_leg.location;
-        let client = self.hold(client_leg, Role::ProxyClient(Vec::new()));
-        let upstream = self.hold(upstream_leg, Role::ProxyUpstream(client_at));
+        let client = self.hold(Self::prepare(client_leg), Role::ProxyClient(Vec::new()));
+        let upstream = self.hold(Self::prepare(upstream_leg), Role::ProxyUpstream(client_at));
         for d in &mut differences {
             d.upstream_leg = Some((upstream.1, upstream_at));
         }
@@ -150,12 +184,17 @@ impl Engine {
         }
     }
 
-    fn hold(&mut self, ex: Exchange, role: Role) -> Slot {
+    fn hold(&mut self, prepared: Prepared, role: Role) -> Slot {
+        let Prepared {
+            ex,
+            keys,
+            class,
+            unsafe_names,
+        } = prepared;
         let id = ExchangeId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
         let at = ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        let keys = Keys::of(&ex);
         self.index.add(at, id, &ex, &keys);
         self.buffer.insert(
             (at, id),
@@ -164,6 +203,8 @@ impl Engine {
                 at,
                 ex,
                 keys,
+                class: Some(class),
+                unsafe_names,
                 role,
             }),
         );
@@ -194,7 +235,10 @@ impl Engine {
     fn process(&mut self, mut h: Held, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
         self.correlate_proxy_legs(&mut h);
-        let c = classify(&h.ex);
+        let c = h
+            .class
+            .take()
+            .unwrap_or_else(|| classify_with(&h.ex, h.keys.server.as_deref()));
         self.http_cache.remember(h.id, h.at, &h.ex);
         if let Role::ProxyUpstream(client_at) = h.role {
             let note = format!(
@@ -239,10 +283,11 @@ impl Engine {
         };
         let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
-        let candidates = self.index.same_target(&h.keys.target).to_vec();
+        let candidates = self.index.same_target(&h.keys).to_vec();
         let found = candidates.into_iter().find(|slot| {
             self.buffer.get(slot).is_some_and(|u| {
                 matches!(u.role, Role::Plain)
+                    && u.keys.target == h.keys.target
                     && u.at >= h.at
                     && u.ex.response.is_some()
                     && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
@@ -325,6 +370,16 @@ fn pair_record(r: &PreflightRecord, a: &Exchange, origin: Option<&str>) -> bool 
             (Some(a), Some(p)) => a == p,
             _ => true,
         }
+}
+
+/// The CORS-unsafe header names of a request as recorded; the conditional headers of a
+/// revalidation (a `304`, or an answer from the cache) are the browser's own.
+fn request_unsafe_names(ex: &Exchange) -> Vec<String> {
+    let revalidating = ex
+        .response
+        .as_ref()
+        .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
+    recorded_unsafe_names(&ex.request, revalidating)
 }
 
 /// The browser failed the request before it got a response (Chromium's `net::ERR_FAILED`).

@@ -33,5 +33,5 @@ pub mod warnings;
 
 mod engine;
 
-pub use engine::{Engine, INFERRED_BASE, STATE_ENTRIES};
+pub use engine::{Engine, Prepared, INFERRED_BASE, STATE_ENTRIES};
 pub use proxy::{compare_proxy_legs, ProxyChange, ProxyDifference};

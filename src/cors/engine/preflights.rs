@@ -189,11 +189,12 @@ impl Engine {
     /// request that was never sent.
     pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<Slot> {
         let mut best: Option<(u8, Slot)> = None;
-        for &slot in self.index.same_url(&p.keys.url) {
+        for &slot in self.index.same_url(&p.keys) {
             let Some(a) = self.buffer.get(&slot) else {
                 continue;
             };
-            if is_preflight(&a.ex)
+            if a.keys.url != p.keys.url
+                || is_preflight(&a.ex)
                 || matches!(a.role, Role::ProxyUpstream(..))
                 || self.assigned.contains_key(&a.id)
             {

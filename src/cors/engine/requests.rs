@@ -9,29 +9,31 @@ use super::super::origin::{hop_taints, without_fragment};
 use super::super::pairing::{could_pair, PreflightAsk};
 use super::super::preflight::ActualRequest;
 use super::super::redirect::{is_redirect, location, Chain};
-use super::super::safelist::{is_cors_safelisted_method, normalize_method, recorded_unsafe_names};
+use super::super::safelist::{is_cors_safelisted_method, normalize_method};
 use super::super::verdict::{
     is_network_failure, judge_preflight, judge_response, preflight_network_fault, Credentials,
     PreflightOutcome, ResponseContext,
 };
 use super::super::warnings;
-use super::{pair_record, plain_parts, space_of, stopped, Draft, Engine, Held, Paired, Role};
+use super::{
+    pair_record, plain_parts, request_unsafe_names, space_of, stopped, Draft, Engine, Held, Paired,
+    Role,
+};
 use crate::model::{Assessment, ExchangeKind, FailureKind, Verdict};
 
 impl Engine {
     pub(super) fn process_actual(
         &mut self,
-        h: Held,
+        mut h: Held,
         c: Classification,
         out: &mut dyn FnMut(Assessment),
     ) {
         let url = h.ex.request.url.clone();
         let chain = self.chains.follow(&url, Some(h.at), self.window_secs);
-        let revalidating =
-            h.ex.response
-                .as_ref()
-                .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
-        let names = recorded_unsafe_names(&h.ex.request, revalidating);
+        let names = h
+            .unsafe_names
+            .take()
+            .unwrap_or_else(|| request_unsafe_names(&h.ex));
         let method = normalize_method(&h.ex.request.method).into_owned();
         let needs_preflight = !is_cors_safelisted_method(&method) || !names.is_empty();
         // Look even when the recorded request seems simple: XHR uploads force a preflight, and
@@ -293,11 +295,12 @@ impl Engine {
         }
         let found = self
             .index
-            .same_url(&h.keys.url)
+            .same_url(&h.keys)
             .iter()
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
-                is_preflight(&p.ex)
+                p.keys.url == h.keys.url
+                    && is_preflight(&p.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
                     && p.at.secs_since(h.at).abs() <= window
                     && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)

@@ -5,9 +5,13 @@
 //! `Access-Control-Allow-Origin`. Entries are `(start, id)`, the window's own order, so
 //! candidates come out in window order and results stay deterministic.
 //!
-//! The keys of an exchange are derived once, when it enters the window ([`Keys`]), from one
-//! parse of its URL.
+//! The keys of an exchange are derived once ([`Keys`]), from one parse of its URL, with their
+//! hashes: the maps are keyed by hash, and callers compare the keys of the candidates they
+//! get, so a collision can only cost a comparison.
 
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
 use foldhash::HashMap;
 
 use super::super::check::ACAO;
@@ -27,6 +31,12 @@ pub(super) struct Keys {
     pub target: String,
     /// The serialized origin of the URL (the server), when it parses.
     pub server: Option<String>,
+    url_hash: u64,
+    target_hash: u64,
+}
+
+fn hash(s: &str) -> u64 {
+    FixedState::with_seed(0x636f_7273_636f_7065).hash_one(s)
 }
 
 impl Keys {
@@ -41,17 +51,19 @@ impl Keys {
                     Some(q) => format!("{method} {}?{q}", u.path()),
                     None => format!("{method} {}", u.path()),
                 };
-                Self {
-                    url,
-                    target,
-                    server: Some(u.origin().ascii_serialization()),
-                }
+                Self::new(url, target, Some(u.origin().ascii_serialization()))
             }
-            Err(_) => Self {
-                target: format!("{method} {raw}"),
-                url,
-                server: None,
-            },
+            Err(_) => Self::new(url, format!("{method} {raw}"), None),
+        }
+    }
+
+    fn new(url: String, target: String, server: Option<String>) -> Self {
+        Self {
+            url_hash: hash(&url),
+            target_hash: hash(&target),
+            url,
+            target,
+            server,
         }
     }
 }
@@ -59,25 +71,22 @@ impl Keys {
 /// Indexes of the held exchanges.
 #[derive(Debug, Default)]
 pub(super) struct WindowIndex {
-    by_url: HashMap<String, Vec<Slot>>,
-    by_target: HashMap<String, Vec<Slot>>,
+    by_url: HashMap<u64, Vec<Slot>>,
+    by_target: HashMap<u64, Vec<Slot>>,
     acao_by_server: HashMap<String, usize>,
 }
 
-fn insert(map: &mut HashMap<String, Vec<Slot>>, key: &str, slot: Slot) {
-    let list = match map.get_mut(key) {
-        Some(list) => list,
-        None => map.entry(key.to_string()).or_default(),
-    };
+fn insert(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
+    let list = map.entry(key).or_default();
     let at = list.partition_point(|s| *s <= slot);
     list.insert(at, slot);
 }
 
-fn remove(map: &mut HashMap<String, Vec<Slot>>, key: &str, slot: Slot) {
-    if let Some(list) = map.get_mut(key) {
+fn remove(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
+    if let Some(list) = map.get_mut(&key) {
         list.retain(|s| *s != slot);
         if list.is_empty() {
-            map.remove(key);
+            map.remove(&key);
         }
     }
 }
@@ -94,8 +103,8 @@ impl WindowIndex {
     /// Indexes an exchange entering the window.
     pub(super) fn add(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
         let slot = (at, id);
-        insert(&mut self.by_url, &keys.url, slot);
-        insert(&mut self.by_target, &keys.target, slot);
+        insert(&mut self.by_url, keys.url_hash, slot);
+        insert(&mut self.by_target, keys.target_hash, slot);
         if let Some(server) = acao_server(ex, keys) {
             match self.acao_by_server.get_mut(server) {
                 Some(n) => *n += 1,
@@ -109,8 +118,8 @@ impl WindowIndex {
     /// Forgets an exchange leaving the window.
     pub(super) fn remove(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
         let slot = (at, id);
-        remove(&mut self.by_url, &keys.url, slot);
-        remove(&mut self.by_target, &keys.target, slot);
+        remove(&mut self.by_url, keys.url_hash, slot);
+        remove(&mut self.by_target, keys.target_hash, slot);
         if let Some(server) = acao_server(ex, keys) {
             if let Some(n) = self.acao_by_server.get_mut(server) {
                 *n = n.saturating_sub(1);
@@ -121,14 +130,18 @@ impl WindowIndex {
         }
     }
 
-    /// Held exchanges to this URL (without fragment, [`Keys::url`]), in window order.
-    pub(super) fn same_url(&self, url: &str) -> &[Slot] {
-        self.by_url.get(url).map_or(&[], Vec::as_slice)
+    /// Held exchanges whose URL (without fragment) hashes like `keys.url`, in window order:
+    /// the caller compares the URLs.
+    pub(super) fn same_url(&self, keys: &Keys) -> &[Slot] {
+        self.by_url.get(&keys.url_hash).map_or(&[], Vec::as_slice)
     }
 
-    /// Held exchanges with this method and target ([`Keys::target`]), in window order.
-    pub(super) fn same_target(&self, target: &str) -> &[Slot] {
-        self.by_target.get(target).map_or(&[], Vec::as_slice)
+    /// Held exchanges whose method and target hash like `keys.target`, in window order: the
+    /// caller compares the targets.
+    pub(super) fn same_target(&self, keys: &Keys) -> &[Slot] {
+        self.by_target
+            .get(&keys.target_hash)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Whether a held response of this server (serialized origin) carries
