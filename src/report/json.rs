@@ -13,6 +13,9 @@ pub struct JsonRenderer<'a> {
     out: Box<dyn Write + 'a>,
     started: bool,
     first: bool,
+    /// One exchange at a time: serde_json writes many small pieces, cheaper into a `Vec`
+    /// than through a `dyn Write`.
+    item: Vec<u8>,
 }
 
 impl<'a> JsonRenderer<'a> {
@@ -22,6 +25,7 @@ impl<'a> JsonRenderer<'a> {
             out,
             started: false,
             first: true,
+            item: Vec::new(),
         }
     }
 
@@ -63,14 +67,12 @@ impl Renderer for JsonRenderer<'_> {
     }
 
     fn record(&mut self, record: &Record) -> io::Result<()> {
-        self.start()?;
-        if !self.first {
-            self.out.write_all(b",")?;
-        }
-        self.first = false;
-        self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, &WireExchange::from(record))?;
-        Ok(())
+        let mut item = std::mem::take(&mut self.item);
+        item.clear();
+        encode(record, &mut item)?;
+        let written = self.encoded(&item);
+        self.item = item;
+        written
     }
 
     fn input_done(&mut self, _input: &InputReport) -> io::Result<()> {

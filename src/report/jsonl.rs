@@ -10,12 +10,18 @@ use super::{Encoder, InputReport, Renderer};
 /// Writes JSON lines.
 pub struct JsonlRenderer<'a> {
     out: Box<dyn Write + 'a>,
+    /// One line at a time: serde_json writes many small pieces, cheaper into a `Vec` than
+    /// through a `dyn Write`.
+    line: Vec<u8>,
 }
 
 impl<'a> JsonlRenderer<'a> {
     /// A renderer writing to `out`.
     pub fn new(out: Box<dyn Write + 'a>) -> Self {
-        Self { out }
+        Self {
+            out,
+            line: Vec::new(),
+        }
     }
 }
 
@@ -28,8 +34,9 @@ fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
 
 impl Renderer for JsonlRenderer<'_> {
     fn record(&mut self, record: &Record) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &WireExchange::from(record))?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        encode(record, &mut self.line)?;
+        self.out.write_all(&self.line)
     }
 
     fn encoder(&self) -> Option<Encoder> {

@@ -17,6 +17,15 @@ use crate::model::{
     Assessment, CauseId, Exchange, ExchangeId, ExchangeKind, Location, Request, Verdict,
 };
 
+/// What judging a preflight needs of the request it authorised.
+struct AheadRequest {
+    id: ExchangeId,
+    credentials: Credentials,
+    sent: bool,
+    stopped: bool,
+    word: &'static str,
+}
+
 impl Engine {
     pub(super) fn process_preflight(
         &mut self,
@@ -40,12 +49,18 @@ impl Engine {
         };
         let ahead_ex = ahead
             .and_then(|slot| self.buffer.get(&slot))
-            .map(|a| (a.id, a.ex.clone()));
+            .map(|a| AheadRequest {
+                id: a.id,
+                credentials: Credentials::of(&a.ex.request),
+                sent: a.ex.response.is_some(),
+                stopped: stopped(&a.ex),
+                word: initiator_word(a.ex.recorder.resource_type.as_deref()),
+            });
         let credentials = ahead_ex
             .as_ref()
-            .map(|(_, a)| Credentials::of(&a.request))
-            .unwrap_or(Credentials::Unknown);
-        let actual = ask.actual_request(ahead_ex.as_ref().map(|(_, a)| a));
+            .map_or(Credentials::Unknown, |a| a.credentials);
+        let actual =
+            ask.actual_request(ahead.and_then(|slot| self.buffer.get(&slot)).map(|a| &a.ex));
         let proxy = match &h.role {
             Role::ProxyClient(d) => d.as_slice(),
             _ => &[],
@@ -55,7 +70,7 @@ impl Engine {
         if let PreflightOutcome::Failed(f) = &outcome {
             // Chromium without Chrome's preference lets `*` cover Authorization: the request
             // on the wire shows this browser did.
-            let sent = ahead_ex.as_ref().is_some_and(|(_, a)| a.response.is_some());
+            let sent = ahead_ex.as_ref().is_some_and(|a| a.sent);
             if f.cause == CauseId::AuthorizationNotCoveredByWildcard && sent {
                 if let Some(r) = &h.ex.response {
                     let mut without = actual.clone();
@@ -86,12 +101,8 @@ impl Engine {
             outcome,
             PreflightOutcome::Failed(_) | PreflightOutcome::NetworkError(_)
         );
-        let ahead_stopped = ahead_ex.as_ref().is_some_and(|(_, a)| stopped(a));
-        let word = initiator_word(
-            ahead_ex
-                .as_ref()
-                .and_then(|(_, a)| a.recorder.resource_type.as_deref()),
-        );
+        let ahead_stopped = ahead_ex.as_ref().is_some_and(|a| a.stopped);
+        let word = ahead_ex.as_ref().map_or(initiator_word(None), |a| a.word);
         let ctx = ReportContext {
             kind: word,
             url: &ask.url,
@@ -165,18 +176,18 @@ impl Engine {
         }
         // Who uses this preflight: the request ahead (told now), else later requests.
         let linked = claimed || ahead_ex.is_some();
-        if let Some((aid, _)) = &ahead_ex {
-            self.assigned.insert(*aid, h.id);
+        if let Some(a) = &ahead_ex {
+            self.assigned.insert(a.id, h.id);
         }
+        let inferred = ((failed && !linked) || unanswered)
+            .then(|| self.infer_request(&h, &ask, &origin, &outcome));
         self.recent.push(PreflightRecord {
             id: h.id,
             at: h.at,
-            ask: ask.clone(),
-            outcome: outcome.clone(),
+            ask,
+            outcome,
             claimed: linked,
         });
-        let inferred = ((failed && !linked) || unanswered)
-            .then(|| self.infer_request(&h, &ask, &origin, &outcome));
         self.remember_server(&h);
         out(a.finish(h.ex));
         if let Some(i) = inferred {

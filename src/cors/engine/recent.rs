@@ -59,7 +59,10 @@ impl RecentPreflights {
             self.order.pop_front();
             if let Some(r) = self.records.remove(&id) {
                 if let Some(ids) = self.by_url.get_mut(r.ask.url.as_str()) {
-                    ids.retain(|i| *i != id);
+                    // Oldest first: nearly always the first.
+                    if let Some(i) = ids.iter().position(|i| *i == id) {
+                        ids.remove(i);
+                    }
                     if ids.is_empty() {
                         self.by_url.remove(r.ask.url.as_str());
                     }

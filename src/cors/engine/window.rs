@@ -84,7 +84,10 @@ fn insert(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
 
 fn remove(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
     if let Some(list) = map.get_mut(&key) {
-        list.retain(|s| *s != slot);
+        // Exchanges leave the window oldest first: the slot is nearly always the first.
+        if let Some(i) = list.iter().position(|s| *s == slot) {
+            list.remove(i);
+        }
         if list.is_empty() {
             map.remove(&key);
         }
