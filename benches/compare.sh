@@ -9,13 +9,15 @@
 #     DIR_COUNT=2 DIR_SIZE=50MB benches/compare.sh       # quick
 #
 # Comparisons (MB = 10^6 bytes; RSS = maximum resident set size from /usr/bin/time -v):
-#   1. corscope vs `tshark -Y http.request` / `-Y http.response` on the same pcap
-#      (TSHARK_SIZE, small because tshark runs at ~11 MB/s and holds ~1.6x the file in RAM);
-#      request and response counts of both tools beside the generator's truth.
-#   2. corscope vs a full parse with the `har` crate (examples/har_crate_parse.rs) on the same
-#      HAR (HAR_CRATE_SIZE, small because the har crate needs up to ~20x the file in RAM).
+#   1. corscope (-j 1, and every core: one file's reader and engine on two threads) vs
+#      `tshark -Y http.request` / `-Y http.response` on the same pcap (TSHARK_SIZE, small
+#      because tshark runs at ~10 MB/s and holds ~2.4x the file in RAM); request and response
+#      counts of both tools beside the generator's truth.
+#   2. corscope (-j 1 and every core) vs a full parse with the `har` crate
+#      (examples/har_crate_parse.rs) on the same HAR (HAR_CRATE_SIZE, small because the har
+#      crate needs up to ~20x the file in RAM).
 #   3. corscope -j 1 vs -j N (every core) on a directory of DIR_COUNT x DIR_SIZE pcaps.
-#   4. corscope on each of PCAP_SIZES (linearity) and on HAR_SIZE.
+#   4. corscope (every core) on each of PCAP_SIZES (linearity) and on HAR_SIZE.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -156,10 +158,13 @@ B=$(size_of "$F")
 T_REQ=$(json_get "$F.truth.json" requests)
 T_RESP=$(json_get "$F.truth.json" responses)
 warm "$F"
-measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-C_MBPS=$MBPS
 C_REQ=$(corscope_requests "$F")
+measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+C1_MBPS=$MBPS
 row "pcap vs tshark" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests"
+measure "corscope (all cores)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
+C_MBPS=$MBPS
+row "pcap vs tshark" "corscope analyze --format jsonl" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests"
 if [ -n "$HAVE_TSHARK" ]; then
   measure "tshark -Y http.request" "$B" tshark -n -r "$F" -Y http.request -T fields -e frame.number
   TS_REQ=$(wc -l <"$WORK/out")
@@ -169,7 +174,7 @@ if [ -n "$HAVE_TSHARK" ]; then
   TS_RESP=$(wc -l <"$WORK/out")
   TB_MBPS=$MBPS
   row "pcap vs tshark" "tshark -Y http.response -T fields -e frame.number" "$(mb "$B") MB pcap" "$TS_RESP frames / $T_RESP responses"
-  NOTES+=("corscope / tshark (http.request) throughput: **$(ratio "$C_MBPS" "$TA_MBPS")**; / tshark (http.response): **$(ratio "$C_MBPS" "$TB_MBPS")** (tshark measured on the $TSHARK_SIZE pcap only: it runs at ~11 MB/s and needs ~1.6x the file in RAM).")
+  NOTES+=("corscope / tshark (http.request) throughput: **$(ratio "$C_MBPS" "$TA_MBPS")** with every core (one file: its reader and its engine on two threads), $(ratio "$C1_MBPS" "$TA_MBPS") with -j 1; / tshark (http.response): **$(ratio "$C_MBPS" "$TB_MBPS")**, $(ratio "$C1_MBPS" "$TB_MBPS") with -j 1 (tshark is single-threaded; measured on the $TSHARK_SIZE pcap only: it runs at ~10 MB/s and needs ~2.4x the file in RAM).")
   NOTES+=("Counts on the $TSHARK_SIZE pcap: truth $T_REQ requests / $T_RESP responses; corscope $C_REQ exchanges; tshark $TS_REQ request frames / $TS_RESP response frames (tshark counts frames: pipelined requests in one frame count once, and with default preferences it misses messages behind out-of-order segments).")
   echo "    counts: truth requests $T_REQ responses $T_RESP | corscope $C_REQ | tshark requests $TS_REQ responses $TS_RESP" >&2
 else
@@ -182,14 +187,17 @@ F=$WORK/harcrate.har
 B=$(size_of "$F")
 T_ENT=$(json_get "$F.truth.json" entries)
 warm "$F"
-measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-C_MBPS=$MBPS
 C_ENT=$(corscope_requests "$F")
+measure "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
+C1_MBPS=$MBPS
 row "HAR vs har crate" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB HAR" "$C_ENT exchanges / $T_ENT entries"
+measure "corscope (all cores)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
+C_MBPS=$MBPS
+row "HAR vs har crate" "corscope analyze --format jsonl" "$(mb "$B") MB HAR" "$C_ENT exchanges / $T_ENT entries"
 measure "har crate (har::from_path)" "$B" "$HARPARSE" "$F"
 H_ENT=$(head -n 1 "$WORK/out")
 row "HAR vs har crate" "har 0.9 har::from_path, count entries" "$(mb "$B") MB HAR" "${H_ENT:-n/a} entries / $T_ENT entries"
-NOTES+=("corscope / har crate throughput on the $HAR_CRATE_SIZE HAR: **$(ratio "$C_MBPS" "$MBPS")** (the har crate holds a JSON DOM, a copy of it and typed structs: up to ~20x the file in RAM, hence the smaller file).")
+NOTES+=("corscope / har crate throughput on the $HAR_CRATE_SIZE HAR: **$(ratio "$C_MBPS" "$MBPS")** with every core, $(ratio "$C1_MBPS" "$MBPS") with -j 1 (the har crate is single-threaded; it holds a JSON DOM, a copy of it and typed structs: up to ~20x the file in RAM, hence the smaller file).")
 
 # ---- 3. -j 1 vs all cores on a directory -------------------------------------------------
 JOBS=$(nproc)
@@ -211,8 +219,8 @@ for s in $PCAP_SIZES; do
   F=$WORK/pcap-$s.pcap
   B=$(size_of "$F")
   warm "$F"
-  measure "corscope -j 1 ($s pcap)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-  row "size" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB pcap" "truth $(json_get "$F.truth.json" requests) requests"
+  measure "corscope ($s pcap)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
+  row "size" "corscope analyze --format jsonl" "$(mb "$B") MB pcap" "truth $(json_get "$F.truth.json" requests) requests"
   if [ -n "$PREV_WALL" ]; then
     NOTES+=("Linearity: $s / $PREV_S pcap: size $(ratio "$B" "$PREV_B"), wall time $(ratio "$WALL" "$PREV_WALL").")
   fi
@@ -221,8 +229,8 @@ done
 F=$WORK/big.har
 B=$(size_of "$F")
 warm "$F"
-measure "corscope -j 1 ($HAR_SIZE HAR)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-row "size" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB HAR" "truth $(json_get "$F.truth.json" entries) entries"
+measure "corscope ($HAR_SIZE HAR)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
+row "size" "corscope analyze --format jsonl" "$(mb "$B") MB HAR" "truth $(json_get "$F.truth.json" entries) entries"
 
 # ---- results -----------------------------------------------------------------------------
 step "write $RESULTS"

@@ -18,6 +18,9 @@ pub struct Fault {
     pub evidence: Vec<Evidence>,
     /// What fills `{header}` in the fix.
     pub header_hint: String,
+    /// What fills `{method}` in the fix, when not the request's method (a complete
+    /// `Access-Control-Allow-Methods` value).
+    pub method_hint: Option<String>,
     /// The net error, for causes Chromium reports only as one.
     pub net_error: Option<String>,
     /// Found on a preflight response.
@@ -36,6 +39,7 @@ impl Fault {
             if_credentialed: false,
             evidence: Vec::new(),
             header_hint: String::new(),
+            method_hint: None,
             net_error: None,
             on_preflight: false,
             url: None,
@@ -66,7 +70,7 @@ impl Fault {
             fix: fill_fix(
                 self.cause,
                 ctx.request_origin,
-                ctx.method,
+                self.method_hint.as_deref().unwrap_or(ctx.method),
                 &self.header_hint,
             ),
             if_credentialed: self.if_credentialed,

@@ -116,6 +116,57 @@ pub fn judge_preflight(
     }
 }
 
+/// `allowed` (a `#token` list) with each of `wanted` it lacks appended: the complete value a
+/// fix should send. Methods compare case-sensitively, header names do not.
+fn completed_list(allowed: Option<&str>, wanted: &[&str], case_sensitive: bool) -> String {
+    let mut items: Vec<&str> = allowed.map(fields::split_list).unwrap_or_default();
+    for w in wanted {
+        let present = items.iter().any(|i| {
+            if case_sensitive {
+                i == w
+            } else {
+                i.eq_ignore_ascii_case(w)
+            }
+        });
+        if !present && !w.is_empty() {
+            items.push(w);
+        }
+    }
+    items.join(", ")
+}
+
+/// Why the decisive `Access-Control-Allow-Methods` / `-Headers` value fails, beyond the value.
+fn allow_list_note(cause: CauseId, label: &str, shown: &str, missing: &str) -> String {
+    let names_missing = !matches!(
+        cause,
+        CauseId::PreflightInvalidAllowMethods
+            | CauseId::PreflightInvalidAllowHeaders
+            | CauseId::AuthorizationNotCoveredByWildcard
+    );
+    if names_missing && missing.is_empty() {
+        return format!("{label}: {shown}");
+    }
+    match cause {
+        CauseId::PreflightInvalidAllowMethods | CauseId::PreflightInvalidAllowHeaders => {
+            format!("{label}: {shown} is not a comma-separated list of tokens")
+        }
+        CauseId::MethodNotAllowed => format!("{label}: {shown}, without {missing}"),
+        CauseId::MethodCaseMismatch => format!(
+            "{label}: {shown}; methods compare case-sensitively and {missing} is not normalized to upper case"
+        ),
+        CauseId::MethodWildcardWithCredentials | CauseId::HeaderWildcardWithCredentials => {
+            format!(
+                "{label}: {shown}; for a credentialed request * is a literal name, not a wildcard, and {missing} is not listed"
+            )
+        }
+        CauseId::HeaderNotAllowed => format!("{label}: {shown}, without {missing}"),
+        CauseId::AuthorizationNotCoveredByWildcard => {
+            format!("{label}: {shown}; * never covers authorization, which must be listed by name")
+        }
+        _ => format!("{label}: {shown}"),
+    }
+}
+
 fn preflight_fault(
     id: ExchangeId,
     p: &Exchange,
@@ -134,6 +185,20 @@ fn preflight_fault(
         .clone()
         .filter(|_| f.header == Some(ACAH))
         .unwrap_or_else(|| ask.headers.join(", "));
+    let allowed = f.header.and_then(|h| fields::get(res, h));
+    match cause {
+        CauseId::HeaderNotAllowed | CauseId::HeaderWildcardWithCredentials => {
+            let asked: Vec<&str> = ask.headers.iter().map(String::as_str).collect();
+            fault.header_hint = completed_list(allowed.as_deref(), &asked, false);
+        }
+        CauseId::MethodNotAllowed
+        | CauseId::MethodCaseMismatch
+        | CauseId::MethodWildcardWithCredentials => {
+            let asked = [ask.method.as_str()];
+            fault.method_hint = Some(completed_list(allowed.as_deref(), &asked, true));
+        }
+        _ => {}
+    }
     let ev = &mut fault.evidence;
     match f.header {
         Some(h) if h == ACAO || h == ACAC => {
@@ -184,13 +249,15 @@ fn preflight_fault(
                     "the preflight asked for private network access",
                 )
             };
+            let shown = evidence::shown(res, h);
+            let missing = f.failed_parameter.as_deref().unwrap_or_default();
             ev.push(evidence::header(
                 Src::PreflightResponse,
                 id,
                 res,
                 h,
                 true,
-                format!("{label}: {}", evidence::shown(res, h)),
+                allow_list_note(cause, label, &shown, missing),
             ));
             ev.push(evidence::header(
                 Src::PreflightRequest,
