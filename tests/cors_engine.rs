@@ -305,7 +305,13 @@ fn preflight_evidence_names_the_preflight() {
     assert_eq!(f.evidence[0].exchange, ExchangeId(0));
     assert_eq!(f.evidence[0].values, vec!["GET".to_string()]);
     assert!(
-        f.fix.contains("Access-Control-Allow-Methods: PUT"),
+        f.evidence[0].note.ends_with("without PUT"),
+        "{}",
+        f.evidence[0].note
+    );
+    // The complete value: what the server allows and the method it lacks.
+    assert!(
+        f.fix.contains("`Access-Control-Allow-Methods: GET, PUT`"),
         "{}",
         f.fix
     );
