@@ -2,10 +2,19 @@
 //! in input order.
 //!
 //! Each input is read by one worker that pushes exchanges through its own engine and sends
-//! the finished records down a bounded channel of its own. The calling thread renders the
-//! channels in input order: the input being rendered streams straight through, later inputs
-//! wait in their channels (and their workers wait when a channel is full). Memory is bounded
-//! by what is in flight in the readers, the engines and the channels, never by input size.
+//! the results down a bounded channel of its own. The calling thread renders the channels in
+//! input order: the input being rendered streams straight through, later inputs wait in their
+//! channels (and their workers wait when a channel is full). Memory is bounded by what is in
+//! flight in the readers, the engines and the channels, never by input size.
+//!
+//! Where the work goes depends on how many threads each input has:
+//! - every thread busy with an input of its own (`-j 1`, or more inputs than threads): the
+//!   worker also lays the records out with the renderer's encoder (JSON, JSON lines), so the
+//!   calling thread only writes bytes and N threads run N inputs at full speed;
+//! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
+//!   worker and prepares each exchange (URL keys, classification), its engine runs on a
+//!   second thread, and the calling thread turns assessments into records and lays them out:
+//!   a three-stage pipeline over one file.
 
 use std::fs::File;
 use std::io::{self, Read};
