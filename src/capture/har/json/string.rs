@@ -191,11 +191,29 @@ fn unescape(bytes: &[u8], at: usize, out: &mut Vec<u8>) -> Result<usize, Decline
 
 /// Reads an object key whose opening quote ends before `from`: plain ASCII only (keys with
 /// escapes or other bytes are declined); returns it and the index after its closing quote.
+/// Bytes above 0x7f count as special here, so one search finds the end and checks the key.
 pub(super) fn key(bytes: &[u8], from: usize) -> Result<(&[u8], usize), Decline> {
-    let j = special_from(bytes, from)?;
-    let key = bytes.get(from..j).unwrap_or_default();
-    if bytes.get(j) != Some(&b'"') || !key.is_ascii() {
+    let rest = bytes.get(from..).unwrap_or_default();
+    let (words, tail) = rest.as_chunks::<8>();
+    let mut end = None;
+    for (n, word) in words.iter().enumerate() {
+        let word = u64::from_le_bytes(*word);
+        let marks = specials(word) | (word & HIGH_BITS);
+        if marks != 0 {
+            end = Some(n * 8 + marks.trailing_zeros() as usize / 8);
+            break;
+        }
+    }
+    let end = match end {
+        Some(k) => k,
+        None => {
+            let done = words.len() * 8;
+            let k = tail.iter().position(|&b| is_special(b) || !b.is_ascii());
+            done + k.ok_or(Decline::OutOfInput)?
+        }
+    };
+    if rest.get(end) != Some(&b'"') {
         return Err(Decline::Unsure);
     }
-    Ok((key, j + 1))
+    Ok((rest.get(..end).unwrap_or_default(), from + end + 1))
 }
