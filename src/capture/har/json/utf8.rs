@@ -28,19 +28,26 @@ impl<'de> Validated<'de> {
 
     /// `bytes[range]` as text, when it is UTF-8; `range` starts and ends at ASCII bytes or at
     /// the input's ends.
+    #[inline]
     pub(super) fn get(
         &mut self,
         bytes: &'de [u8],
         range: Range<usize>,
     ) -> Result<&'de str, Decline> {
         let len = range.len();
-        if let Some(s) = range
+        match range
             .start
             .checked_sub(self.at)
             .and_then(|from| self.text.get(from..from + len))
         {
-            return Ok(s);
+            Some(s) => Ok(s),
+            None => self.check(bytes, range),
         }
+    }
+
+    /// Checks the region starting at `range`, then slices `range` from it.
+    #[cold]
+    fn check(&mut self, bytes: &'de [u8], range: Range<usize>) -> Result<&'de str, Decline> {
         let mut end = range
             .start
             .saturating_add(REGION)
@@ -57,7 +64,7 @@ impl<'de> Validated<'de> {
                 .unwrap_or_default(),
         };
         self.at = range.start;
-        self.text.get(..len).ok_or(Decline::Unsure)
+        self.text.get(..range.len()).ok_or(Decline::Unsure)
     }
 }
 
