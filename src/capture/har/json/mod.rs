@@ -1,13 +1,16 @@
 //! A serde deserializer over one entry's bytes, tried before serde_json's.
 //!
 //! # Why
-//! serde_json reads a HAR entry byte by byte: whitespace (DevTools indents every line),
-//! bodies of megabytes it only skips (eight bytes per step), keys through `memchr2` calls that
-//! cost more than the keys are long. This reads the same text with the shortcuts a HAR invites:
-//! runs of indentation eight spaces at a time, skipped strings with `memchr2` and a vectorised
-//! control-byte check, short strings and keys a word at a time. No crate offered a serde
-//! deserializer that both borrows from a slice and skips strings with SIMD, and the entry
-//! structs (`entry.rs`, `lenient.rs`) must keep working with serde_json unchanged.
+//! serde_json reads a HAR entry byte by byte where a HAR invites shortcuts: it steps through
+//! indentation (DevTools indents every line) one byte at a time, skips bodies of megabytes
+//! eight bytes per step and an escape at a time (text bodies have one every few bytes), finds
+//! each key's end with a `memchr2` call that costs more than the key is long, and checks each
+//! string's UTF-8 in a call of its own. This reads the same text with indentation skipped a word
+//! at a time, keys and short strings searched a word at a time, long plain strings by
+//! `memchr2`, text bodies 64 bytes at a time through bit masks (`escaped.rs`) and UTF-8 checked
+//! a region at a time (`utf8.rs`). No crate offered a serde deserializer that borrows from a
+//! slice and skips strings this way, and the entry structs (`entry.rs`, `lenient.rs`) must keep
+//! working with serde_json unchanged, which stays the reader of last resort.
 //!
 //! # Contract
 //! For any input, [`from_prefix`] either makes exactly the visitor calls serde_json's slice
@@ -69,7 +72,7 @@ impl serde::de::Error for Decline {
 /// Deepest nesting of objects and arrays handed to visitors (serde_json allows 128).
 const MAX_DEPTH: u32 = 64;
 
-/// Reads the value at the start of `bytes` (after whitespace) as serde_json's
+/// Reads the object or array at the start of `bytes` (after whitespace) as serde_json's
 /// `StreamDeserializer` reads its first value; returns it and the index after it.
 pub(super) fn from_prefix<'de, T: Deserialize<'de>>(
     bytes: &'de [u8],
