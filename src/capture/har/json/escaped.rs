@@ -24,7 +24,11 @@ fn equal(word: u64, c: u8) -> u64 {
 
 /// The eight high bits of a word gathered into bits 0..8, byte `i` to bit `i`.
 fn gather(high: u64) -> u64 {
-    (high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+    let mut x = high >> 7;
+    x |= x >> 7;
+    x |= x >> 14;
+    x |= x >> 28;
+    x & 0xff
 }
 
 /// Masks of one block: backslashes and quotes.
