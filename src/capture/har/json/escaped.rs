@@ -71,7 +71,12 @@ pub(super) fn skip(bytes: &[u8], mut at: usize) -> Result<usize, Decline> {
         let mut odd = escaped & !quotes & !backslashes & before_end;
         while odd != 0 {
             let i = odd.trailing_zeros() as usize;
-            escape(bytes, at + i)?;
+            let simple = block
+                .get(i)
+                .is_some_and(|b| matches!(b, b'/' | b'b' | b'f' | b'n' | b'r' | b't'));
+            if !simple {
+                escape(bytes, at + i)?;
+            }
             odd &= odd - 1;
         }
         if ends == 0 {
