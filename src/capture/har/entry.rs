@@ -1,7 +1,7 @@
 //! The parts of a HAR entry (and of `log.pages` and `log.creator`) that corscope reads, as
 //! borrowed serde structs. Only these fields are declared; everything else, including
 //! `response.content.text`, `request.postData`, `_webSocketMessages` and `_initiator.stack`,
-//! is skipped by serde_json without allocating. Field names are the producers' own (see
+//! is skipped without allocating. Field names are the producers' own (see
 //! `reference/har-producers.md` §1–4).
 
 use std::marker::PhantomData;

@@ -1,13 +1,16 @@
 //! Reads one element of `log.entries` into an exchange or an issue.
 //!
-//! Fast path: serde_json deserialises the entry straight from the buffered bytes (at most
-//! `har_entry_bytes` of them) and reports where it ended, so an entry wholly in the buffer is
-//! read in one pass. Otherwise, when the entry runs past the buffer or serde rejects it, the
+//! Fast path: the entry is deserialised straight from the buffered bytes (at most
+//! `har_entry_bytes` of them) by [`super::json`], which reports where it ended, so an entry
+//! wholly in the buffer is read in one pass; when that reader declines, serde_json tries the
+//! same bytes. Otherwise, when the entry runs past the buffer or both readers reject it, the
 //! scanner delimits it first (reading more input, or skipping it without keeping it when it is
-//! over the cap), then it is parsed from its exact bytes, and, if that fails, once more from a
-//! lossy copy ([`super::repair`]). Only then is it reported malformed.
+//! over the cap), then it is parsed from its exact bytes (by [`super::json`], then serde_json),
+//! and, if that fails, once more from a lossy copy ([`super::repair`]). Only then is it
+//! reported malformed, with serde_json's error.
 
 use super::entry::RawEntry;
+use super::json::{self, Decline};
 use super::stream::{Stream, Taken};
 use super::{
     map, repair, Pages, HAR_ENTRY_MALFORMED, HAR_ENTRY_MISSING_REQUEST, HAR_ENTRY_TOO_LARGE,
@@ -37,13 +40,25 @@ pub(super) fn entry(
     let cap = cx.cap;
     if first == b'{' {
         stream.read_ahead(cap);
-        let mut values =
-            serde_json::Deserializer::from_slice(stream.window(cap)).into_iter::<RawEntry<'_>>();
-        if let Some(Ok(raw)) = values.next() {
-            let n = values.byte_offset();
-            emit(cx, index, raw);
-            stream.consume(n);
-            return Ok(true);
+        let window = stream.window(cap);
+        let decline = match json::from_prefix::<RawEntry<'_>>(window) {
+            Ok((raw, n)) => {
+                emit(cx, index, raw);
+                stream.consume(n);
+                return Ok(true);
+            }
+            Err(decline) => decline,
+        };
+        // Out of input, serde_json would run out too: the entry is longer than the window.
+        if decline != Decline::OutOfInput {
+            let mut values =
+                serde_json::Deserializer::from_slice(window).into_iter::<RawEntry<'_>>();
+            if let Some(Ok(raw)) = values.next() {
+                let n = values.byte_offset();
+                emit(cx, index, raw);
+                stream.consume(n);
+                return Ok(true);
+            }
         }
     }
     let position = Position::Entry(EntryIndex(index));
@@ -66,6 +81,10 @@ pub(super) fn entry(
         }
     };
     let bytes = stream.bytes(range);
+    if let Ok(raw) = json::from_slice::<RawEntry<'_>>(bytes) {
+        emit(cx, index, raw);
+        return Ok(true);
+    }
     let error = match serde_json::from_slice::<RawEntry<'_>>(bytes) {
         Ok(raw) => {
             emit(cx, index, raw);
