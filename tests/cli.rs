@@ -247,3 +247,51 @@ fn thread_count_does_not_change_reports() {
         }
     }
 }
+
+/// A HAR of `n` blocked cross-origin fetches (one per URL).
+fn many_blocked_har(n: usize) -> String {
+    let entry = |i: usize| {
+        format!(
+            r#"{{"startedDateTime":"2026-11-01T10:00:{:02}.{:03}Z","time":5,"_resourceType":"fetch",
+   "request":{{"method":"GET","url":"http://api.test:8001/data/{i}","httpVersion":"HTTP/1.1","headers":[{{"name":"Origin","value":"http://app.test:8000"}},{{"name":"Sec-Fetch-Mode","value":"cors"}}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0}},
+   "response":{{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[],"cookies":[],"content":{{"size":2,"mimeType":"application/json"}},"redirectURL":"","headersSize":-1,"bodySize":2,"_error":"net::ERR_FAILED"}},
+   "cache":{{}},"timings":{{"send":1,"wait":2,"receive":2}}}}"#,
+            (i / 1000) % 60,
+            i % 1000
+        )
+    };
+    let entries: Vec<String> = (0..n).map(entry).collect();
+    format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"entries":[{}]}}}}"#,
+        entries.join(",\n")
+    )
+}
+
+/// Inputs whose reports outgrow what may wait in memory for the renderer: workers on later
+/// inputs hold theirs in temporary files, and the report is the same as with one thread.
+#[test]
+fn later_inputs_that_outgrow_the_backlog_are_reported_whole_and_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 3000;
+    for name in ["a.har", "b.har", "c.har"] {
+        write(dir.path(), name, many_blocked_har(n).as_bytes());
+    }
+    let path = dir.path().to_str().expect("utf-8 path");
+    for format in ["jsonl", "json"] {
+        let run = |jobs: &str| {
+            let out = corscope(&["analyze", "--format", format, "-j", jobs, path], None);
+            assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+            out.stdout
+        };
+        let one = run("1");
+        // Each input's records alone exceed the in-memory backlog (32 batches of 64 KiB).
+        assert!(
+            one.len() > 3 * 2 * 1024 * 1024,
+            "{format}: {} bytes",
+            one.len()
+        );
+        let blocked = text(&one).matches("\"verdict\":\"blocked\"").count();
+        assert_eq!(blocked, 3 * n, "{format}");
+        assert!(run("2") == one, "{format}: -j 2 differs from -j 1");
+    }
+}

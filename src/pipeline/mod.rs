@@ -17,16 +17,19 @@
 //!   a three-stage pipeline over one file.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
-use rayon::prelude::*;
+mod batch;
+
+use batch::{Batcher, Handoff, Message, BACKLOG};
 
 use crate::capture::{self, CaptureError, Sink};
 use crate::cors::{Engine, Prepared};
-use crate::model::{Assessment, Exchange, Issue, IssueTally, Limits};
-use crate::report::{Encoder, InputReport, Record, Renderer, Summary};
+use crate::model::{Exchange, Issue, IssueTally, Limits};
+use crate::report::{InputReport, Record, Renderer, Summary};
 
 /// An input as named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,126 +143,10 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     }
 }
 
-/// Batches of records an input may have finished ahead of the renderer. A worker whose
-/// backlog is full waits: memory stays bounded whatever the input's size. This cannot
-/// deadlock: rayon works an input range from its low end and queues only higher inputs, so
-/// the lowest unfinished input, the one being rendered, is always being worked on.
-const BACKLOG: usize = 32;
-
-/// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
-const BATCH: usize = 512;
-
-/// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
-/// this many bytes, whichever comes first).
-const BATCH_BYTES: usize = 64 * 1024;
-
 /// Exchanges handed at once from an input's reader to its engine when they run on two
 /// threads, and how many such batches may wait.
 const EXCHANGE_BATCH: usize = 256;
 const EXCHANGE_BACKLOG: usize = 4;
-
-enum Message {
-    /// Assessments for the rendering thread to turn into records and lay out.
-    Assessments(Vec<Assessment>),
-    /// Records for the renderer to lay out.
-    Records(Vec<Record>),
-    /// Records a worker laid out itself, with their counts.
-    Encoded(Vec<u8>, Box<Summary>),
-    Done(InputReport),
-}
-
-/// How far a worker takes its assessments before sending them to the rendering thread.
-#[derive(Clone, Copy)]
-enum Handoff {
-    /// As assessments: the worker's thread is the busiest one.
-    Assessments,
-    /// As records, for a renderer that lays out the whole report itself.
-    Records,
-    /// Laid out with the renderer's encoder.
-    Encoded(Encoder),
-}
-
-/// Collects one input's assessments and sends them in batches, as far along as the handoff
-/// says.
-struct Batcher<'a> {
-    index: usize,
-    tx: &'a mpsc::SyncSender<Message>,
-    handoff: Handoff,
-    assessments: Vec<Assessment>,
-    records: Vec<Record>,
-    bytes: Vec<u8>,
-    counts: Summary,
-    pending: usize,
-    judged: u64,
-}
-
-impl<'a> Batcher<'a> {
-    fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, handoff: Handoff) -> Self {
-        Self {
-            index,
-            tx,
-            handoff,
-            assessments: Vec::new(),
-            records: Vec::new(),
-            bytes: Vec::new(),
-            counts: Summary::default(),
-            pending: 0,
-            judged: 0,
-        }
-    }
-
-    fn push(&mut self, a: Assessment) {
-        self.judged += 1;
-        self.pending += 1;
-        match self.handoff {
-            Handoff::Assessments => self.assessments.push(a),
-            Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
-            Handoff::Encoded(encode) => {
-                let record = Record::from_assessment(self.index, a);
-                if self.bytes.capacity() == 0 {
-                    self.bytes.reserve(BATCH_BYTES + 4096);
-                }
-                let mark = self.bytes.len();
-                if encode(&record, &mut self.bytes).is_ok() {
-                    self.counts.add(&record);
-                } else {
-                    // Laying out into memory fails only on a broken invariant: hand this
-                    // record and the rest to the renderer, in order, rather than lose them.
-                    self.bytes.truncate(mark);
-                    self.records.push(record);
-                    self.handoff = Handoff::Records;
-                    self.flush();
-                }
-            }
-        }
-        if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        if self.pending == 0 {
-            return;
-        }
-        self.pending = 0;
-        let send = |msg| {
-            // A closed channel means the run is over; nothing left to tell.
-            let _ = self.tx.send(msg);
-        };
-        if !self.assessments.is_empty() {
-            send(Message::Assessments(std::mem::take(&mut self.assessments)));
-        }
-        if !self.bytes.is_empty() {
-            send(Message::Encoded(
-                std::mem::take(&mut self.bytes),
-                Box::new(std::mem::take(&mut self.counts)),
-            ));
-        }
-        if !self.records.is_empty() {
-            send(Message::Records(std::mem::take(&mut self.records)));
-        }
-    }
-}
 
 /// Analyses every source and renders the results in source order.
 pub fn run(
@@ -271,6 +158,10 @@ pub fn run(
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
         .map(|_| mpsc::sync_channel::<Message>(BACKLOG))
         .unzip();
+    // Each input's report has a slot of its own, so that a worker whose records wait in a full
+    // channel (or a spill file) can finish and take the next input.
+    let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
+        (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
@@ -287,27 +178,46 @@ pub fn run(
         (false, Some(encode)) => Handoff::Encoded(encode),
         (false, None) => Handoff::Records,
     };
+    // Inputs are handed out in order, each to the next free thread: the lowest unfinished
+    // input, the one being rendered, is always being worked on, so waiting for room in a
+    // channel cannot deadlock, and threads stay busy to the end.
+    let work: Vec<_> = sources
+        .into_iter()
+        .zip(senders)
+        .zip(done_senders)
+        .map(|((source, tx), done)| Mutex::new(Some((source, tx, done))))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let threads = pool.current_num_threads();
     // Detached so that a broken output pipe can end the run without waiting for the workers.
     std::thread::spawn(move || {
-        pool.install(|| {
-            sources
-                .into_par_iter()
-                .zip(senders)
-                .enumerate()
-                .for_each(|(index, (source, tx))| {
+        pool.scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|_| loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = work.get(index) else {
+                        return;
+                    };
+                    let taken = slot.lock().ok().and_then(|mut w| w.take());
+                    let Some((source, tx, done)) = taken else {
+                        continue;
+                    };
                     let plan = Plan {
                         index,
                         limits: &limits,
                         handoff,
                         split,
                     };
-                    analyse(&plan, source, tx)
+                    let report = analyse(&plan, source, &tx);
+                    // The records end when `tx` is dropped; then the report.
+                    drop(tx);
+                    let _ = done.send(report);
                 });
+            }
         })
     });
     let mut outcome = Outcome::default();
-    for (index, rx) in receivers.into_iter().enumerate() {
-        let mut done = None;
+    for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
@@ -327,13 +237,13 @@ pub fn run(
                     outcome.summary.merge(&counts);
                     renderer.encoded(&bytes)?;
                 }
-                Message::Done(report) => {
-                    done = Some(report);
-                    break;
+                Message::Spilled(file, len, counts) => {
+                    outcome.summary.merge(&counts);
+                    copy_spilled(file, len, renderer)?;
                 }
             }
         }
-        let report = done.unwrap_or_else(|| InputReport {
+        let report = done.recv().unwrap_or_else(|_| InputReport {
             index,
             error: Some("the worker reading this input stopped unexpectedly".into()),
             ..InputReport::default()
@@ -343,6 +253,20 @@ pub fn run(
     }
     renderer.finish(&outcome.inputs, &outcome.summary)?;
     Ok(outcome)
+}
+
+/// Hands the renderer the first `len` bytes of a spill file, a chunk at a time.
+fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Result<()> {
+    file.rewind()?;
+    let mut rest = file.take(len);
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = rest.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(());
+        }
+        renderer.encoded(chunk.get(..n).unwrap_or_default())?;
+    }
 }
 
 /// How one input is analysed.
@@ -415,8 +339,7 @@ fn judge_all(
         engine.push_prepared(p, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
-    out.flush();
-    out.judged
+    out.close()
 }
 
 /// Reads `reader` and judges its exchanges: on this thread, or with the engine on a thread of
@@ -440,8 +363,8 @@ fn read_and_judge(
         let result = capture::read(reader, plan.limits, &mut sink);
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
-        sink.out.flush();
-        return (result, Ok(sink.out.judged), sink.issues);
+        let judged = sink.out.close();
+        return (result, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
     std::thread::scope(|scope| {
@@ -476,8 +399,8 @@ fn open(source: &Source) -> Result<Box<dyn Read + Send>, String> {
     }
 }
 
-/// Reads and judges one source, sending its records and then its report.
-fn analyse(plan: &Plan<'_>, source: Source, tx: mpsc::SyncSender<Message>) {
+/// Reads and judges one source, sending its records; returns its report.
+fn analyse(plan: &Plan<'_>, source: Source, tx: &mpsc::SyncSender<Message>) -> InputReport {
     let mut report = InputReport {
         index: plan.index,
         path: source.name.clone(),
@@ -486,7 +409,7 @@ fn analyse(plan: &Plan<'_>, source: Source, tx: mpsc::SyncSender<Message>) {
     match open(&source) {
         Err(e) => report.error = Some(e),
         Ok(reader) => {
-            let (result, judged, issues) = read_and_judge(plan, reader, &tx);
+            let (result, judged, issues) = read_and_judge(plan, reader, tx);
             match judged {
                 Ok(n) => report.exchanges = n,
                 Err(e) => report.error = Some(e),
@@ -507,5 +430,5 @@ fn analyse(plan: &Plan<'_>, source: Source, tx: mpsc::SyncSender<Message>) {
             }
         }
     }
-    let _ = tx.send(Message::Done(report));
+    report
 }

@@ -1,0 +1,198 @@
+//! Batching what a worker sends to the rendering thread, and holding it back when that
+//! thread is busy with an earlier input.
+//!
+//! A worker sends its input's results in batches down a bounded channel. When the channel is
+//! full because the renderer is still on an earlier input, a worker whose records are laid out
+//! already (JSON, JSON lines) writes them to an anonymous temporary file instead and carries
+//! on: every thread keeps working, memory stays bounded, and the renderer copies the file out
+//! when the input's turn comes. Other handoffs wait for room in the channel.
+
+use std::fs::File;
+use std::io::Write;
+use std::sync::mpsc::{self, TrySendError};
+
+use crate::model::Assessment;
+use crate::report::{Encoder, Record, Summary};
+
+/// Batches an input may have finished ahead of the renderer. Beyond them a worker spills laid
+/// out records to a temporary file, or waits: memory stays bounded whatever the input's size.
+/// Waiting cannot deadlock: inputs are handed out in order, so the lowest unfinished input,
+/// the one being rendered, is always being worked on.
+pub(super) const BACKLOG: usize = 32;
+
+/// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
+const BATCH: usize = 512;
+
+/// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
+/// this many bytes, whichever comes first).
+const BATCH_BYTES: usize = 64 * 1024;
+
+pub(super) enum Message {
+    /// Assessments for the rendering thread to turn into records and lay out.
+    Assessments(Vec<Assessment>),
+    /// Records for the renderer to lay out.
+    Records(Vec<Record>),
+    /// Records a worker laid out itself, with their counts.
+    Encoded(Vec<u8>, Box<Summary>),
+    /// Records a worker laid out and held in a temporary file: the file, how many of its
+    /// first bytes to copy out, and their counts.
+    Spilled(File, u64, Box<Summary>),
+}
+
+/// How far a worker takes its assessments before sending them to the rendering thread.
+#[derive(Clone, Copy)]
+pub(super) enum Handoff {
+    /// As assessments: the worker's thread is the busiest one.
+    Assessments,
+    /// As records, for a renderer that lays out the whole report itself.
+    Records,
+    /// Laid out with the renderer's encoder.
+    Encoded(Encoder),
+}
+
+/// Collects one input's assessments and sends them in batches, as far along as the handoff
+/// says.
+pub(super) struct Batcher<'a> {
+    index: usize,
+    tx: &'a mpsc::SyncSender<Message>,
+    handoff: Handoff,
+    assessments: Vec<Assessment>,
+    records: Vec<Record>,
+    bytes: Vec<u8>,
+    counts: Summary,
+    pending: usize,
+    /// Assessments taken.
+    pub(super) judged: u64,
+    /// Where laid-out records go while the channel is full.
+    spill: Spill,
+}
+
+/// The temporary file of a worker that could not wait.
+enum Spill {
+    /// Not spilling (yet).
+    No,
+    /// Spilling: the file, the length written in full, and the counts of what it holds.
+    To(File, u64, Box<Summary>),
+    /// A spill failed: wait for room in the channel from now on.
+    Off,
+}
+
+impl<'a> Batcher<'a> {
+    pub(super) fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, handoff: Handoff) -> Self {
+        Self {
+            index,
+            tx,
+            handoff,
+            assessments: Vec::new(),
+            records: Vec::new(),
+            bytes: Vec::new(),
+            counts: Summary::default(),
+            pending: 0,
+            judged: 0,
+            spill: Spill::No,
+        }
+    }
+
+    pub(super) fn push(&mut self, a: Assessment) {
+        self.judged += 1;
+        self.pending += 1;
+        match self.handoff {
+            Handoff::Assessments => self.assessments.push(a),
+            Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
+            Handoff::Encoded(encode) => {
+                let record = Record::from_assessment(self.index, a);
+                if self.bytes.capacity() == 0 {
+                    self.bytes.reserve(BATCH_BYTES + 4096);
+                }
+                let mark = self.bytes.len();
+                if encode(&record, &mut self.bytes).is_ok() {
+                    self.counts.add(&record);
+                } else {
+                    // Laying out into memory fails only on a broken invariant: hand this
+                    // record and the rest to the renderer, in order, rather than lose them.
+                    self.bytes.truncate(mark);
+                    self.records.push(record);
+                    self.handoff = Handoff::Records;
+                    self.flush();
+                }
+            }
+        }
+        if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    pub(super) fn flush(&mut self) {
+        if self.pending == 0 {
+            return;
+        }
+        self.pending = 0;
+        let send = |msg| {
+            // A closed channel means the run is over; nothing left to tell.
+            let _ = self.tx.send(msg);
+        };
+        if !self.assessments.is_empty() {
+            send(Message::Assessments(std::mem::take(&mut self.assessments)));
+        }
+        if !self.bytes.is_empty() {
+            let bytes = std::mem::take(&mut self.bytes);
+            let counts = Box::new(std::mem::take(&mut self.counts));
+            self.send_encoded(bytes, counts);
+        }
+        if !self.records.is_empty() {
+            self.end_spill();
+            send(Message::Records(std::mem::take(&mut self.records)));
+        }
+    }
+
+    /// Sends laid-out records, or writes them to the spill file when the channel is full (and
+    /// from then on, to keep them in order).
+    fn send_encoded(&mut self, bytes: Vec<u8>, counts: Box<Summary>) {
+        let (bytes, counts) = match &mut self.spill {
+            Spill::To(file, written, held) => match file.write_all(&bytes) {
+                Ok(()) => {
+                    *written += bytes.len() as u64;
+                    held.merge(&counts);
+                    return;
+                }
+                Err(_) => (bytes, counts),
+            },
+            Spill::No => match self.tx.try_send(Message::Encoded(bytes, counts)) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(Message::Encoded(bytes, counts))) => {
+                    match tempfile::tempfile() {
+                        Ok(mut file) => match file.write_all(&bytes) {
+                            Ok(()) => {
+                                self.spill = Spill::To(file, bytes.len() as u64, counts);
+                                return;
+                            }
+                            Err(_) => (bytes, counts),
+                        },
+                        Err(_) => (bytes, counts),
+                    }
+                }
+                // Only `Encoded` was sent.
+                Err(TrySendError::Full(_)) => return,
+            },
+            Spill::Off => (bytes, counts),
+        };
+        // The spill failed (a full disk): hand over what it holds, then wait for room.
+        self.end_spill();
+        self.spill = Spill::Off;
+        let _ = self.tx.send(Message::Encoded(bytes, counts));
+    }
+
+    /// Sends the spill file, if any, with the length of the records written in full.
+    fn end_spill(&mut self) {
+        if let Spill::To(file, written, counts) = std::mem::replace(&mut self.spill, Spill::No) {
+            let _ = self.tx.send(Message::Spilled(file, written, counts));
+        }
+    }
+
+    /// Sends everything still held; returns how many assessments were taken.
+    pub(super) fn close(mut self) -> u64 {
+        self.flush();
+        self.end_spill();
+        self.judged
+    }
+}
