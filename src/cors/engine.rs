@@ -283,8 +283,7 @@ impl Engine {
         };
         let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
-        let candidates = self.index.same_target(&h.keys).to_vec();
-        let found = candidates.into_iter().find(|slot| {
+        let found = self.index.same_target(&h.keys).copied().find(|slot| {
             self.buffer.get(slot).is_some_and(|u| {
                 matches!(u.role, Role::Plain)
                     && u.keys.target == h.keys.target

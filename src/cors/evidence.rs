@@ -46,6 +46,14 @@ impl Fault {
         }
     }
 
+    /// [`Fault::finding`], moving the evidence rather than copying it.
+    pub fn into_finding(mut self, ctx: &ReportContext<'_>) -> Finding {
+        let evidence = std::mem::take(&mut self.evidence);
+        let mut f = self.finding(ctx);
+        f.evidence = evidence;
+        f
+    }
+
     /// The finding as reported on a request described by `ctx`.
     pub fn finding(&self, ctx: &ReportContext<'_>) -> Finding {
         let (url, initial_url) = match &self.url {

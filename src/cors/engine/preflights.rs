@@ -142,7 +142,7 @@ impl Engine {
                         a.warnings.push(warnings::pna_preflight(&msg));
                     }
                 }
-                a.causes = faults.iter().map(|f| f.finding(&ctx)).collect();
+                a.causes = faults.into_iter().map(|f| f.into_finding(&ctx)).collect();
                 let at =
                     h.ex.timing
                         .finished
@@ -273,7 +273,7 @@ impl Engine {
             PreflightOutcome::Failed(f) => a.causes.push(f.finding(&ctx)),
             PreflightOutcome::NetworkError(text) => a
                 .causes
-                .push(preflight_network_fault(p.id, text).finding(&ctx)),
+                .push(preflight_network_fault(p.id, text).into_finding(&ctx)),
             PreflightOutcome::Passed { conditional, .. } => {
                 a.note = Some(
                     "not in the recording: the preflight passes only for an uncredentialed request, and the browser never sent it"

@@ -106,7 +106,7 @@ impl Engine {
                 a.sent = false;
                 let pid = paired.as_ref().map(|p| p.id).unwrap_or(h.id);
                 a.causes
-                    .push(preflight_network_fault(pid, text).finding(&ctx));
+                    .push(preflight_network_fault(pid, text).into_finding(&ctx));
             }
             (
                 None,
@@ -158,7 +158,7 @@ impl Engine {
                 let j = judge_response(h.id, &h.ex, r, credentials, &rctx);
                 a.verdict = j.verdict;
                 a.note = j.note;
-                a.causes = j.faults.iter().map(|f| f.finding(&ctx)).collect();
+                a.causes = j.faults.into_iter().map(|f| f.into_finding(&ctx)).collect();
                 if let Some(PreflightOutcome::Passed { conditional, .. }) = p {
                     a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
                 }
@@ -296,7 +296,6 @@ impl Engine {
         let found = self
             .index
             .same_url(&h.keys)
-            .iter()
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
                 p.keys.url == h.keys.url

@@ -9,6 +9,7 @@
 //! hashes: the maps are keyed by hash, and callers compare the keys of the candidates they
 //! get, so a collision can only cost a comparison.
 
+use std::collections::VecDeque;
 use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
@@ -71,21 +72,23 @@ impl Keys {
 /// Indexes of the held exchanges.
 #[derive(Debug, Default)]
 pub(super) struct WindowIndex {
-    by_url: HashMap<u64, Vec<Slot>>,
-    by_target: HashMap<u64, Vec<Slot>>,
+    by_url: HashMap<u64, VecDeque<Slot>>,
+    by_target: HashMap<u64, VecDeque<Slot>>,
     acao_by_server: HashMap<String, usize>,
 }
 
-fn insert(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
+fn insert(map: &mut HashMap<u64, VecDeque<Slot>>, key: u64, slot: Slot) {
     let list = map.entry(key).or_default();
     let at = list.partition_point(|s| *s <= slot);
     list.insert(at, slot);
 }
 
-fn remove(map: &mut HashMap<u64, Vec<Slot>>, key: u64, slot: Slot) {
+fn remove(map: &mut HashMap<u64, VecDeque<Slot>>, key: u64, slot: Slot) {
     if let Some(list) = map.get_mut(&key) {
         // Exchanges leave the window oldest first: the slot is nearly always the first.
-        if let Some(i) = list.iter().position(|s| *s == slot) {
+        if list.front() == Some(&slot) {
+            list.pop_front();
+        } else if let Some(i) = list.iter().position(|s| *s == slot) {
             list.remove(i);
         }
         if list.is_empty() {
@@ -135,16 +138,14 @@ impl WindowIndex {
 
     /// Held exchanges whose URL (without fragment) hashes like `keys.url`, in window order:
     /// the caller compares the URLs.
-    pub(super) fn same_url(&self, keys: &Keys) -> &[Slot] {
-        self.by_url.get(&keys.url_hash).map_or(&[], Vec::as_slice)
+    pub(super) fn same_url(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
+        self.by_url.get(&keys.url_hash).into_iter().flatten()
     }
 
     /// Held exchanges whose method and target hash like `keys.target`, in window order: the
     /// caller compares the targets.
-    pub(super) fn same_target(&self, keys: &Keys) -> &[Slot] {
-        self.by_target
-            .get(&keys.target_hash)
-            .map_or(&[], Vec::as_slice)
+    pub(super) fn same_target(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
+        self.by_target.get(&keys.target_hash).into_iter().flatten()
     }
 
     /// Whether a held response of this server (serialized origin) carries
