@@ -167,6 +167,8 @@ mkdir -p "$WORK/dir"
 for i in $(seq 1 "$DIR_COUNT"); do gen "dir/part-$i.pcap" pcap "$DIR_SIZE" $((SEED + 100 + i)); done
 mkdir -p "$WORK/truth"
 mv "$WORK"/dir/*.truth.json "$WORK/truth/"
+# Let the kernel finish writing the generated gigabytes back before anything is timed.
+sync
 
 step "1. corscope vs tshark on the same pcap ($TSHARK_SIZE)"
 F=$WORK/tshark.pcap
