@@ -314,6 +314,48 @@ fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
     }
 }
 
+/// A proxy that strips `Access-Control-Allow-Methods` from the preflight: the cause stays the
+/// browser's (method-not-allowed), and the evidence shows what the origin server sent the
+/// proxy and says the proxy removed it.
+#[test]
+fn proxy_stripping_allow_methods_is_named_in_the_evidence() {
+    let all = analyse("loopback.pcap");
+    let blocked = all
+        .iter()
+        .find(|a| {
+            a.exchange
+                .request
+                .url
+                .contains("/s/proxy-strips-preflight-acam/")
+                && a.exchange.request.method == "PUT"
+        })
+        .expect("the PUT the preflight stopped");
+    assert_eq!(blocked.verdict, Verdict::Blocked);
+    let f = blocked.primary_cause().expect("a cause");
+    assert_eq!(f.cause.info().name, "method-not-allowed");
+    let upstream = f
+        .evidence
+        .iter()
+        .find(|e| e.source == corscope::model::EvidenceSource::Upstream)
+        .expect("upstream evidence");
+    assert_eq!(
+        upstream.header.as_deref(),
+        Some("Access-Control-Allow-Methods")
+    );
+    assert!(
+        upstream.values.iter().any(|v| v.contains("PUT")),
+        "{:?}",
+        upstream.values
+    );
+    assert!(
+        upstream
+            .note
+            .contains("the proxy removed Access-Control-Allow-Methods"),
+        "{}",
+        upstream.note
+    );
+}
+
 /// Every console message corscope writes for a block in the DevTools HAR is, verbatim, one
 /// Chromium printed, and every `failed_parameter` is the one Chromium reported.
 #[test]

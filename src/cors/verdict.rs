@@ -16,7 +16,7 @@ use super::preflight::{
     preflight_check, private_network_check, ActualRequest, PreflightFailure, PreflightResult, ACAH,
     ACAM, ACAPN, ACRH, ACRM, ACRPN,
 };
-use super::proxy::{proxy_cause, ProxyDifference};
+use super::proxy::{proxy_cause, ProxyChange, ProxyDifference};
 use super::redirect::{is_redirect, location, location_cause};
 use crate::model::{
     CauseId, EvidenceSource as Src, Exchange, ExchangeId, FailureKind, Request, Response, Verdict,
@@ -145,6 +145,9 @@ fn allow_list_note(cause: CauseId, label: &str, shown: &str, missing: &str) -> S
     );
     if names_missing && missing.is_empty() {
         return format!("{label}: {shown}");
+    }
+    if shown == "absent" && matches!(cause, CauseId::MethodNotAllowed | CauseId::HeaderNotAllowed) {
+        return format!("no {label} (header absent), so {missing} is not allowed");
     }
     match cause {
         CauseId::PreflightInvalidAllowMethods | CauseId::PreflightInvalidAllowHeaders => {
@@ -312,36 +315,62 @@ fn preflight_fault(
             }
         }
     }
-    add_proxy_evidence(&mut fault, proxy, id);
+    add_proxy_evidence(&mut fault, proxy, id, f.header);
     fault
 }
 
-fn add_proxy_evidence(fault: &mut Fault, proxy: &[ProxyDifference], id: ExchangeId) {
-    if !matches!(
+/// The origin server's side of a proxied exchange, as evidence: for the proxy causes, what it
+/// sent as `Access-Control-Allow-Origin`; for any other cause, what it sent as the decisive
+/// header when the proxy changed that header (the cause stays the browser's, the evidence
+/// names the proxy).
+fn add_proxy_evidence(
+    fault: &mut Fault,
+    proxy: &[ProxyDifference],
+    id: ExchangeId,
+    decisive: Option<&str>,
+) {
+    let proxy_cause = matches!(
         fault.cause,
         CauseId::AllowOriginStrippedByProxy
             | CauseId::AllowOriginRewrittenByProxy
             | CauseId::HeaderDuplicatedByProxy
-    ) {
+    );
+    let header = match (proxy_cause, decisive) {
+        (true, _) => ACAO,
+        (false, Some(h)) if !h.eq_ignore_ascii_case(ACAO) => h,
+        _ => return,
+    };
+    let Some(d) = proxy.iter().find(|d| d.header.eq_ignore_ascii_case(header)) else {
         return;
-    }
-    if let Some(d) = proxy.iter().find(|d| d.header == ACAO) {
-        let (exchange, note) = match d.upstream_leg {
-            Some((up, at)) => (
-                up,
-                format!("what the origin server sent the proxy (upstream leg, {at})"),
-            ),
-            None => (id, "what the origin server sent the proxy".to_string()),
+    };
+    let leg = match d.upstream_leg {
+        Some((up, at)) => (
+            up,
+            format!("what the origin server sent the proxy (upstream leg, {at})"),
+        ),
+        None => (id, "what the origin server sent the proxy".to_string()),
+    };
+    let (exchange, mut note) = leg;
+    if !proxy_cause {
+        let did = match d.change {
+            ProxyChange::Stripped => "removed",
+            ProxyChange::Added => "added",
+            ProxyChange::Rewritten => "rewrote",
+            ProxyChange::Duplicated => "duplicated",
         };
-        fault.evidence.push(crate::model::Evidence {
-            source: Src::Upstream,
-            exchange,
-            header: Some(ACAO.to_string()),
-            values: d.upstream.clone(),
-            primary: false,
-            note,
-        });
+        note.push_str(&format!(
+            "; the proxy {did} {}: fix the proxy's configuration, not the server",
+            d.header
+        ));
     }
+    fault.evidence.push(crate::model::Evidence {
+        source: Src::Upstream,
+        exchange,
+        header: Some(d.header.to_string()),
+        values: d.upstream.clone(),
+        primary: false,
+        note,
+    });
 }
 
 /// The network-error fault an actual request gets from its failed preflight.
@@ -558,7 +587,11 @@ fn response_fault(
         _ => {}
     }
     fault.header_hint = ACAO.to_string();
-    add_proxy_evidence(&mut fault, ctx.proxy, id);
+    let decisive = match cause {
+        CauseId::AllowCredentialsMissing | CauseId::AllowCredentialsNotTrue => Some(ACAC),
+        _ => None,
+    };
+    add_proxy_evidence(&mut fault, ctx.proxy, id, decisive);
     fault
 }
 
