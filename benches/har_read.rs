@@ -2,9 +2,9 @@
 //! Asserts: exchanges = HAR entries, exchanges with a response = entries with a status,
 //! `OPTIONS` exchanges = preflight entries, no in-band issues, `HarSummary.entries` = entries.
 //!
-//! `api_entries_har`: the same over a HAR of small API calls (the entry of
-//! `tests/har_throughput.rs`: 28 headers, tiny JSON bodies, indented as `JSON.stringify(_, null,
-//! 2)` writes it), where the cost per entry and per header dominates rather than the bodies.
+//! `api_entries_har`: the same over a HAR of small API calls (28 headers, tiny JSON bodies,
+//! indented as `JSON.stringify(_, null, 2)` writes it), where the cost per entry and per header
+//! dominates rather than the bodies.
 
 mod support;
 

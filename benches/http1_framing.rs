@@ -71,17 +71,7 @@ fn streams(input: &[u8], limits: &Limits) -> Result<Streams, CaptureError> {
     impl corscope::capture::pcap::reader::FrameSink for Feed<'_> {
         fn frame(&mut self, frame: &corscope::capture::pcap::reader::Frame<'_>) {
             if let Ok(p) = corscope::capture::pcap::link::decode(frame.linktype, frame.data) {
-                let seg = corscope::capture::tcp::Segment {
-                    src: p.src,
-                    dst: p.dst,
-                    seq: p.seq,
-                    ack: p.ack,
-                    flags: p.flags,
-                    payload: p.payload,
-                    missing: p.missing,
-                    frame: frame.number,
-                    ts: frame.ts,
-                };
+                let seg = p.segment(frame.number, frame.ts);
                 self.table.segment(&seg, &mut self.streams);
             }
         }

@@ -42,6 +42,13 @@ fn zstd(data: &[u8]) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
 }
 
+/// Inverts every bit of `bytes`: a stretch of corruption.
+fn flip(bytes: &mut [u8]) {
+    for b in bytes {
+        *b = !*b;
+    }
+}
+
 fn exchanges(sink: &Collect) -> usize {
     sink.exchanges().count()
 }
@@ -50,9 +57,7 @@ fn exchanges(sink: &Collect) -> usize {
 fn gzip_corrupt_midway_keeps_the_entries_before_and_reports_the_failure() {
     let mut gz = gzip(&har());
     let mid = gz.len() / 2;
-    for b in &mut gz[mid..mid + 64] {
-        *b = !*b;
-    }
+    flip(&mut gz[mid..mid + 64]);
     let (r, sink) = run_capture(gz, &Limits::default());
     let info = r.unwrap();
     assert_eq!(
@@ -75,9 +80,7 @@ fn gzip_corrupt_midway_keeps_the_entries_before_and_reports_the_failure() {
 #[test]
 fn gzip_corrupt_in_its_first_bytes_is_an_error_for_the_input() {
     let mut gz = gzip(&har());
-    for b in &mut gz[10..40] {
-        *b = !*b;
-    }
+    flip(&mut gz[10..40]);
     let (r, sink) = run_capture(gz, &Limits::default());
     let e = r.unwrap_err();
     assert!(e.starts_with("read failed at byte offset 0: "), "{e}");
@@ -142,9 +145,7 @@ fn gzip_with_a_bad_checksum_keeps_every_pcap_frame() {
 fn gzip_corrupt_midway_in_a_pcap_keeps_the_frames_before() {
     let mut gz = gzip(&pcap_of(200));
     let mid = gz.len() / 2;
-    for b in &mut gz[mid..mid + 64] {
-        *b = !*b;
-    }
+    flip(&mut gz[mid..mid + 64]);
     let (r, sink) = run_capture(gz, &Limits::default());
     let info = r.unwrap();
     assert_eq!(
@@ -169,9 +170,7 @@ fn gzip_corrupt_midway_in_a_pcap_keeps_the_frames_before() {
 fn gzip_corrupt_tail_of_a_large_pcap_is_reported() {
     let mut gz = gzip(&pcap_of(1200));
     let at = gz.len() * 9 / 10;
-    for b in &mut gz[at..at + 64] {
-        *b = !*b;
-    }
+    flip(&mut gz[at..at + 64]);
     let (r, sink) = run_capture(gz, &Limits::default());
     assert_eq!(r.unwrap().format, Format::Pcap);
     let n = exchanges(&sink);

@@ -16,7 +16,8 @@ use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use pcap_parser::Linktype;
 
 use super::fast_path;
-use crate::capture::tcp::Flags;
+use crate::capture::tcp::{Flags, Segment};
+use crate::model::{FrameNumber, Timestamp};
 
 /// VXLAN's registered UDP port.
 pub const VXLAN_PORT: u16 = 4789;
@@ -38,6 +39,23 @@ pub struct TcpPacket<'a> {
     pub payload: &'a [u8],
     /// Payload bytes the IP header announces beyond what was captured.
     pub missing: u32,
+}
+
+impl<'a> TcpPacket<'a> {
+    /// The segment as the flow table takes it, seen in frame `frame` at `ts`.
+    pub fn segment(&self, frame: FrameNumber, ts: Timestamp) -> Segment<'a> {
+        Segment {
+            src: self.src,
+            dst: self.dst,
+            seq: self.seq,
+            ack: self.ack,
+            flags: self.flags,
+            payload: self.payload,
+            missing: self.missing,
+            frame,
+            ts,
+        }
+    }
 }
 
 /// Why a frame carried no usable TCP segment.

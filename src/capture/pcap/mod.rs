@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
-use super::tcp::{FlowTable, Segment, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
+use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FrameNumber, Issue, Limits, Position};
 
@@ -150,17 +150,7 @@ impl FrameSink for Pipeline<'_> {
         }
         match link::decode(frame.linktype, frame.data) {
             Ok(p) => {
-                let seg = Segment {
-                    src: p.src,
-                    dst: p.dst,
-                    seq: p.seq,
-                    ack: p.ack,
-                    flags: p.flags,
-                    payload: p.payload,
-                    missing: p.missing,
-                    frame: frame.number,
-                    ts: frame.ts,
-                };
+                let seg = p.segment(frame.number, frame.ts);
                 self.table.segment(&seg, &mut self.ctx);
             }
             Err(why) => self.skip(why, frame.number),
