@@ -19,7 +19,6 @@
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
 mod batch;
@@ -170,7 +169,8 @@ pub fn run(
     let pool = builder.build().map_err(io::Error::other)?;
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
-    let split = pool.current_num_threads() > n;
+    let threads = pool.current_num_threads();
+    let split = threads > n;
     // Workers lay out records themselves when every thread has an input of its own; when
     // inputs are split, the engine's thread is the busiest and this thread does it.
     let handoff = match (split, renderer.encoder()) {
@@ -181,26 +181,21 @@ pub fn run(
     // Inputs are handed out in order, each to the next free thread: the lowest unfinished
     // input, the one being rendered, is always being worked on, so waiting for room in a
     // channel cannot deadlock, and threads stay busy to the end.
-    let work: Vec<_> = sources
-        .into_iter()
-        .zip(senders)
-        .zip(done_senders)
-        .map(|((source, tx), done)| Mutex::new(Some((source, tx, done))))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let threads = pool.current_num_threads();
+    let work = Mutex::new(
+        sources
+            .into_iter()
+            .zip(senders)
+            .zip(done_senders)
+            .enumerate(),
+    );
     // Detached so that a broken output pipe can end the run without waiting for the workers.
     std::thread::spawn(move || {
         pool.scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|_| loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = work.get(index) else {
+                    let taken = work.lock().ok().and_then(|mut w| w.next());
+                    let Some((index, ((source, tx), done))) = taken else {
                         return;
-                    };
-                    let taken = slot.lock().ok().and_then(|mut w| w.take());
-                    let Some((source, tx, done)) = taken else {
-                        continue;
                     };
                     let plan = Plan {
                         index,
