@@ -62,7 +62,7 @@ pub(super) struct Batcher<'a> {
     counts: Summary,
     pending: usize,
     /// Assessments taken.
-    pub(super) judged: u64,
+    judged: u64,
     /// Where laid-out records go while the channel is full.
     spill: Spill,
 }
@@ -122,7 +122,7 @@ impl<'a> Batcher<'a> {
         }
     }
 
-    pub(super) fn flush(&mut self) {
+    fn flush(&mut self) {
         if self.pending == 0 {
             return;
         }
