@@ -281,7 +281,7 @@ impl Engine {
         let Some(server) = h.ex.endpoints.server.filter(|_| h.ex.response.is_some()) else {
             return;
         };
-        let origin = h.ex.request.headers.first("origin").map(<[u8]>::to_vec);
+        let origin = h.ex.request.headers.first("origin");
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
         let found = self.index.same_target(&h.keys).copied().find(|slot| {
             self.buffer.get(slot).is_some_and(|u| {
@@ -291,7 +291,7 @@ impl Engine {
                     && u.ex.response.is_some()
                     && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
                     && u.ex.endpoints.server.is_some_and(|s| s != server)
-                    && u.ex.request.headers.first("origin").map(<[u8]>::to_vec) == origin
+                    && u.ex.request.headers.first("origin") == origin
                     && match (u.ex.timing.response_started, ends) {
                         (Some(a), Some(b)) => a <= b,
                         _ => true,
