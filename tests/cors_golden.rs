@@ -760,8 +760,6 @@ fn unrecordable_causes_are_never_produced() {
     let never = [
         "disallowed-by-mode",
         "no-cors-redirect-mode",
-        "insecure-local-network",
-        "local-network-permission-denied",
         "local-network-address-space-mismatch",
     ];
     let scenarios: Vec<Vec<X>> = vec![
@@ -770,11 +768,10 @@ fn unrecordable_causes_are_never_produced() {
             .h("Origin", O)
             .h("Sec-Fetch-Mode", "same-origin")
             .status(200)],
-        // blocked before sending, to a private address, from an http page
+        // a target address declared by fetch is not recorded
         vec![stopped("GET", "http://192.168.1.1/api")
             .server_ip("192.168.1.1")
             .page("http://app.test/")],
-        vec![stopped("GET", "http://127.0.0.1:8080/api").page("https://app.test/")],
         // no-cors redirect
         vec![req("GET", API)
             .h("Sec-Fetch-Mode", "no-cors")
@@ -802,6 +799,92 @@ fn unrecordable_causes_are_never_produced() {
             "{name} must say it is not produced"
         );
     }
+}
+
+// ---- blocks whose deciding headers the recording lacks ----------------------------------
+
+/// The page's document, recorded with its server address.
+fn page_document(url: &str, ip: &str) -> X {
+    req("GET", url)
+        .resource("document")
+        .h("Sec-Fetch-Mode", "navigate")
+        .status(200)
+        .server_ip(ip)
+}
+
+#[test]
+fn r06_insecure_local_network() {
+    let page = "http://shop.example/page";
+    let a = check(g(
+        "insecure-local-network",
+        vec![
+            page_document(page, "203.0.113.5").at(0.0),
+            stopped("GET", "http://192.168.1.1/api").page(page).at(0.5),
+        ],
+        Some(1),
+        None,
+        format!("{}The request client is not a secure context and the resource is in more-private address space `local`.", prefix("fetch", "http://192.168.1.1/api", "http://shop.example")),
+    ));
+    assert!(
+        !a.sent,
+        "Local Network Access stops the request before the network"
+    );
+}
+
+#[test]
+fn r07_local_network_permission_denied() {
+    let page = "https://shop.example/page";
+    check(g(
+        "local-network-permission-denied",
+        vec![
+            page_document(page, "203.0.113.5").at(0.0),
+            // The target host is loopback in another entry of the recording.
+            req("GET", "http://printer.local:631/status")
+                .resource("document")
+                .status(200)
+                .server_ip("127.0.0.1")
+                .at(0.2),
+            stopped("GET", "http://printer.local:631/api")
+                .page(page)
+                .at(0.5),
+        ],
+        Some(2),
+        None,
+        format!(
+            "{}Permission was denied for this request to access the `loopback` address space.",
+            prefix(
+                "fetch",
+                "http://printer.local:631/api",
+                "https://shop.example"
+            )
+        ),
+    ));
+}
+
+/// Playwright keeps no response and no preflight of a request Chromium blocked: blocked, the
+/// cause not recorded, with the browser's network line.
+#[test]
+fn u01_blocked_cause_not_recorded() {
+    let mut x = req("PUT", API)
+        .h("Referer", &format!("{O}/page"))
+        .resource("fetch")
+        .failed("net::ERR_FAILED");
+    x.0.request.headers_provisional = true;
+    let a = check(g(
+        "blocked-cause-not-recorded",
+        vec![x],
+        Some(0),
+        None,
+        format!("PUT {API} net::ERR_FAILED"),
+    ));
+    assert_eq!(first_cause(&a).chromium, None);
+    // Any other failure stays what it is.
+    let mut refused = req("PUT", API)
+        .h("Referer", &format!("{O}/page"))
+        .resource("fetch")
+        .failed("net::ERR_CONNECTION_REFUSED");
+    refused.0.request.headers_provisional = true;
+    assert_eq!(run(vec![refused])[0].verdict, Verdict::NetworkError);
 }
 
 #[test]

@@ -164,10 +164,12 @@ fn check_cause(at: &str, c: &Value, ids: &BTreeSet<String>) {
             ("id", T::Str),
             ("name", T::Str),
             ("chromium", T::OptStr),
+            ("firefox", T::OptStr),
             ("failed_parameter", T::OptStr),
             ("message", T::Str),
             ("fix", T::Str),
             ("if_credentialed", T::Bool),
+            ("latent", T::Bool),
             ("evidence", T::Arr),
         ],
         &[],
@@ -176,7 +178,25 @@ fn check_cause(at: &str, c: &Value, ids: &BTreeSet<String>) {
         .unwrap_or_else(|| panic!("{at}: unknown cause id {}", c["id"]))
         .info();
     assert_eq!(c["name"], info.name, "{at}: name matches id");
-    assert_eq!(c["chromium"].as_str(), info.chromium, "{at}: chromium name");
+    // The row's CorsError, or for a proxy row found on a preflight, the preflight form.
+    let chromium = c["chromium"].as_str();
+    assert!(
+        chromium == info.chromium
+            || chromium.is_some_and(|n| n.strip_prefix("Preflight") == info.chromium),
+        "{at}: chromium name {chromium:?} for {}",
+        info.name
+    );
+    let firefox = c["firefox"].as_str();
+    assert!(
+        firefox.is_none_or(|k| corscope::model::reasons::firefox(k).is_some()),
+        "{at}: `{firefox:?}` is no Firefox reason key"
+    );
+    if c["latent"] == true {
+        assert_eq!(
+            c["if_credentialed"], true,
+            "{at}: a latent risk is conditional"
+        );
+    }
     for k in ["message", "fix"] {
         let s = c[k].as_str().unwrap_or_default();
         assert!(!s.is_empty(), "{at}.{k} empty");
@@ -381,8 +401,14 @@ fn check_summary(at: &str, s: &Value) {
         "indeterminate",
         "network_errors",
         "if_credentialed",
+        "latent",
     ];
-    let maps = ["by_cause", "by_cause_if_credentialed", "by_warning"];
+    let maps = [
+        "by_cause",
+        "by_cause_if_credentialed",
+        "by_cause_latent",
+        "by_warning",
+    ];
     let required: Vec<(&str, T)> = counts
         .iter()
         .map(|k| (*k, T::Uint))
@@ -495,7 +521,9 @@ fn json_report_matches_the_readme_schema() {
         assert!(verdicts.contains(v), "no {v} exchange in {verdicts:?}");
     }
     assert!(doc["summary"]["inferred"].as_u64() > Some(0));
-    assert!(doc["summary"]["if_credentialed"].as_u64() > Some(0));
+    // The DevTools HAR marks every failed request: what credentials would break on the
+    // completed ones is a latent risk.
+    assert!(doc["summary"]["latent"].as_u64() > Some(0));
     assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(2));
 }
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::model::{CauseId, Limits};
+use crate::cors::{ClientKeying, EngineOptions};
+use crate::model::{Browser, BrowserChoice, CauseId, Limits};
 use crate::pipeline::{Input, Options};
 use crate::report::ReportFormat;
 
@@ -38,6 +39,14 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// Judge as this browser; `auto` judges each recording as the browser that made it
+        /// (Firefox and Safari HARs say so), else as Chromium.
+        #[arg(long, value_enum, default_value_t = BrowserArg::Auto)]
+        browser: BrowserArg,
+        /// Tell a capture's browsers apart by `X-Forwarded-For` / `Forwarded` rather than by
+        /// client address (for captures taken behind a proxy that adds them).
+        #[arg(long)]
+        forwarded_clients: bool,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
@@ -51,6 +60,14 @@ enum FormatArg {
     Text,
     Json,
     Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum BrowserArg {
+    Auto,
+    Chromium,
+    Firefox,
+    Safari,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -118,6 +135,8 @@ impl Args {
                 output,
                 color,
                 jobs,
+                browser,
+                forwarded_clients,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
@@ -155,6 +174,19 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        engine: EngineOptions {
+                            browser: match browser {
+                                BrowserArg::Auto => BrowserChoice::Auto,
+                                BrowserArg::Chromium => BrowserChoice::Fixed(Browser::Chromium),
+                                BrowserArg::Firefox => BrowserChoice::Fixed(Browser::Firefox),
+                                BrowserArg::Safari => BrowserChoice::Fixed(Browser::Safari),
+                            },
+                            clients: if forwarded_clients {
+                                ClientKeying::Forwarded
+                            } else {
+                                ClientKeying::Address
+                            },
+                        },
                     },
                 }))
             }

@@ -82,6 +82,16 @@ impl HttpCache {
         );
     }
 
+    /// URLs remembered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The response cached for `url` that is still fresh at `at`.
     pub fn fresh(&self, url: &str, at: Timestamp) -> Option<&Cached> {
         self.entries.peek(without_fragment(url)).filter(|c| {

@@ -92,6 +92,16 @@ impl RedirectChains {
         self.open.push(key, chain);
     }
 
+    /// Open chains held.
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Whether no chain is open.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
     /// The chain an exchange to `url` started at `at` continues, if one is open and not older
     /// than `max_secs`; it is removed.
     pub fn follow(&mut self, url: &str, at: Option<Timestamp>, max_secs: f64) -> Option<Chain> {

@@ -4,12 +4,19 @@
 //! among those sharing a Chromium error is the one whose fix differs (`cors-causes.md` §2).
 //!
 //! Credentials mode is never recorded: a `Cookie` header (or recorded cookies) proves
-//! `include`; otherwise the request is judged as not credentialed and the cause that would
-//! apply with credentials is kept as conditional, unless the browser's own failure of the
+//! `include`, and a resource type whose fetch never sends credentials across origins (a font)
+//! proves it was not; otherwise the request is judged as not credentialed and the cause that
+//! would apply with credentials is kept as conditional, unless the browser's own failure of the
 //! request proves it was credentialed.
+//!
+//! Every fault also carries the reason key Firefox reports for it. Firefox reaches the same
+//! verdicts on these checks with its own counting: more than one field line spelled exactly
+//! `Access-Control-Allow-Origin` is `CORSMultipleAllowOriginNotAllowed` (checked before
+//! anything else), any other value that is not the origin `CORSAllowOriginNotMatchingOrigin`;
+//! of several headers a preflight does not allow it names the first in sorted order.
 
 use super::check::{cors_check, AccessError, AccessFailure, ACAC, ACAO};
-use super::evidence::{self, Fault};
+use super::evidence::{self, Fault, OtherDetail};
 use super::fields;
 use super::pairing::PreflightAsk;
 use super::preflight::{
@@ -19,8 +26,8 @@ use super::preflight::{
 use super::proxy::{proxy_cause, ProxyChange, ProxyDifference};
 use super::redirect::{is_redirect, location, location_cause};
 use crate::model::{
-    CauseId, EvidenceSource as Src, Exchange, ExchangeId, FailureKind, Request, Response, Verdict,
-    Warning,
+    BrowserProfile, CauseId, EvidenceSource as Src, Exchange, ExchangeId, FailureKind, HeaderList,
+    Response, Verdict, Warning,
 };
 
 /// What the recording proves about the credentials mode.
@@ -28,19 +35,87 @@ use crate::model::{
 pub enum Credentials {
     /// A cookie was sent: mode `include`.
     Include,
+    /// The request's type fixes a mode that sends no credentials across origins: a font
+    /// (CSS fonts are fetched with credentials mode `same-origin`).
+    Omit,
     /// Not recorded.
     Unknown,
 }
 
 impl Credentials {
-    /// What a request shows.
-    pub fn of(request: &Request) -> Self {
+    /// What an exchange shows.
+    pub fn of(ex: &Exchange) -> Self {
+        let request = &ex.request;
         if request.cookies_recorded || request.headers.contains("cookie") {
-            Credentials::Include
+            return Credentials::Include;
+        }
+        let font = ex
+            .recorder
+            .resource_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("font"))
+            || request
+                .headers
+                .first("sec-fetch-dest")
+                .is_some_and(|d| d.eq_ignore_ascii_case(b"font"));
+        if font {
+            Credentials::Omit
         } else {
             Credentials::Unknown
         }
     }
+}
+
+/// The reason key Firefox reports for a failed `Access-Control-Allow-Origin` or
+/// `-Credentials` check of `headers` (see the module doc).
+pub fn firefox_access_key(headers: &HeaderList, error: AccessError) -> &'static str {
+    let exact = headers.iter().filter(|h| h.name == ACAO.as_bytes()).count();
+    if exact > 1 {
+        return "CORSMultipleAllowOriginNotAllowed";
+    }
+    match error {
+        AccessError::MissingAllowOriginHeader => "CORSMissingAllowOrigin2",
+        AccessError::WildcardOriginNotAllowed => "CORSNotSupportingCredentials",
+        AccessError::InvalidAllowCredentials => "CORSMissingAllowCredentials",
+        AccessError::MultipleAllowOriginValues
+        | AccessError::InvalidAllowOriginValue
+        | AccessError::AllowOriginMismatch => "CORSAllowOriginNotMatchingOrigin",
+    }
+}
+
+/// The access error a preflight cause stands for, when it is one.
+fn preflight_access_error(cause: CauseId) -> Option<AccessError> {
+    Some(match cause {
+        CauseId::PreflightWildcardWithCredentials => AccessError::WildcardOriginNotAllowed,
+        CauseId::PreflightMissingAllowOrigin => AccessError::MissingAllowOriginHeader,
+        CauseId::PreflightMultipleAllowOrigin => AccessError::MultipleAllowOriginValues,
+        CauseId::PreflightInvalidAllowOrigin => AccessError::InvalidAllowOriginValue,
+        CauseId::PreflightAllowOriginMismatch => AccessError::AllowOriginMismatch,
+        CauseId::PreflightAllowCredentialsInvalid => AccessError::InvalidAllowCredentials,
+        _ => return None,
+    })
+}
+
+/// Of the headers a preflight was asked for, the first in sorted order that `allowed` (the
+/// response's `Access-Control-Allow-Headers`) does not allow: the one Firefox names.
+fn firefox_missing_header(
+    allowed: Option<&str>,
+    actual: &ActualRequest,
+    include: bool,
+) -> Option<String> {
+    let allowed: Vec<String> = allowed
+        .and_then(fields::parse_token_list)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let wildcard = !include && allowed.iter().any(|h| h == "*");
+    let mut names: Vec<&String> = actual.unsafe_names.iter().collect();
+    names.sort();
+    names
+        .into_iter()
+        .find(|n| !wildcard && !allowed.contains(n))
+        .cloned()
 }
 
 /// Whether a failure kind is a network-level failure, not a CORS block.
@@ -69,16 +144,37 @@ pub enum PreflightOutcome {
     NoResponse(String),
 }
 
+/// The request a preflight is judged for, and as which browser.
+#[derive(Clone, Copy, Debug)]
+pub struct PreflightJudgement<'a> {
+    /// What the preflight asks for.
+    pub ask: &'a PreflightAsk,
+    /// The request it authorises.
+    pub actual: &'a ActualRequest,
+    /// The origin it was sent with.
+    pub origin: &'a str,
+    /// The actual request's credentials mode, as far as the recording shows it.
+    pub credentials: Credentials,
+    /// Proxy differences, when both legs were captured.
+    pub proxy: &'a [ProxyDifference],
+    /// The browser.
+    pub profile: &'a BrowserProfile,
+}
+
 /// Judges a preflight for the request it asks about.
 pub fn judge_preflight(
     id: ExchangeId,
     p: &Exchange,
-    ask: &PreflightAsk,
-    actual: &ActualRequest,
-    origin: &str,
-    credentials: Credentials,
-    proxy: &[ProxyDifference],
+    j: &PreflightJudgement<'_>,
 ) -> PreflightOutcome {
+    let PreflightJudgement {
+        ask,
+        actual,
+        origin,
+        credentials,
+        proxy,
+        profile,
+    } = *j;
     let Some(response) = &p.response else {
         return match &p.failure {
             Some(f) if is_network_failure(f.kind) => PreflightOutcome::NetworkError(f.text.clone()),
@@ -92,16 +188,19 @@ pub fn judge_preflight(
         };
     };
     let include = credentials == Credentials::Include;
-    let pna = private_network_check(&p.request, response)
-        .map(|f| preflight_fault(id, p, response, ask, f, proxy));
-    match preflight_check(response, origin, actual, include, &p.request.url) {
-        Err(f) => PreflightOutcome::Failed(preflight_fault(id, p, response, ask, f, proxy)),
+    let fault = |f: PreflightFailure, include: bool| {
+        preflight_fault(id, p, response, ask, f, proxy, actual, include)
+    };
+    let pna = private_network_check(&p.request, response).map(|f| fault(f, include));
+    match preflight_check(response, origin, actual, include, &p.request.url, profile) {
+        Err(f) => PreflightOutcome::Failed(fault(f, include)),
         Ok(result) => {
             let mut conditional = Vec::new();
-            if !include {
-                if let Err(f) = preflight_check(response, origin, actual, true, &p.request.url) {
+            if credentials == Credentials::Unknown {
+                let url = &p.request.url;
+                if let Err(f) = preflight_check(response, origin, actual, true, url, profile) {
                     if f.needs_credentials() {
-                        let mut fault = preflight_fault(id, p, response, ask, f, proxy);
+                        let mut fault = fault(f, true);
                         fault.if_credentialed = true;
                         conditional.push(fault);
                     }
@@ -170,6 +269,7 @@ fn allow_list_note(cause: CauseId, label: &str, shown: &str, missing: &str) -> S
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn preflight_fault(
     id: ExchangeId,
     p: &Exchange,
@@ -177,12 +277,34 @@ fn preflight_fault(
     ask: &PreflightAsk,
     f: PreflightFailure,
     proxy: &[ProxyDifference],
+    actual: &ActualRequest,
+    include: bool,
 ) -> Fault {
     let req = &p.request.headers;
     let res = &response.headers;
     let cause = proxy_cause(proxy, f.cause).unwrap_or(f.cause);
     let mut fault = Fault::new(cause, f.failed_parameter.clone());
     fault.on_preflight = true;
+    // A proxy row keeps the preflight's own CorsError and Firefox key.
+    fault.reported_as = f.cause;
+    fault.firefox = match preflight_access_error(f.cause) {
+        Some(error) => Some(firefox_access_key(res, error)),
+        None => f.cause.info().firefox,
+    };
+    fault.detail = OtherDetail {
+        status: Some(response.status),
+        token: f.token.clone(),
+        value: f
+            .header
+            .and_then(|h| fields::get(res, h))
+            .map(|v| v.into_owned()),
+        header: match f.cause {
+            CauseId::HeaderNotAllowed | CauseId::HeaderWildcardWithCredentials => {
+                firefox_missing_header(fields::get(res, ACAH).as_deref(), actual, include)
+            }
+            _ => None,
+        },
+    };
     fault.header_hint = f
         .failed_parameter
         .clone()
@@ -478,6 +600,9 @@ fn response_fault(
     let cause = proxy_cause(ctx.proxy, base).unwrap_or(base);
     let mut fault = Fault::new(cause, f.failed_parameter.clone());
     let (req, res) = (&ex.request.headers, &r.headers);
+    fault.reported_as = base;
+    fault.firefox = Some(firefox_access_key(res, f.error));
+    fault.detail.status = Some(r.status);
     let src = if is_redirect(r) {
         Src::Redirect
     } else {
@@ -648,7 +773,7 @@ pub fn judge_response(
                 .push(super::warnings::cors_redirect(r.status, to.as_str()));
         }
     }
-    if !include {
+    if credentials == Credentials::Unknown {
         if let Err(f) = cors_check(&r.headers, ctx.origin, true, url) {
             let mut fault = response_fault(id, ex, r, &f, ctx);
             if failure.is_some_and(|f| f.kind == FailureKind::Generic) {

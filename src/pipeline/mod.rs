@@ -26,7 +26,7 @@ mod batch;
 use batch::{Batcher, Handoff, Message, BACKLOG};
 
 use crate::capture::{self, CaptureError, Sink};
-use crate::cors::{Engine, Prepared};
+use crate::cors::{Engine, EngineOptions, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
 use crate::report::{InputReport, Record, Renderer, Summary};
 
@@ -69,6 +69,8 @@ pub struct Options {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// How inputs are judged: as which browser, how clients are told apart.
+    pub engine: EngineOptions,
 }
 
 /// What a run found.
@@ -162,6 +164,7 @@ pub fn run(
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
+    let engine = options.engine;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
         builder = builder.num_threads(j.max(1));
@@ -200,6 +203,7 @@ pub fn run(
                     let plan = Plan {
                         index,
                         limits: &limits,
+                        engine,
                         handoff,
                         split,
                     };
@@ -268,6 +272,7 @@ fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Re
 struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
+    engine: EngineOptions,
     handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
@@ -322,19 +327,19 @@ impl Sink for ForwardSink {
 }
 
 /// Judges every exchange of one input and everything still held at the end; returns how
-/// many assessments were sent.
+/// many assessments were sent, and the engine's own issues.
 fn judge_all(
     plan: &Plan<'_>,
     tx: &mpsc::SyncSender<Message>,
     exchanges: impl Iterator<Item = Prepared>,
-) -> u64 {
-    let mut engine = Engine::new(plan.limits);
+) -> (u64, Vec<Issue>) {
+    let mut engine = Engine::with_options(plan.limits, plan.engine);
     let mut out = Batcher::new(plan.index, tx, plan.handoff);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
-    out.close()
+    (out.close(), engine.issues())
 }
 
 /// Reads `reader` and judges its exchanges: on this thread, or with the engine on a thread of
@@ -351,7 +356,7 @@ fn read_and_judge(
 ) {
     if !plan.split {
         let mut sink = EngineSink {
-            engine: Engine::new(plan.limits),
+            engine: Engine::with_options(plan.limits, plan.engine),
             issues: IssueTally::new(),
             out: Batcher::new(plan.index, tx, plan.handoff),
         };
@@ -359,6 +364,9 @@ fn read_and_judge(
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
         let judged = sink.out.close();
+        for issue in sink.engine.issues() {
+            sink.issues.add(issue);
+        }
         return (result, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
@@ -372,13 +380,21 @@ fn read_and_judge(
         let result = capture::read(reader, plan.limits, &mut sink);
         sink.flush();
         let ForwardSink {
-            tx: etx, issues, ..
+            tx: etx,
+            mut issues,
+            ..
         } = sink;
         drop(etx);
         // A panic is a bug; the records sent before it stand, and the report says so.
         let judged = engine.join().map_err(|_| {
             "the engine judging this input stopped unexpectedly; records before that are shown"
                 .to_string()
+        });
+        let judged = judged.map(|(n, engine_issues)| {
+            for issue in engine_issues {
+                issues.add(issue);
+            }
+            n
         });
         (result, judged, issues)
     })

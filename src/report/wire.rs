@@ -77,10 +77,12 @@ pub struct WireCause<'a> {
     id: &'static str,
     name: &'static str,
     chromium: Option<&'static str>,
+    firefox: Option<&'static str>,
     failed_parameter: Option<&'a str>,
     message: &'a str,
     fix: &'a str,
     if_credentialed: bool,
+    latent: bool,
     evidence: Vec<WireEvidence<'a>>,
 }
 
@@ -136,11 +138,13 @@ fn cause(input: usize, f: &Finding) -> WireCause<'_> {
     WireCause {
         id: info.id,
         name: info.name,
-        chromium: info.chromium,
+        chromium: f.chromium,
+        firefox: f.firefox,
         failed_parameter: f.failed_parameter.as_deref(),
         message: &f.message,
         fix: &f.fix,
         if_credentialed: f.if_credentialed,
+        latent: f.latent,
         evidence: f.evidence.iter().map(|e| evidence(input, e)).collect(),
     }
 }
@@ -244,8 +248,10 @@ pub struct WireSummary<'a> {
     indeterminate: u64,
     network_errors: u64,
     if_credentialed: u64,
+    latent: u64,
     by_cause: &'a BTreeMap<&'static str, u64>,
     by_cause_if_credentialed: &'a BTreeMap<&'static str, u64>,
+    by_cause_latent: &'a BTreeMap<&'static str, u64>,
     by_warning: &'a BTreeMap<&'static str, u64>,
 }
 
@@ -262,8 +268,10 @@ impl<'a> From<&'a Summary> for WireSummary<'a> {
             indeterminate: s.indeterminate,
             network_errors: s.network_errors,
             if_credentialed: s.if_credentialed,
+            latent: s.latent,
             by_cause: &s.by_cause,
             by_cause_if_credentialed: &s.by_cause_if_credentialed,
+            by_cause_latent: &s.by_cause_latent,
             by_warning: &s.by_warning,
         }
     }

@@ -94,6 +94,7 @@ pub fn small_limits() -> Limits {
         http_pending_requests: 4,
         engine_window: 4,
         engine_window_secs: 2,
+        engine_client_entries: 8,
     }
 }
 

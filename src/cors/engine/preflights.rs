@@ -9,7 +9,7 @@ use super::super::fields;
 use super::super::message::initiator_word;
 use super::super::pairing::{could_pair, recorder_link, PreflightAsk};
 use super::super::verdict::{
-    judge_preflight, preflight_network_fault, Credentials, PreflightOutcome,
+    judge_preflight, preflight_network_fault, Credentials, PreflightJudgement, PreflightOutcome,
 };
 use super::super::warnings;
 use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role, Slot};
@@ -23,6 +23,8 @@ struct AheadRequest {
     credentials: Credentials,
     sent: bool,
     stopped: bool,
+    /// It completed, and its recorder would have marked or dropped it had it been blocked.
+    completed: bool,
     word: &'static str,
 }
 
@@ -51,9 +53,12 @@ impl Engine {
             .and_then(|slot| self.buffer.get(&slot))
             .map(|a| AheadRequest {
                 id: a.id,
-                credentials: Credentials::of(&a.ex.request),
+                credentials: Credentials::of(&a.ex),
                 sent: a.ex.response.is_some(),
                 stopped: stopped(&a.ex),
+                completed: a.ex.response.is_some()
+                    && a.ex.failure.is_none()
+                    && a.ex.recorder.outcome.completion_proves_allowed(),
                 word: initiator_word(a.ex.recorder.resource_type.as_deref()),
             });
         let credentials = ahead_ex
@@ -65,18 +70,32 @@ impl Engine {
             Role::ProxyClient(d) => d.as_slice(),
             _ => &[],
         };
-        let mut outcome = judge_preflight(h.id, &h.ex, &ask, &actual, &origin, credentials, proxy);
+        let profile = self.profile_of(&h.ex);
+        let judgement = PreflightJudgement {
+            ask: &ask,
+            actual: &actual,
+            origin: &origin,
+            credentials,
+            proxy,
+            profile,
+        };
+        let mut outcome = judge_preflight(h.id, &h.ex, &judgement);
         let mut lenient = None;
         if let PreflightOutcome::Failed(f) = &outcome {
-            // Chromium without Chrome's preference lets `*` cover Authorization: the request
-            // on the wire shows this browser did.
+            // Firefox, Safari and Chromium without Chrome's preference let `*` cover
+            // Authorization: the profile says so, or the request on the wire shows the
+            // recording browser did.
             let sent = ahead_ex.as_ref().is_some_and(|a| a.sent);
-            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && sent {
+            let covered = sent || profile.wildcard_covers_authorization;
+            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && covered {
                 if let Some(r) = &h.ex.response {
                     let mut without = actual.clone();
                     without.unsafe_names.retain(|n| n != "authorization");
-                    if let PreflightOutcome::Passed { .. } =
-                        judge_preflight(h.id, &h.ex, &ask, &without, &origin, credentials, proxy)
+                    let relaxed = PreflightJudgement {
+                        actual: &without,
+                        ..judgement
+                    };
+                    if let PreflightOutcome::Passed { .. } = judge_preflight(h.id, &h.ex, &relaxed)
                     {
                         let result = super::super::preflight::preflight_check(
                             r,
@@ -84,6 +103,7 @@ impl Engine {
                             &without,
                             credentials == Credentials::Include,
                             &h.ex.request.url,
+                            profile,
                         );
                         if let Ok(result) = result {
                             lenient = Some(f.clone());
@@ -111,6 +131,7 @@ impl Engine {
             request_origin: &origin,
             method: &ask.method,
             space: space_of(&h.ex),
+            profile,
         };
         let mut a = plain_parts(h.id, c.kind, Some(origin.clone()));
         // A preflight that passes only for an uncredentialed request, with no request of its
@@ -143,13 +164,16 @@ impl Engine {
                     }
                 }
                 a.causes = faults.into_iter().map(|f| f.into_finding(&ctx)).collect();
+                if !proven && ahead_ex.as_ref().is_some_and(|r| r.completed) {
+                    a.latent_if_credentialed();
+                }
                 let at =
                     h.ex.timing
                         .finished
                         .or(h.ex.timing.response_started)
                         .unwrap_or(h.at);
-                self.cache
-                    .insert(&origin, &ask.url, h.id, result.clone(), at);
+                let (o, u, id) = (&origin, &ask.url, h.id);
+                self.client_state(&h, |s| s.preflights.insert(o, u, id, result, at));
             }
             PreflightOutcome::Failed(f) => {
                 a.verdict = Verdict::Blocked;
@@ -184,6 +208,7 @@ impl Engine {
         self.recent.push(PreflightRecord {
             id: h.id,
             at: h.at,
+            client: h.client.clone(),
             ask,
             outcome,
             claimed: linked,
@@ -205,6 +230,7 @@ impl Engine {
                 continue;
             };
             if a.keys.url != p.keys.url
+                || a.client != p.client
                 || is_preflight(&a.ex)
                 || matches!(a.role, Role::ProxyUpstream(..))
                 || self.assigned.contains_key(&a.id)
@@ -262,6 +288,7 @@ impl Engine {
             request_origin: origin,
             method: &ask.method,
             space: space_of(&p.ex),
+            profile: self.profile_of(&p.ex),
         };
         let mut a = plain_parts(id, ExchangeKind::Cors, Some(origin.to_string()));
         a.sent = false;

@@ -12,12 +12,12 @@ use super::super::redirect::{is_redirect, location, Chain};
 use super::super::safelist::{is_cors_safelisted_method, normalize_method};
 use super::super::verdict::{
     is_network_failure, judge_preflight, judge_response, preflight_network_fault, Credentials,
-    PreflightOutcome, ResponseContext,
+    PreflightJudgement, PreflightOutcome, ResponseContext,
 };
 use super::super::warnings;
 use super::{
-    pair_record, plain_parts, request_unsafe_names, space_of, stopped, Draft, Engine, Held, Paired,
-    Role,
+    pair_record, plain_parts, reached_network, request_unsafe_names, space_of, stopped, Draft,
+    Engine, Held, Paired, Role,
 };
 use crate::model::{Assessment, ExchangeKind, FailureKind, Verdict};
 
@@ -29,7 +29,9 @@ impl Engine {
         out: &mut dyn FnMut(Assessment),
     ) {
         let url = h.ex.request.url.clone();
-        let chain = self.chains.follow(&url, Some(h.at), self.window_secs);
+        let window = self.window_secs;
+        let chain = self.client_state(&h, |s| s.chains.follow(&url, Some(h.at), window));
+        let profile = self.profile_of(&h.ex);
         let names = h
             .unsafe_names
             .take()
@@ -51,7 +53,7 @@ impl Engine {
         let tainted = chain
             .as_ref()
             .is_some_and(|ch| ch.tainted || hop_taints(&ch.page_origin, &ch.previous_url, &url));
-        let credentials = Credentials::of(&h.ex.request);
+        let credentials = Credentials::of(&h.ex);
         let mut a = plain_parts(h.id, ExchangeKind::Cors, origin.clone());
         if page_origin != origin {
             a.page_origin = page_origin.clone();
@@ -70,6 +72,7 @@ impl Engine {
             request_origin: &request_origin,
             method: &h.ex.request.method,
             space: space_of(&h.ex),
+            profile,
         };
         if paired.is_none() && needs_preflight && !c.never_sent {
             if let Some(o) = origin.as_deref() {
@@ -78,10 +81,12 @@ impl Engine {
                     unsafe_names: names.clone(),
                 };
                 let include = credentials == Credentials::Include;
-                match self
-                    .cache
-                    .lookup(o, without_fragment(&url), h.at, &actual, include)
-                {
+                let key = without_fragment(&url);
+                let at = h.at;
+                let cached = self.client_state(&h, |s| {
+                    s.preflights.lookup(o, key, at, &actual, include, profile)
+                });
+                match cached {
                     Some(from) => a.preflight_cached_from = Some(from),
                     None => a
                         .warnings
@@ -94,7 +99,7 @@ impl Engine {
             _ if failure.as_ref().is_some_and(|f| is_network_failure(f.kind)) => {
                 a.verdict = Verdict::NetworkError;
                 a.note = failure.map(|f| f.text);
-                a.sent = h.ex.response.is_some();
+                a.sent = reached_network(&h.ex);
             }
             (None, Some(PreflightOutcome::Failed(f))) => {
                 a.verdict = Verdict::Blocked;
@@ -137,7 +142,7 @@ impl Engine {
                 }
             }
             (None, _) => {
-                a.sent = !c.never_sent;
+                a.sent = !c.never_sent && reached_network(&h.ex);
                 self.judge_unanswered(&h, &c, origin.as_deref(), &ctx, &mut a);
             }
             (Some(r), p) => {
@@ -162,6 +167,12 @@ impl Engine {
                 if let Some(PreflightOutcome::Passed { conditional, .. }) = p {
                     a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
                 }
+                // A recorder that keeps the browser's outcome shows this request completed:
+                // what would block it only with credentials is a latent risk.
+                let completed = h.ex.failure.is_none();
+                if completed && h.ex.recorder.outcome.completion_proves_allowed() {
+                    a.latent_if_credentialed();
+                }
                 a.warnings.extend(j.warnings);
                 let reflected = self.reflected(&h, r, &request_origin);
                 a.warnings.extend(warnings::response_warnings(
@@ -172,17 +183,15 @@ impl Engine {
                 ));
                 if is_redirect(r) && a.verdict != Verdict::Blocked {
                     if let (Some(to), Some(po)) = (location(r, &url), page_origin.clone()) {
-                        self.chains.expect(
-                            to.as_str(),
-                            Chain {
-                                initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
-                                page_origin: po,
-                                tainted,
-                                previous: h.id,
-                                previous_url: url.clone(),
-                                at: h.at,
-                            },
-                        );
+                        let chain = Chain {
+                            initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
+                            page_origin: po,
+                            tainted,
+                            previous: h.id,
+                            previous_url: url.clone(),
+                            at: h.at,
+                        };
+                        self.client_state(&h, |s| s.chains.expect(to.as_str(), chain));
                     }
                 }
             }
@@ -200,7 +209,7 @@ impl Engine {
 
     /// A CORS request with no response and no failed preflight.
     pub(super) fn judge_unanswered(
-        &self,
+        &mut self,
         h: &Held,
         c: &Classification,
         origin: Option<&str>,
@@ -239,6 +248,14 @@ impl Engine {
                 return;
             }
         }
+        let err_failed = h.ex.failure.as_ref().filter(|f| {
+            let t = f.text.trim();
+            t.eq_ignore_ascii_case("net::ERR_FAILED") || t.eq_ignore_ascii_case("ERR_FAILED")
+        });
+        if let (Some(failed), Some(_)) = (err_failed, origin) {
+            self.blocked_cause_not_recorded(h, &failed.text, ctx, a);
+            return;
+        }
         a.verdict = Verdict::Indeterminate;
         let failed = match &h.ex.failure {
             Some(f) if f.kind == FailureKind::Generic => format!(
@@ -255,6 +272,59 @@ impl Engine {
         } else {
             "no response was recorded".into()
         });
+    }
+
+    /// A cross-origin request Chromium failed with exactly `net::ERR_FAILED`, as it fails every
+    /// CORS block, with no response and no preflight on record: blocked, by Local Network
+    /// Access where the recording shows the target in a more private address space than the
+    /// page, else by a cause the recording does not keep (`blocked-cause-not-recorded`).
+    fn blocked_cause_not_recorded(
+        &self,
+        h: &Held,
+        failure: &str,
+        ctx: &ReportContext<'_>,
+        a: &mut Draft,
+    ) {
+        a.verdict = Verdict::Blocked;
+        let lna = self
+            .spaces
+            .local_network_cause(ctx.page_origin, &h.ex.request.url);
+        let src = crate::model::EvidenceSource::Other;
+        if let Some((cause, space)) = lna {
+            let mut f = Fault::new(cause, None);
+            f.evidence.push(super::super::evidence::fact(
+                src,
+                h.id,
+                format!("{} → {}", ctx.page_origin, h.ex.request.url),
+                true,
+                format!(
+                    "the recording shows the target host in the {} address space, more private than the page's",
+                    space.as_str()
+                ),
+            ));
+            a.sent = false;
+            let ctx = ReportContext {
+                space: Some(space.as_str()),
+                ..*ctx
+            };
+            a.causes.push(f.into_finding(&ctx));
+            return;
+        }
+        let mut f = Fault::new(crate::model::CauseId::BlockedCauseNotRecorded, None);
+        f.net_error = Some(failure.to_string());
+        f.evidence.push(super::super::evidence::fact(
+            crate::model::EvidenceSource::Response,
+            h.id,
+            failure,
+            true,
+            "failed as Chromium fails every CORS block; the recording keeps no response and no preflight for it",
+        ));
+        a.sent = reached_network(&h.ex);
+        a.note = Some(
+            "blocked by the browser; what decided it is not in this recording (a DevTools HAR export or a packet capture keeps it)"
+                .into(),
+        );
+        a.causes.push(f.into_finding(ctx));
     }
 
     /// The preflight that authorised (or refused) an actual request: one the engine already
@@ -284,7 +354,7 @@ impl Engine {
                     let d = h.at.secs_since(r.at);
                     (-1.0..=window).contains(&d)
                 }
-                && pair_record(r, &h.ex, origin)
+                && pair_record(r, h, origin)
         }) {
             r.claimed = true;
             return Some(Paired {
@@ -299,6 +369,7 @@ impl Engine {
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
                 p.keys.url == h.keys.url
+                    && p.client == h.client
                     && is_preflight(&p.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
                     && p.at.secs_since(h.at).abs() <= window
@@ -314,15 +385,16 @@ impl Engine {
             Role::ProxyClient(d) => d.clone(),
             _ => Vec::new(),
         };
-        let outcome = judge_preflight(
-            found.id,
-            &found.ex,
-            &ask,
-            &ask.actual_request(Some(&h.ex)),
-            &p_origin,
-            Credentials::of(&h.ex.request),
-            &proxy,
-        );
+        let actual = ask.actual_request(Some(&h.ex));
+        let judgement = PreflightJudgement {
+            ask: &ask,
+            actual: &actual,
+            origin: &p_origin,
+            credentials: Credentials::of(&h.ex),
+            proxy: &proxy,
+            profile: self.profile_of(&found.ex),
+        };
+        let outcome = judge_preflight(found.id, &found.ex, &judgement);
         let id = found.id;
         self.claimed_ahead.insert(id, stopped(&h.ex));
         Some(Paired { id, ask, outcome })
@@ -349,11 +421,14 @@ impl Engine {
     /// browser served that answer from its cache and its `Access-Control-Allow-Origin` did
     /// not match (`cached-response-wrong-origin`). Chromium records nothing of such a cache
     /// hit, so the earlier exchange is the evidence.
-    fn stale_cache_fault(&self, h: &Held, origin: &str) -> Option<Fault> {
+    fn stale_cache_fault(&mut self, h: &Held, origin: &str) -> Option<Fault> {
         if !h.ex.request.method.eq_ignore_ascii_case("GET") {
             return None;
         }
-        let cached = self.http_cache.fresh(&h.ex.request.url, h.at)?;
+        let policy = self.profile_of(&h.ex).preflight_cache;
+        let cached = self.clients.with(&h.client, &policy, |s| {
+            s.http.fresh(&h.ex.request.url, h.at).cloned()
+        })?;
         if cached.id == h.id {
             return None;
         }
