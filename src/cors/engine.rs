@@ -292,10 +292,21 @@ impl Engine {
     fn process(&mut self, mut h: Held, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
         self.correlate_proxy_legs(&mut h);
-        let c = h
+        let mut c = h
             .class
             .take()
             .unwrap_or_else(|| classify_with(&h.ex, h.keys.server.as_deref()));
+        // A request a preflight was sent for, by the recorder's own ids, is a CORS request
+        // even when the recorder kept only its provisional headers (chrome-har, when the
+        // protocol's extra info came before the request): its origin is the preflight's.
+        if c.kind == ExchangeKind::NotCors
+            && c.origin.is_none()
+            && h.ex.recorder.request_id.is_some()
+            && self.assigned.contains_key(&h.id)
+        {
+            c.kind = ExchangeKind::Cors;
+            c.note = None;
+        }
         let (id, at) = (h.id, h.at);
         let ex = &h.ex;
         self.clients.with(

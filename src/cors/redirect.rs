@@ -63,6 +63,9 @@ pub struct Chain {
     pub previous_url: String,
     /// When the last hop happened.
     pub at: Timestamp,
+    /// The browser refused to follow the redirect (its `Location` failed the checks): a
+    /// recorded next hop never reached the network, and the block is the redirect's.
+    pub refused: bool,
 }
 
 /// Open redirect chains keyed by the URL their next hop will request; the oldest is
@@ -179,6 +182,7 @@ mod tests {
             previous: ExchangeId(0),
             previous_url: "https://a.test/1".into(),
             at: Timestamp::from_parts(10, 0),
+            refused: false,
         };
         c.expect("https://a.test/2#f", chain.clone());
         assert_eq!(

@@ -939,6 +939,9 @@ pub enum WarningId {
     /// `pna-preflight-failed-warning`: a Private Network Access preflight lacked
     /// `Access-Control-Allow-Private-Network: true` (warning-only in Chromium by default).
     PnaPreflightFailed,
+    /// `recorded-completion-overrides-check`: the recorder shows the request completed, though
+    /// its recorded headers fail the CORS check.
+    RecordedCompletionOverridesCheck,
 }
 
 /// Static facts about a warning, for `corscope explain`.
@@ -1033,6 +1036,12 @@ pub const WARNINGS: &[WarningInfo] = &[
         name: "pna-preflight-failed-warning",
         title: "A Private Network Access preflight was not answered with Access-Control-Allow-Private-Network: true",
         explanation: "Private Network Access era Chromium only warned about this by default. Answer such preflights with `Access-Control-Allow-Private-Network: true`; current Chrome uses Local Network Access permissions instead.",
+    },
+    WarningInfo {
+        warning: WarningId::RecordedCompletionOverridesCheck,
+        name: "recorded-completion-overrides-check",
+        title: "The recorder shows the request completed, though its recorded headers fail the CORS check",
+        explanation: "Chrome and Edge DevTools, Playwright and Safari mark every request the browser failed, and chrome-har leaves them out: this one completed, so the browser did not block it, and the verdict follows the recording. The recorded headers are then not the ones the browser checked (chrome-har writes a redirect's response headers on the final hop of the redirect), or the request was not a CORS request (a form submission, a request made by an extension).",
     },
 ];
 

@@ -1,12 +1,12 @@
 //! Shared by the tests that judge whole recordings: a file through the capture readers and
 //! the CORS engine, every assessment and every input issue collected.
 
-#![allow(clippy::panic)]
+#![allow(clippy::panic, dead_code)]
 
 use std::path::Path;
 
 use corscope::capture::{self, Sink};
-use corscope::cors::Engine;
+use corscope::cors::{Engine, EngineOptions};
 use corscope::model::{Assessment, Exchange, Issue, Limits};
 
 struct Collect {
@@ -27,10 +27,15 @@ impl Sink for Collect {
 
 /// Every assessment of the recording at `path` (which must be readable) and its input issues.
 pub fn analyse_file(path: &Path) -> (Vec<Assessment>, Vec<Issue>) {
+    analyse_file_with(path, EngineOptions::default())
+}
+
+/// [`analyse_file`], judged as `options` say.
+pub fn analyse_file_with(path: &Path, options: EngineOptions) -> (Vec<Assessment>, Vec<Issue>) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let limits = Limits::default();
     let mut sink = Collect {
-        engine: Engine::new(&limits),
+        engine: Engine::with_options(&limits, options),
         out: Vec::new(),
         issues: Vec::new(),
     };

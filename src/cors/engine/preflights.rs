@@ -134,11 +134,18 @@ impl Engine {
             profile,
         };
         let mut a = plain_parts(h.id, c.kind, Some(origin.clone()));
-        // A preflight that passes only for an uncredentialed request, with no request of its
-        // own anywhere in the window: the browser did not send it, which proves it was
-        // credentialed (recorders that drop blocked requests, and captures, show just that).
-        let unanswered = !claimed
-            && ahead_ex.is_none()
+        // A passing preflight with no request of its own anywhere in the window. A recorder
+        // that leaves out every request the browser failed (chrome-har) shows the request was
+        // made (a preflight is only sent for one) and failed, by a cause the file does not keep.
+        // Elsewhere (a capture), when the preflight passes only for an uncredentialed request,
+        // the browser did not send it, which proves it was credentialed.
+        let alone = !claimed && ahead_ex.is_none();
+        let passed = matches!(&outcome, PreflightOutcome::Passed { .. });
+        let dropped = alone
+            && passed
+            && h.ex.recorder.outcome == crate::model::RecordedOutcome::FailuresDropped;
+        let unanswered = alone
+            && !dropped
             && matches!(&outcome, PreflightOutcome::Passed { conditional, .. } if !conditional.is_empty());
         match &outcome {
             PreflightOutcome::Passed {
@@ -203,8 +210,8 @@ impl Engine {
         if let Some(a) = &ahead_ex {
             self.assigned.insert(a.id, h.id);
         }
-        let inferred = ((failed && !linked) || unanswered)
-            .then(|| self.infer_request(&h, &ask, &origin, &outcome));
+        let inferred = ((failed && !linked) || unanswered || dropped)
+            .then(|| self.infer_request(&h, &ask, &origin, &outcome, dropped));
         self.recent.push(PreflightRecord {
             id: h.id,
             at: h.at,
@@ -258,12 +265,16 @@ impl Engine {
         best.map(|(_, i)| i)
     }
 
+    /// The request a preflight was sent for, which the recording lacks: stopped by the failed
+    /// preflight, stopped because it was credentialed, or (`dropped`) left out by a recorder
+    /// that leaves out every request the browser failed.
     pub(super) fn infer_request(
         &mut self,
         p: &Held,
         ask: &PreflightAsk,
         origin: &str,
         outcome: &PreflightOutcome,
+        dropped: bool,
     ) -> Assessment {
         let id = ExchangeId(self.next_inferred);
         self.next_inferred = self.next_inferred.wrapping_add(1);
@@ -296,6 +307,27 @@ impl Engine {
         a.verdict = Verdict::Blocked;
         a.note =
             Some("not in the recording: the failed preflight stopped it before it was sent".into());
+        if dropped {
+            let mut f = Fault::new(CauseId::BlockedCauseNotRecorded, None);
+            f.evidence.push(super::super::evidence::fact(
+                crate::model::EvidenceSource::PreflightResponse,
+                p.id,
+                format!("{} {}", ask.method, ask.url),
+                true,
+                "the preflight for it passed, and the recorder leaves out every request the browser failed",
+            ));
+            a.sent = true;
+            a.note = Some(
+                "not in the recording: the recorder (chrome-har) leaves out every request the browser failed, and its preflight was recorded; what blocked it (its response, or credentials the preflight did not allow) is not in the file"
+                    .into(),
+            );
+            a.causes.push(f.into_finding(&ctx));
+            // What would have blocked it, had it been credentialed.
+            if let PreflightOutcome::Passed { conditional, .. } = outcome {
+                a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
+            }
+            return a.finish(ex);
+        }
         match outcome {
             PreflightOutcome::Failed(f) => a.causes.push(f.finding(&ctx)),
             PreflightOutcome::NetworkError(text) => a

@@ -19,7 +19,7 @@ use super::{
     pair_record, plain_parts, reached_network, request_unsafe_names, space_of, stopped, Draft,
     Engine, Held, Paired, Role,
 };
-use crate::model::{Assessment, ExchangeKind, FailureKind, Verdict};
+use crate::model::{Assessment, CauseId, ExchangeKind, FailureKind, Verdict};
 
 impl Engine {
     pub(super) fn process_actual(
@@ -31,6 +31,18 @@ impl Engine {
         let url = h.ex.request.url.clone();
         let window = self.window_secs;
         let chain = self.client_state(&h, |s| s.chains.follow(&url, Some(h.at), window));
+        if chain.as_ref().is_some_and(|ch| ch.refused) {
+            // A recorder kept the hop the browser would not go to (Playwright, Firefox).
+            let mut a = plain_parts(h.id, ExchangeKind::Cors, c.origin.clone());
+            a.sent = false;
+            a.note = Some(
+                "the browser refused to follow the redirect to this URL (its Location failed the CORS checks): the block is reported on that redirect"
+                    .into(),
+            );
+            self.remember_server(&h);
+            out(a.finish(h.ex));
+            return;
+        }
         let profile = self.profile_of(&h.ex);
         let names = h
             .unsafe_names
@@ -113,6 +125,15 @@ impl Engine {
                 a.causes
                     .push(preflight_network_fault(pid, text).into_finding(&ctx));
             }
+            // A recorder that names no failure (Firefox) shows the request never left the
+            // browser and its preflight got no HTTP response: the preflight stopped it.
+            (None, Some(PreflightOutcome::NoResponse(text))) if stopped(&h.ex) => {
+                a.verdict = Verdict::Blocked;
+                a.sent = false;
+                let pid = paired.as_ref().map(|p| p.id).unwrap_or(h.id);
+                a.causes
+                    .push(preflight_network_fault(pid, text).into_finding(&ctx));
+            }
             (
                 None,
                 Some(PreflightOutcome::Passed {
@@ -167,10 +188,25 @@ impl Engine {
                 if let Some(PreflightOutcome::Passed { conditional, .. }) = p {
                     a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
                 }
-                // A recorder that keeps the browser's outcome shows this request completed:
-                // what would block it only with credentials is a latent risk.
+                // A recorder that keeps the browser's outcome shows this request completed: it
+                // was not blocked, and what would block it only with credentials is a latent
+                // risk.
                 let completed = h.ex.failure.is_none();
+                // (A refused redirect target is the hop recorders mark, not this one.)
+                let location_cause = a.causes.first().is_some_and(|f| {
+                    matches!(
+                        f.cause,
+                        CauseId::RedirectContainsCredentials | CauseId::RedirectDisallowedScheme
+                    )
+                });
                 if completed && h.ex.recorder.outcome.completion_proves_allowed() {
+                    if a.verdict == Verdict::Blocked && !location_cause {
+                        let cause = a.causes.first().map_or("", |f| f.cause.info().name);
+                        a.warnings
+                            .push(warnings::recorded_completion_overrides_check(cause));
+                        a.verdict = Verdict::Allowed;
+                        a.causes.retain(|f| f.if_credentialed);
+                    }
                     a.latent_if_credentialed();
                 }
                 a.warnings.extend(j.warnings);
@@ -181,7 +217,8 @@ impl Engine {
                     reflected,
                     false,
                 ));
-                if is_redirect(r) && a.verdict != Verdict::Blocked {
+                let refused = a.verdict == Verdict::Blocked && location_cause;
+                if is_redirect(r) && (a.verdict != Verdict::Blocked || refused) {
                     if let (Some(to), Some(po)) = (location(r, &url), page_origin.clone()) {
                         let chain = Chain {
                             initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
@@ -190,6 +227,7 @@ impl Engine {
                             previous: h.id,
                             previous_url: url.clone(),
                             at: h.at,
+                            refused,
                         };
                         self.client_state(&h, |s| s.chains.expect(to.as_str(), chain));
                     }
@@ -252,7 +290,10 @@ impl Engine {
             let t = f.text.trim();
             t.eq_ignore_ascii_case("net::ERR_FAILED") || t.eq_ignore_ascii_case("ERR_FAILED")
         });
-        if let (Some(failed), Some(_)) = (err_failed, origin) {
+        // A script's request (fetch, XMLHttpRequest) failed so is blocked even when nothing
+        // tells its origin (an opaque-origin page sends an empty Referer).
+        let script = super::super::classify::is_script_request(&h.ex);
+        if let Some(failed) = err_failed.filter(|_| origin.is_some() || script) {
             self.blocked_cause_not_recorded(h, &failed.text, ctx, a);
             return;
         }

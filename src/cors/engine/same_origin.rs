@@ -44,6 +44,7 @@ impl Engine {
                 previous: h.id,
                 previous_url: url,
                 at: h.at,
+                refused: false,
             };
             self.client_state(&h, |s| s.chains.expect(to.as_str(), chain));
             return plain(h, c.kind, c.origin, verdict, note);
