@@ -162,6 +162,61 @@ fn a04_allow_origin_stripped_by_proxy() {
     assert_eq!(by_id(&all, 1).verdict, Verdict::NotApplicable);
 }
 
+/// On a preflight the proxy rows carry the preflight's CorsError and console text: Chromium
+/// reports PreflightMissingAllowOriginHeader, Firefox CORSMissingAllowOrigin2 with the
+/// preflight's status.
+#[test]
+fn a04_on_a_preflight_is_reported_as_the_preflight_error() {
+    let mut engine = Engine::new(&Limits::default());
+    let mut all = Vec::new();
+    let client = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT")
+        .at(0.0);
+    let upstream = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT")
+        .rh("Access-Control-Allow-Origin", O)
+        .at(0.001);
+    engine.push_proxy_legs(client.0, upstream.0, &mut |a| all.push(a));
+    engine.push(stopped("PUT", API).at(0.002).0, &mut |a| all.push(a));
+    engine.finish(&mut |a| all.push(a));
+    let put = all
+        .iter()
+        .find(|a| a.exchange.request.method == "PUT")
+        .expect("the PUT");
+    assert_eq!(put.verdict, Verdict::Blocked);
+    let f = first_cause(put);
+    assert_eq!(f.cause, CauseId::AllowOriginStrippedByProxy);
+    assert_eq!(f.chromium, Some("PreflightMissingAllowOriginHeader"));
+    assert_eq!(f.firefox, Some("CORSMissingAllowOrigin2"));
+    assert_eq!(
+        f.message,
+        format!("{}{INFIX}No 'Access-Control-Allow-Origin' header is present on the requested resource.{FETCH_A}", prefix("fetch", API, O))
+    );
+    // Judged as Firefox, the message is Firefox's, naming the preflight's status.
+    let mut engine = Engine::with_options(
+        &Limits::default(),
+        corscope::cors::EngineOptions {
+            browser: corscope::model::BrowserChoice::Fixed(corscope::model::Browser::Firefox),
+            ..Default::default()
+        },
+    );
+    let mut all = Vec::new();
+    let client = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT");
+    let upstream = acao_ok(preflight(API, "PUT", None).status(204)).at(0.001);
+    engine.push_proxy_legs(client.at(0.0).0, upstream.0, &mut |a| all.push(a));
+    engine.push(stopped("PUT", API).at(0.002).0, &mut |a| all.push(a));
+    engine.finish(&mut |a| all.push(a));
+    let put = all
+        .iter()
+        .find(|a| a.exchange.request.method == "PUT")
+        .expect("PUT");
+    assert_eq!(first_cause(put).message, format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {API}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204."));
+}
+
 #[test]
 fn a05_multiple_allow_origin() {
     check(g("multiple-allow-origin", vec![acao_ok(acao_ok(fetch("GET", API)))], Some(0), Some("https://app.test, https://app.test"),

@@ -444,6 +444,39 @@ fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
     }
 }
 
+/// A proxy that strips `Access-Control-Allow-Origin` from the preflight: the proxy is named,
+/// and the cause carries the preflight's CorsError and console text, as Chromium reported it.
+#[test]
+fn proxy_stripping_the_preflight_s_allow_origin_keeps_the_preflight_error() {
+    let all = analyse("loopback.pcap");
+    let put = all
+        .iter()
+        .find(|a| {
+            a.exchange
+                .request
+                .url
+                .contains("/s/proxy-strips-preflight-acao/")
+                && a.exchange.request.method == "PUT"
+        })
+        .expect("the PUT the preflight stopped");
+    assert_eq!(put.verdict, Verdict::Blocked);
+    assert!(!put.sent);
+    let f = put.primary_cause().expect("a cause");
+    assert_eq!(f.cause.info().name, "allow-origin-stripped-by-proxy");
+    assert_eq!(f.chromium, Some("PreflightMissingAllowOriginHeader"));
+    assert_eq!(f.firefox, Some("CORSMissingAllowOrigin2"));
+    let console = std::fs::read_to_string(recordings().join("verdicts.json")).expect("verdicts");
+    assert!(
+        console.contains(&serde_json::to_string(&f.message).expect("JSON string")),
+        "Chromium printed {}",
+        f.message
+    );
+    assert!(f
+        .evidence
+        .iter()
+        .any(|e| e.source == corscope::model::EvidenceSource::Upstream));
+}
+
 /// A proxy that strips `Access-Control-Allow-Methods` from the preflight: the cause stays the
 /// browser's (method-not-allowed), and the evidence shows what the origin server sent the
 /// proxy and says the proxy removed it.

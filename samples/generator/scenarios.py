@@ -341,6 +341,15 @@ scenario(s, "Cross-origin web font answered ACAO *",
          [font(url("api", s, "font.woff2"))],
          {("api", "font.woff2", "GET"): resp(200, ACAO_ANY, body="wOF2", ctype="font/woff2")})
 
+s = "ok-header-control-byte"
+scenario(s, "A custom header whose value holds a control byte (U+0001), allowed by the preflight",
+         "Fetch allows control bytes other than NUL, CR and LF in a header value; not safelisted, so "
+         "a preflight asks for it; allowed.", "correct",
+         [fetch(url("api", s, "data"), headers={"X-Trace": "a\u0001b"})],
+         {("api", "data", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Headers", "x-trace"),
+                                           body=""),
+          ("api", "data", "GET"): resp(200, ACAO_O)})
+
 s = "ok-preflight-allow-methods-lowercase-put"
 scenario(s, "fetch method 'put' is normalised to PUT; ACAM PUT", "Allowed (normalised method).",
          "correct", [fetch(url("api", s, "item"), "put", body="x")],
@@ -740,6 +749,17 @@ scenario(s, "Proxy drops Access-Control-Allow-Methods from the preflight answer"
                                                body=""),
           ("backend", "item", "PUT"): resp(200, ACAO_O)},
          ["MethodDisallowedByPreflightResponse"])
+
+s = "proxy-strips-preflight-acao"
+scenario(s, "Proxy drops Access-Control-Allow-Origin from the preflight answer",
+         "Blocked: PreflightMissingAllowOriginHeader (the backend's preflight allows the PUT).",
+         "blocked", [fetch(url("proxy", s, "item"), "PUT", body="x")],
+         {("proxy", "item", "*"): {"proxy": {"upstream": PORTS["backend"],
+                                             "strip": ["access-control-allow-origin"]}},
+          ("backend", "item", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Methods", "PUT"),
+                                               body=""),
+          ("backend", "item", "PUT"): resp(200, ACAO_O)},
+         ["PreflightMissingAllowOriginHeader"])
 
 # --------------------------------------------------------------------------------------
 # HTTP cache without Vary: Origin.

@@ -97,6 +97,24 @@ struct PreflightRecord {
     claimed: bool,
 }
 
+/// What the request that claimed a preflight still ahead shows of its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Claim {
+    /// It was stopped (which proves a credentials-dependent failure).
+    stopped: bool,
+    /// It got a response: it was sent, so its preflight passed for it.
+    answered: bool,
+}
+
+impl Claim {
+    fn of(ex: &Exchange) -> Self {
+        Self {
+            stopped: stopped(ex),
+            answered: ex.response.is_some(),
+        }
+    }
+}
+
 /// The preflight an actual request was matched with.
 struct Paired {
     id: ExchangeId,
@@ -117,9 +135,9 @@ pub struct Engine {
     index: WindowIndex,
     clients: Clients,
     recent: RecentPreflights,
-    /// Preflights still in the window already claimed by a request, and whether that request
-    /// was stopped (which proves a credentials-dependent failure).
-    claimed_ahead: BTreeMap<ExchangeId, bool>,
+    /// Preflights still in the window already claimed by a request, and what that request
+    /// shows of its outcome.
+    claimed_ahead: BTreeMap<ExchangeId, Claim>,
     assigned: BTreeMap<ExchangeId, ExchangeId>,
     /// Servers seen answering with `Access-Control-Allow-Origin`, the oldest forgotten first.
     acao_servers: LruCache<String, ()>,

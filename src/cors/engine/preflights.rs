@@ -23,8 +23,6 @@ struct AheadRequest {
     credentials: Credentials,
     sent: bool,
     stopped: bool,
-    /// It completed, and its recorder would have marked or dropped it had it been blocked.
-    completed: bool,
     word: &'static str,
 }
 
@@ -56,9 +54,6 @@ impl Engine {
                 credentials: Credentials::of(&a.ex),
                 sent: a.ex.response.is_some(),
                 stopped: stopped(&a.ex),
-                completed: a.ex.response.is_some()
-                    && a.ex.failure.is_none()
-                    && a.ex.recorder.outcome.completion_proves_allowed(),
                 word: initiator_word(a.ex.recorder.resource_type.as_deref()),
             });
         let credentials = ahead_ex
@@ -153,7 +148,7 @@ impl Engine {
                 conditional,
                 pna,
             } => {
-                let proven = ahead_stopped || unanswered || claimed_by == Some(true);
+                let proven = ahead_stopped || unanswered || claimed_by.is_some_and(|c| c.stopped);
                 let mut faults: Vec<Fault> = conditional.clone();
                 if proven && faults.is_empty() {
                     faults.extend(pna.clone());
@@ -171,7 +166,11 @@ impl Engine {
                     }
                 }
                 a.causes = faults.into_iter().map(|f| f.into_finding(&ctx)).collect();
-                if !proven && ahead_ex.as_ref().is_some_and(|r| r.completed) {
+                // The request was sent after it: the preflight passed for it as it was (its
+                // credentials mode included), so what credentials would break is latent.
+                let answered = ahead_ex.as_ref().is_some_and(|r| r.sent)
+                    || claimed_by.is_some_and(|c| c.answered);
+                if !proven && answered {
                     a.latent_if_credentialed();
                 }
                 let at =

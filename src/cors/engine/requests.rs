@@ -437,7 +437,7 @@ impl Engine {
         };
         let outcome = judge_preflight(found.id, &found.ex, &judgement);
         let id = found.id;
-        self.claimed_ahead.insert(id, stopped(&h.ex));
+        self.claimed_ahead.insert(id, super::Claim::of(&h.ex));
         Some(Paired { id, ask, outcome })
     }
 
