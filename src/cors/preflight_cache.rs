@@ -18,8 +18,6 @@
 //! written key is evicted first (Chromium purges at random; a deterministic order keeps output
 //! reproducible).
 
-use std::num::NonZeroUsize;
-
 use lru::LruCache;
 
 use super::preflight::{check_headers, check_method, ActualRequest, PreflightResult};
@@ -164,6 +162,7 @@ fn merge(list: &mut Vec<(String, Timestamp)>, tokens: &[String], expires: Timest
 /// The preflight cache of one browser client.
 #[derive(Debug)]
 pub struct PreflightCache {
+    /// Grown as written, never preallocated: a capture holds a cache per client.
     entries: LruCache<(String, String, bool), Entry>,
     policy: PreflightCachePolicy,
 }
@@ -171,9 +170,8 @@ pub struct PreflightCache {
 impl PreflightCache {
     /// An empty cache kept as `policy` says.
     pub fn new(policy: PreflightCachePolicy) -> Self {
-        let cap = NonZeroUsize::MIN.saturating_add(policy.entries.max(1) - 1);
         Self {
-            entries: LruCache::new(cap),
+            entries: LruCache::unbounded(),
             policy,
         }
     }
@@ -225,6 +223,9 @@ impl PreflightCache {
         merge(&mut entry.methods, &result.methods, expires);
         merge(&mut entry.headers, &result.headers, expires);
         self.entries.push(key, entry);
+        while self.entries.len() > self.policy.entries.max(1) {
+            self.entries.pop_lru();
+        }
     }
 
     /// The preflight whose cached result covers `actual` at `now`, if any: fresh, made with

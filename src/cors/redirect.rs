@@ -10,8 +10,6 @@
 //! Memory: [`RedirectChains`] holds at most the engine window's count of open chains and
 //! forgets a chain once it is followed or older than the window.
 
-use std::num::NonZeroUsize;
-
 use lru::LruCache;
 
 use url::Url;
@@ -72,7 +70,9 @@ pub struct Chain {
 /// forgotten first.
 #[derive(Debug)]
 pub struct RedirectChains {
+    /// Grown as written, never preallocated: a capture holds chains per client.
     open: LruCache<String, Chain>,
+    cap: usize,
 }
 
 impl Default for RedirectChains {
@@ -85,7 +85,8 @@ impl RedirectChains {
     /// Holds at most `cap` open chains.
     pub fn new(cap: usize) -> Self {
         Self {
-            open: LruCache::new(NonZeroUsize::MIN.saturating_add(cap.saturating_sub(1))),
+            open: LruCache::unbounded(),
+            cap: cap.max(1),
         }
     }
 
@@ -93,6 +94,9 @@ impl RedirectChains {
     pub fn expect(&mut self, next_url: &str, chain: Chain) {
         let key = super::origin::without_fragment(next_url).to_string();
         self.open.push(key, chain);
+        while self.open.len() > self.cap {
+            self.open.pop_lru();
+        }
     }
 
     /// Open chains held.

@@ -11,6 +11,8 @@
 //! one); when the bound is passed the least recently used client is forgotten, and each such
 //! eviction is counted for the input's issues.
 
+use std::net::IpAddr;
+
 use lru::LruCache;
 
 use super::super::fields;
@@ -20,9 +22,16 @@ use super::super::redirect::RedirectChains;
 use crate::model::browser::PreflightCachePolicy;
 use crate::model::Exchange;
 
-/// Who a client is: its address, or the forwarded client it stands for; `None` when the
-/// recording has no client address (a HAR: one browser).
-pub(super) type ClientKey = Option<Box<str>>;
+/// Who a client is: its address, or the forwarded client a proxy names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum ClientKey {
+    /// The recording has no client address (a HAR: one browser).
+    Unknown,
+    /// An address.
+    Address(IpAddr),
+    /// A forwarded client that is not an address (`Forwarded: for=_hidden`).
+    Named(Box<str>),
+}
 
 /// How clients are told apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -40,12 +49,15 @@ impl ClientKeying {
     pub(super) fn key(self, ex: &Exchange) -> ClientKey {
         if self == ClientKeying::Forwarded {
             if let Some(f) = forwarded_client(ex) {
-                return Some(f.into_boxed_str());
+                return match f.parse::<IpAddr>() {
+                    Ok(ip) => ClientKey::Address(ip),
+                    Err(_) => ClientKey::Named(f.into_boxed_str()),
+                };
             }
         }
         ex.endpoints
             .client
-            .map(|c| c.ip().to_string().into_boxed_str())
+            .map_or(ClientKey::Unknown, |c| ClientKey::Address(c.ip()))
     }
 }
 
@@ -187,43 +199,40 @@ mod tests {
 
     #[test]
     fn clients_by_address_or_forwarded_for() {
+        let ip = |s: &str| ClientKey::Address(s.parse().unwrap_or_else(|_| unreachable!()));
         let a = ex(
             Some("10.0.0.1:5000"),
             &[("X-Forwarded-For", "203.0.113.7, 10.0.0.9")],
         );
-        assert_eq!(ClientKeying::Address.key(&a).as_deref(), Some("10.0.0.1"));
-        assert_eq!(
-            ClientKeying::Forwarded.key(&a).as_deref(),
-            Some("203.0.113.7")
-        );
+        assert_eq!(ClientKeying::Address.key(&a), ip("10.0.0.1"));
+        assert_eq!(ClientKeying::Forwarded.key(&a), ip("203.0.113.7"));
         let cases = [
-            ("for=192.0.2.60;proto=http;by=203.0.113.43", "192.0.2.60"),
-            ("For=\"[2001:db8:cafe::17]:4711\"", "2001:db8:cafe::17"),
-            ("for=192.0.2.43:8080, for=198.51.100.17", "192.0.2.43"),
-            ("for=_hidden", "_hidden"),
+            (
+                "for=192.0.2.60;proto=http;by=203.0.113.43",
+                ip("192.0.2.60"),
+            ),
+            ("For=\"[2001:db8:cafe::17]:4711\"", ip("2001:db8:cafe::17")),
+            ("for=192.0.2.43:8080, for=198.51.100.17", ip("192.0.2.43")),
+            ("for=_hidden", ClientKey::Named("_hidden".into())),
         ];
         for (forwarded, want) in cases {
             let e = ex(Some("10.0.0.1:5000"), &[("Forwarded", forwarded)]);
-            assert_eq!(
-                ClientKeying::Forwarded.key(&e).as_deref(),
-                Some(want),
-                "{forwarded}"
-            );
+            assert_eq!(ClientKeying::Forwarded.key(&e), want, "{forwarded}");
         }
         let plain = ex(Some("10.0.0.1:5000"), &[]);
+        assert_eq!(ClientKeying::Forwarded.key(&plain), ip("10.0.0.1"));
         assert_eq!(
-            ClientKeying::Forwarded.key(&plain).as_deref(),
-            Some("10.0.0.1")
+            ClientKeying::Address.key(&ex(None, &[])),
+            ClientKey::Unknown
         );
-        assert_eq!(ClientKeying::Address.key(&ex(None, &[])), None);
     }
 
     #[test]
     fn least_recent_clients_are_evicted_and_counted() {
         let mut c = Clients::new(10, 4);
         let policy = CHROMIUM.preflight_cache;
-        for i in 0..20 {
-            let key: ClientKey = Some(format!("10.0.0.{i}").into_boxed_str());
+        for i in 0..20u8 {
+            let key = ClientKey::Address(IpAddr::from([10, 0, 0, i]));
             c.with(&key, &policy, |_| ());
             assert!(c.entries() <= 10, "{}", c.entries());
         }
