@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod analysis;
+
 use std::fs::File;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -131,16 +133,7 @@ fn every_corpus_entry_becomes_an_exchange() {
         );
         if chrome_har {
             for e in &sink.exchanges {
-                let lines: Vec<_> = e.request.headers.iter().collect();
-                for (i, h) in lines.iter().enumerate() {
-                    assert!(
-                        !lines[..i]
-                            .iter()
-                            .any(|x| x.name.eq_ignore_ascii_case(h.name) && x.value == h.value),
-                        "{name}: {} repeats {h:?}",
-                        e.request.url
-                    );
-                }
+                analysis::assert_no_repeated_request_lines(e, name);
             }
         }
         assert_eq!(summary.producer.as_deref(), Some(*producer), "{name}");

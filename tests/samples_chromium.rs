@@ -444,21 +444,22 @@ fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
     }
 }
 
+/// The PUT of `scenario`, which its failed preflight stopped.
+fn stopped_put<'a>(all: &'a [Assessment], scenario: &str) -> &'a Assessment {
+    all.iter()
+        .find(|a| {
+            a.exchange.request.url.contains(&format!("/s/{scenario}/"))
+                && a.exchange.request.method == "PUT"
+        })
+        .expect("the scenario's PUT, which its preflight stopped")
+}
+
 /// A proxy that strips `Access-Control-Allow-Origin` from the preflight: the proxy is named,
 /// and the cause carries the preflight's CorsError and console text, as Chromium reported it.
 #[test]
 fn proxy_stripping_the_preflight_s_allow_origin_keeps_the_preflight_error() {
     let all = analyse("loopback.pcap");
-    let put = all
-        .iter()
-        .find(|a| {
-            a.exchange
-                .request
-                .url
-                .contains("/s/proxy-strips-preflight-acao/")
-                && a.exchange.request.method == "PUT"
-        })
-        .expect("the PUT the preflight stopped");
+    let put = stopped_put(&all, "proxy-strips-preflight-acao");
     assert_eq!(put.verdict, Verdict::Blocked);
     assert!(!put.sent);
     let f = put.primary_cause().expect("a cause");
@@ -483,16 +484,7 @@ fn proxy_stripping_the_preflight_s_allow_origin_keeps_the_preflight_error() {
 #[test]
 fn proxy_stripping_allow_methods_is_named_in_the_evidence() {
     let all = analyse("loopback.pcap");
-    let blocked = all
-        .iter()
-        .find(|a| {
-            a.exchange
-                .request
-                .url
-                .contains("/s/proxy-strips-preflight-acam/")
-                && a.exchange.request.method == "PUT"
-        })
-        .expect("the PUT the preflight stopped");
+    let blocked = stopped_put(&all, "proxy-strips-preflight-acam");
     assert_eq!(blocked.verdict, Verdict::Blocked);
     let f = blocked.primary_cause().expect("a cause");
     assert_eq!(f.cause.info().name, "method-not-allowed");

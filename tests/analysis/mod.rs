@@ -46,3 +46,17 @@ pub fn analyse_file_with(path: &Path, options: EngineOptions) -> (Vec<Assessment
     sink.engine.finish(&mut |a| out.push(a));
     (out, sink.issues)
 }
+
+/// Fails when a request header line of `ex` repeats an earlier one: the same name (ASCII case
+/// aside) and value. A browser never sends one twice.
+pub fn assert_no_repeated_request_lines(ex: &Exchange, context: &str) {
+    let lines: Vec<_> = ex.request.headers.iter().collect();
+    for (i, h) in lines.iter().enumerate() {
+        let repeated = lines
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .any(|x| x.name.eq_ignore_ascii_case(h.name) && x.value == h.value);
+        assert!(!repeated, "{context}: {} repeats {h:?}", ex.request.url);
+    }
+}

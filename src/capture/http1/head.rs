@@ -229,26 +229,34 @@ fn framing(raw: &[httparse::Header<'_>], is_request: bool) -> Result<BodyLength,
     }
 }
 
+/// Parses `head` with `once`; when that fails, once more with obs-fold line breaks unfolded,
+/// or with control bytes in values masked (their real bytes kept).
+fn with_second_attempt<T>(
+    head: &[u8],
+    once: impl Fn(&[u8], Option<Masked<'_>>) -> Result<T, String>,
+) -> Result<T, String> {
+    let first = once(head, None);
+    if first.is_ok() {
+        return first;
+    }
+    if let Some(unfolded) = unfold(head) {
+        return once(&unfolded, None);
+    }
+    match mask_controls(head) {
+        Some(copy) => once(
+            &copy,
+            Some(Masked {
+                copy: &copy,
+                original: head,
+            }),
+        ),
+        None => first,
+    }
+}
+
 /// Parses a complete request head (start line through the empty line).
 pub fn parse_request(head: &[u8]) -> Result<RequestHead, String> {
-    match parse_request_once(head, None) {
-        Err(e) => {
-            if let Some(unfolded) = unfold(head) {
-                return parse_request_once(&unfolded, None);
-            }
-            match mask_controls(head) {
-                Some(copy) => parse_request_once(
-                    &copy,
-                    Some(Masked {
-                        copy: &copy,
-                        original: head,
-                    }),
-                ),
-                None => Err(e),
-            }
-        }
-        ok => ok,
-    }
+    with_second_attempt(head, parse_request_once)
 }
 
 fn parse_request_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<RequestHead, String> {
@@ -289,24 +297,7 @@ fn request_of(
 
 /// Parses a complete response head.
 pub fn parse_response(head: &[u8]) -> Result<ResponseHead, String> {
-    match parse_response_once(head, None) {
-        Err(e) => {
-            if let Some(unfolded) = unfold(head) {
-                return parse_response_once(&unfolded, None);
-            }
-            match mask_controls(head) {
-                Some(copy) => parse_response_once(
-                    &copy,
-                    Some(Masked {
-                        copy: &copy,
-                        original: head,
-                    }),
-                ),
-                None => Err(e),
-            }
-        }
-        ok => ok,
-    }
+    with_second_attempt(head, parse_response_once)
 }
 
 fn parse_response_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<ResponseHead, String> {
