@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::record::{exchange_ref, Record, Summary};
 use super::InputReport;
-use crate::model::{Evidence, Finding, InferredAnchor, Location, Warning};
+use crate::model::{Evidence, Finding, FrameRef, InferredAnchor, Location, Warning};
 
 /// Schema version of the JSON and JSON-lines reports.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -27,8 +27,13 @@ pub const TOOL: Tool = Tool {
 pub struct WireLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     entry: Option<u64>,
+    /// Index in the input's `files`, left out for the first (or only) file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_file: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_frame: Option<u64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -39,22 +44,28 @@ impl From<&Location> for WireLocation {
     fn from(l: &Location) -> Self {
         let mut w = WireLocation {
             entry: None,
+            file: None,
             frame: None,
+            response_file: None,
             response_frame: None,
             inferred: false,
         };
+        let file = |f: FrameRef| Some(f.file.0).filter(|i| *i > 0);
         match *l {
             Location::Entry(e) => w.entry = Some(e.0),
             Location::Frames { request, response } => {
-                w.frame = Some(request.0);
-                w.response_frame = response.map(|f| f.0);
+                w.file = file(request);
+                w.frame = Some(request.number.0);
+                w.response_file = response.and_then(file);
+                w.response_frame = response.map(|f| f.number.0);
             }
             Location::InferredFrom(InferredAnchor::Entry(e)) => {
                 w.entry = Some(e.0);
                 w.inferred = true;
             }
             Location::InferredFrom(InferredAnchor::Frame(f)) => {
-                w.frame = Some(f.0);
+                w.file = file(f);
+                w.frame = Some(f.number.0);
                 w.inferred = true;
             }
         }

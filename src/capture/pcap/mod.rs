@@ -13,7 +13,9 @@
 
 pub mod fast_path;
 pub mod link;
+pub mod probe;
 pub mod reader;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -21,7 +23,7 @@ use std::io::Read;
 use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
-use crate::model::{FrameNumber, Issue, Limits, Position};
+use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
 
 use link::Skip;
 use reader::{Frame, FrameSink};
@@ -54,9 +56,10 @@ pub struct PcapSummary {
 #[derive(Clone, Copy)]
 struct Tally {
     count: u64,
-    first: FrameNumber,
+    first: FrameRef,
 }
 
+/// Frames to exchanges: state that lasts for a whole capture, across its files.
 struct Pipeline<'s> {
     table: FlowTable<Http1Connection<'s>>,
     ctx: Http1Ctx<'s>,
@@ -64,8 +67,17 @@ struct Pipeline<'s> {
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_> {
-    fn skip(&mut self, why: Skip, frame: FrameNumber) {
+impl<'s> Pipeline<'s> {
+    fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
+        Self {
+            table: FlowTable::new(limits),
+            ctx: Http1Ctx::new(sink, limits),
+            skipped: BTreeMap::new(),
+            snaplen: None,
+        }
+    }
+
+    fn skip(&mut self, why: Skip, frame: FrameRef) {
         self.skipped
             .entry(why)
             .and_modify(|t| t.count += 1)
@@ -117,10 +129,7 @@ impl Pipeline<'_> {
                 Some((server, frame)) => Issue::at(
                     ISSUE_CONNECTION_REFUSED,
                     Position::Frame(frame),
-                    format!(
-                        "{what} (SYN answered by RST), {first} {server} at frame {}",
-                        frame.0
-                    ),
+                    format!("{what} (SYN answered by RST), {first} {server} at {frame}"),
                 ),
                 None => Issue::general(
                     ISSUE_CONNECTION_REFUSED,
@@ -169,18 +178,7 @@ pub fn read(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    let mut p = Pipeline {
-        table: FlowTable::new(limits),
-        ctx: Http1Ctx::new(sink, limits),
-        skipped: BTreeMap::new(),
-        snaplen: None,
-    };
-    let info = reader::read_frames(input, format, limits.packet_bytes, &mut p)?;
-    p.finish();
-    Ok(PcapSummary {
-        producer: info.producer,
-        frames: info.frames,
-        tcp: p.table.stats.clone(),
-        http: p.ctx.stats.clone(),
-    })
+    let mut stream = stream::Stream::new(limits, sink);
+    stream.file(FileIndex(0), "", input, format)?;
+    Ok(stream.finish())
 }
