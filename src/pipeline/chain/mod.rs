@@ -12,9 +12,11 @@
 //! capture when they sit in the same directory, their names share a rotation stem
 //! ([`name::stem`]), and their format, interfaces (link type, snapshot length, name) and
 //! timestamp precision agree. Candidates are ordered by first capture time and put into chains
-//! whose time ranges follow each other: each file goes to the chain that ended last before it
-//! starts (within [`OVERLAP_TOLERANCE`]), or starts a chain of its own. Two hosts writing the
-//! same names into one directory at the same time so give two chains.
+//! whose time ranges follow each other: each file goes to a chain that ends before it starts
+//! (or at most [`OVERLAP_TOLERANCE`] after): the one whose last file it follows in number
+//! ([`name::counter`]: `x.pcap4` after `x.pcap3`), else the one that ended last before it, else
+//! the one it overlaps least; a file that fits no chain starts one. Two hosts writing the same
+//! names into one directory at the same time so give two chains.
 //!
 //! [`Join::All`] puts every pcap and pcapng input into one chain ordered by first capture time;
 //! [`Join::Never`] reads every file on its own. HAR files, standard input and files that
@@ -72,6 +74,22 @@ struct Probed {
     index: usize,
     source: Source,
     probe: Option<Probe>,
+}
+
+impl Probed {
+    fn counter(&self) -> Option<u64> {
+        let file = self.source.path()?.file_name()?;
+        name::counter(&file.to_string_lossy())
+    }
+}
+
+/// A chain being built: where its time range ends, the number of its last file, the smallest
+/// run index of its files, and the files.
+struct Building {
+    end: Option<Timestamp>,
+    counter: Option<u64>,
+    low: usize,
+    files: Vec<Source>,
 }
 
 /// What files must share to be one capture.
@@ -179,36 +197,60 @@ fn order(mut members: Vec<Probed>, detect: bool) -> Vec<(usize, Chain)> {
     let first = |p: &Probed| p.probe.as_ref().and_then(|p| p.first);
     // Files without a frame have no place in time: last, or on their own when detecting.
     members.sort_by_key(|p| (first(p).is_none(), first(p), p.index));
-    let mut chains: Vec<(Option<Timestamp>, usize, Vec<Source>)> = Vec::new();
+    let mut chains: Vec<Building> = Vec::new();
     for p in members {
         let start = first(&p);
         let end = p.probe.as_ref().and_then(|p| p.last).max(start);
-        let fits = |chain_end: &Option<Timestamp>| match (chain_end, start) {
-            (Some(e), Some(s)) => e.0.saturating_sub(s.0) <= OVERLAP_TOLERANCE,
-            _ => false,
-        };
-        let into = if !detect {
-            (!chains.is_empty()).then_some(0)
+        let counter = p.counter();
+        let into = if detect {
+            pick(&chains, start, counter)
         } else {
-            // The chain that ended last before this file starts.
-            chains
-                .iter()
-                .enumerate()
-                .filter(|(_, (e, _, _))| fits(e))
-                .max_by_key(|(_, (e, _, _))| *e)
-                .map(|(i, _)| i)
+            (!chains.is_empty()).then_some(0)
         };
         match into.and_then(|i| chains.get_mut(i)) {
-            Some((e, low, files)) => {
-                *e = (*e).max(end);
-                *low = (*low).min(p.index);
-                files.push(p.source);
+            Some(c) => {
+                c.end = c.end.max(end);
+                c.counter = counter;
+                c.low = c.low.min(p.index);
+                c.files.push(p.source);
             }
-            None => chains.push((end, p.index, vec![p.source])),
+            None => chains.push(Building {
+                end,
+                counter,
+                low: p.index,
+                files: vec![p.source],
+            }),
         }
     }
     chains
         .into_iter()
-        .map(|(_, low, files)| (low, Chain { files }))
+        .map(|c| (c.low, Chain { files: c.files }))
         .collect()
+}
+
+/// The chain a file starting at `start`, numbered `counter`, continues, if any.
+fn pick(chains: &[Building], start: Option<Timestamp>, counter: Option<u64>) -> Option<usize> {
+    let start = start?.0;
+    let fits = chains.iter().enumerate().filter_map(|(i, c)| {
+        let end = c.end?.0;
+        (end.saturating_sub(start) <= OVERLAP_TOLERANCE).then_some((i, c, end))
+    });
+    let follows = |c: &Building| match (c.counter, counter) {
+        (Some(a), Some(b)) => Some(a.checked_add(1) == Some(b)),
+        _ => None,
+    };
+    fits.clone()
+        .filter(|(_, c, _)| follows(c) == Some(true))
+        .max_by_key(|(_, _, end)| *end)
+        .or_else(|| {
+            fits.clone()
+                .filter(|(_, _, end)| *end <= start)
+                .max_by_key(|(_, _, end)| *end)
+        })
+        // A small overlap is taken only from a file whose number does not say otherwise.
+        .or_else(|| {
+            fits.filter(|(_, c, _)| follows(c).is_none())
+                .min_by_key(|(_, _, end)| *end)
+        })
+        .map(|(i, _, _)| i)
 }

@@ -15,9 +15,9 @@
 /// Suffixes of compressed files, undone before comparing names.
 const COMPRESSED: [&str; 3] = [".gz", ".zst", ".zstd"];
 
-/// The part of `name` (a file name, without directories) that the files of one rotated
-/// capture share.
-pub fn stem(name: &str) -> String {
+/// The name without a compression suffix, split before a counter after the extension
+/// (`x.pcap1`, `x.pcap.1`).
+fn split_counter(name: &str) -> (&str, Option<&str>) {
     let mut name = name;
     for suffix in COMPRESSED {
         if let Some(cut) = name.len().checked_sub(suffix.len()) {
@@ -27,14 +27,49 @@ pub fn stem(name: &str) -> String {
             }
         }
     }
-    // A counter after the extension: `x.pcap1`, `x.pcap.1`.
     let without_counter = name.trim_end_matches(|c: char| c.is_ascii_digit());
     if without_counter.len() < name.len() && !without_counter.is_empty() {
-        name = without_counter
+        let counter = &name[without_counter.len()..];
+        let base = without_counter
             .strip_suffix(['.', '_', '-'])
             .filter(|n| !n.is_empty())
             .unwrap_or(without_counter);
+        return (base, Some(counter));
     }
+    (name, None)
+}
+
+/// The file's number in its rotation, when its name has one: the counter after the extension
+/// (tcpdump `-C`), else the first run of at most 6 digits that is not part of a word (the
+/// `00001` of dumpcap and editcap names). Longer runs are dates or times, not counters.
+pub fn counter(name: &str) -> Option<u64> {
+    let (base, after) = split_counter(name);
+    if let Some(n) = after {
+        return n.parse().ok();
+    }
+    let chars: Vec<char> = base.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if !c.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = chars[i..]
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .map_or(chars.len(), |n| i + n);
+        if !ends_word(&chars[..i]) && end - i <= 6 {
+            return chars[i..end].iter().collect::<String>().parse().ok();
+        }
+        i = end;
+    }
+    None
+}
+
+/// The part of `name` (a file name, without directories) that the files of one rotated
+/// capture share.
+pub fn stem(name: &str) -> String {
+    let (name, _) = split_counter(name);
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
@@ -133,5 +168,16 @@ mod tests {
         assert_eq!(stem("x_00001_20261206120000.pcapng"), "x_#_#.pcapng");
         assert_eq!(stem("eth0-20261206.pcap.zst"), "eth0-#.pcap");
         assert_eq!(stem("0001"), "#");
+    }
+
+    #[test]
+    fn counters() {
+        use super::counter;
+        assert_eq!(counter("x.pcap"), None);
+        assert_eq!(counter("x.pcap7"), Some(7));
+        assert_eq!(counter("x.pcap12.gz"), Some(12));
+        assert_eq!(counter("x_00002_20261206120500.pcapng"), Some(2));
+        assert_eq!(counter("eth0_00003_20261206120500.pcapng"), Some(3));
+        assert_eq!(counter("20261206120000.pcap"), None);
     }
 }
