@@ -428,3 +428,33 @@ fn editcap_pieces_give_the_verdicts_of_the_unsplit_file() {
         as_unsplit(&reference, &ref_closing)
     );
 }
+
+/// A pipe can be read once: it is never probed nor joined, and loses nothing.
+#[test]
+fn a_pipe_is_read_on_its_own_and_whole() {
+    let frames = sample_frames();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = split(&frames, 200, dir.path(), Style::Editcap, 0);
+    let script = format!(
+        "exec {} analyze --format jsonl <(cat {}) {}",
+        env!("CARGO_BIN_EXE_corscope"),
+        paths[0].display(),
+        paths[1].display()
+    );
+    let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let closing: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let inputs = closing["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2, "{inputs:#?}");
+    let alone = corscope(&["analyze", "--format", "jsonl", paths[0].to_str().unwrap()]);
+    let alone: Value = serde_json::from_str(
+        String::from_utf8_lossy(&alone.stdout)
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(alone["inputs"][0]["exchanges"].as_u64() > Some(0));
+    assert_eq!(inputs[0]["exchanges"], alone["inputs"][0]["exchanges"]);
+    assert!(inputs[0].get("files").is_none());
+}

@@ -109,13 +109,14 @@ impl Progress {
         let style = match total {
             Some(n) => {
                 bar.set_length(n);
-                "{bar:30} {bytes}/{total_bytes} · {msg} · {binary_bytes_per_sec}, {eta} left"
+                "{wide_bar} {bytes}/{total_bytes} · {msg} · {binary_bytes_per_sec} · {eta} left"
             }
             None => "{spinner} {bytes} read · {msg} · {binary_bytes_per_sec}",
         };
         if let Ok(style) = ProgressStyle::with_template(style) {
             bar.set_style(style.progress_chars("=> "));
         }
+        self.draw();
         let (stop, stopped) = mpsc::channel::<()>();
         let progress = self.clone();
         let ticker = std::thread::spawn(move || loop {

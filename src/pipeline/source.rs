@@ -34,9 +34,12 @@ impl Source {
         }
     }
 
-    /// Its size in bytes, when it is a file.
+    /// Its size in bytes, when it is a regular file.
     pub fn size(&self) -> Option<u64> {
-        std::fs::metadata(self.path()?).ok().map(|m| m.len())
+        std::fs::metadata(self.path()?)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
     }
 }
 

@@ -138,7 +138,12 @@ fn probe_file(source: &Source) -> Option<Probe> {
         SourceOrigin::Stdin | SourceOrigin::Unreadable(_) => return None,
     };
     let file = File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
+    let meta = file.metadata().ok()?;
+    // A pipe (`<(zcat x.pcap.gz)`) can be read only once: it is never probed, never joined.
+    if !meta.is_file() {
+        return None;
+    }
+    let len = meta.len();
     let (compression, input) = decompress::undo(Box::new(file.try_clone().ok()?)).ok()?;
     let (format, mut input) = sniff::detect(input).ok()?;
     let mut probe = probe::head(&mut input, format).ok()??;
