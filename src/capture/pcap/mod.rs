@@ -20,7 +20,8 @@ pub mod stream;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::http1::Http1Stats;
+use super::protocol::{Connection, Ctx, Http2Stats, TlsStats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
@@ -48,8 +49,12 @@ pub struct PcapSummary {
     pub frames: u64,
     /// TCP layer counters.
     pub tcp: TcpStats,
-    /// HTTP layer counters.
+    /// HTTP/1 layer counters.
     pub http: Http1Stats,
+    /// HTTP/2 layer counters.
+    pub http2: Http2Stats,
+    /// TLS layer counters.
+    pub tls: TlsStats,
 }
 
 /// Count and first frame of one kind of skipped frame.
@@ -61,8 +66,8 @@ struct Tally {
 
 /// Frames to exchanges: state that lasts for a whole capture, across its files.
 struct Pipeline<'s> {
-    table: FlowTable<Http1Connection<'s>>,
-    ctx: Http1Ctx<'s>,
+    table: FlowTable<Connection<'s>>,
+    ctx: Ctx<'s>,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
@@ -71,7 +76,7 @@ impl<'s> Pipeline<'s> {
     fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
         Self {
             table: FlowTable::new(limits),
-            ctx: Http1Ctx::new(sink, limits),
+            ctx: Ctx::new(sink, limits),
             skipped: BTreeMap::new(),
             snaplen: None,
         }
@@ -89,6 +94,7 @@ impl<'s> Pipeline<'s> {
 
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
+        self.ctx.finish();
         let sink = &mut *self.ctx.sink;
         if let Some(t) = self.snaplen {
             let msg = format!(

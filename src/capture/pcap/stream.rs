@@ -134,7 +134,9 @@ impl<'s> Stream<'s> {
             producer: self.producer,
             frames: self.frames,
             tcp: self.pipeline.table.stats.clone(),
-            http: self.pipeline.ctx.stats.clone(),
+            http: self.pipeline.ctx.stats.http1.clone(),
+            http2: self.pipeline.ctx.stats.http2.clone(),
+            tls: self.pipeline.ctx.stats.tls.clone(),
         }
     }
 }
