@@ -20,9 +20,11 @@ pub use record::{Record, Summary};
 /// What a report says about one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InputReport {
-    /// Index in the run, in the order inputs were named (directories expanded, sorted).
+    /// Index in the run, in the order inputs were named (directories expanded, sorted); a
+    /// capture of several files is one input, placed where its first-named file was.
     pub index: usize,
-    /// Path as given, or `-` for standard input.
+    /// Path as given, or `-` for standard input; for a capture of several files, the path of
+    /// the file read first.
     pub path: String,
     /// Format recognised, when it was.
     pub format: Option<Format>,

@@ -8,6 +8,10 @@
 //! reported once per kind at the end, with the count and the first frame; stream problems
 //! (gaps, malformed messages) are reported where they happen.
 //!
+//! A capture written as several files is read through [`stream`], one file after the other
+//! into the same flow table; [`probe`] looks at a file's first and last frames without reading
+//! it, to tell which files are one capture.
+//!
 //! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
 //! [`Limits`]; nothing grows with the size of the file.
 
