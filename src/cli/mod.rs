@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::model::{Browser, BrowserChoice, CauseId, Limits};
-use crate::pipeline::{Input, Options};
+use crate::pipeline::{Input, Join, Options};
 use crate::report::ReportFormat;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
@@ -39,6 +39,16 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// Read every pcap and pcapng input as one capture, in time order (by default, files
+        /// that continue one capture, such as rotated files, are detected and joined).
+        #[arg(long, conflicts_with = "no_join")]
+        join: bool,
+        /// Read every file on its own, even files that continue one capture.
+        #[arg(long)]
+        no_join: bool,
+        /// No progress on standard error (shown only when it is a terminal).
+        #[arg(short, long)]
+        quiet: bool,
         /// Judge as this browser; `auto` judges each recording as the browser that made it
         /// (Firefox and Safari HARs say so), else as Chromium.
         #[arg(long, value_enum, default_value_t = BrowserArg::Auto)]
@@ -101,6 +111,8 @@ pub struct AnalyzeConfig {
     pub color: bool,
     /// Pipeline options.
     pub options: Options,
+    /// Whether to show progress on standard error.
+    pub progress: bool,
 }
 
 /// Why the arguments do not make a command.
@@ -137,6 +149,9 @@ impl Args {
                 jobs,
                 browser,
                 forwarded_clients,
+                join,
+                no_join,
+                quiet,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
@@ -187,7 +202,14 @@ impl Args {
                                 ClientKeying::Address
                             },
                         },
+                        join: match (join, no_join) {
+                            (true, _) => Join::All,
+                            (_, true) => Join::Never,
+                            _ => Join::Detect,
+                        },
+                        progress: None,
                     },
+                    progress: !quiet && std::io::stderr().is_terminal(),
                 }))
             }
         }
