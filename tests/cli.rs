@@ -344,6 +344,6 @@ fn browser_option_chooses_the_console_text() {
     assert!(doc["exchanges"][1]["causes"][0]["message"]
         .as_str()
         .is_some_and(|m| m.starts_with("Access to fetch at")));
-    let bad = corscope(&["analyze", "--browser", "netscape", "-"], Some(b"{}"));
+    let bad = corscope(&["analyze", "--browser", "netscape", "recording.har"], None);
     assert_eq!(bad.status.code(), Some(2));
 }

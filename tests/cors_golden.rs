@@ -958,3 +958,38 @@ fn every_catalogue_row_is_covered_here_or_documented_as_unrecordable() {
         assert!(covered, "{} has no golden scenario", c.name);
     }
 }
+
+/// Judged as Safari: WebKit checks a preflight's status before its origin, and its console
+/// text is WebKit's description.
+#[test]
+fn safari_checks_the_preflight_status_first_and_speaks_webkit() {
+    let options = corscope::cors::EngineOptions {
+        browser: corscope::model::BrowserChoice::Fixed(corscope::model::Browser::Safari),
+        ..Default::default()
+    };
+    let mut engine = Engine::with_options(&Limits::default(), options);
+    let mut all = Vec::new();
+    for x in [
+        stopped("PUT", API).at(0.0),
+        preflight(API, "PUT", None).status(401).at(0.001),
+        fetch("GET", "https://api.test/v1/other")
+            .rh("Access-Control-Allow-Origin", "https://app.test/")
+            .failed("net::ERR_FAILED")
+            .at(0.5),
+    ] {
+        engine.push(x.0, &mut |a| all.push(a));
+    }
+    engine.finish(&mut |a| all.push(a));
+    let put = first_cause(by_id(&all, 0));
+    assert_eq!(put.cause, CauseId::PreflightStatus401403);
+    assert_eq!(
+        put.message,
+        "Preflight response is not successful. Status code: 401"
+    );
+    let get = first_cause(by_id(&all, 2));
+    assert_eq!(get.cause, CauseId::AllowOriginMismatch);
+    assert_eq!(
+        get.message,
+        "Origin https://app.test is not allowed by Access-Control-Allow-Origin. Status code: 200"
+    );
+}

@@ -145,11 +145,15 @@ fn assert_agrees_with_firefox(all: &[Assessment]) -> Vec<String> {
         });
         if t.blocked {
             let key = t.reason_key.as_deref();
-            if a.verdict == Verdict::Allowed
-                && a.causes
-                    .iter()
-                    .any(|f| f.if_credentialed && f.firefox == key)
-            {
+            let conditional = a
+                .causes
+                .iter()
+                .find(|f| f.if_credentialed && f.firefox == key);
+            if let Some(f) = conditional.filter(|_| a.verdict == Verdict::Allowed) {
+                // The reason and the text Firefox printed, as the cause it has if credentialed.
+                if !t.console.contains(&f.message) {
+                    wrong(format!("the console text {:?}", t.console.first()));
+                }
                 undecidable.push(format!(
                     "{} {} {}: {key:?}, only if credentialed (no cookie was sent)",
                     t.scenario, t.method, t.url
