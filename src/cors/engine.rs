@@ -11,30 +11,32 @@ use lru::LruCache;
 
 mod clients;
 mod draft;
+mod facts;
 mod preflights;
 mod recent;
 mod requests;
 mod same_origin;
 mod spaces;
+mod unanswered;
 mod window;
 
 pub use clients::ClientKeying;
 use clients::{ClientKey, ClientState, Clients};
 use draft::{plain, plain_parts, Draft};
+use facts::{pair_record, reached_network, request_unsafe_names, space_of, stopped, Claim};
 use recent::RecentPreflights;
 use spaces::Spaces;
 use window::{Keys, Slot, WindowIndex};
 
 use super::classify::{classify_with, Classification};
 use super::fields;
-use super::origin::{serialize_url_origin, AddressSpace};
+use super::origin::serialize_url_origin;
 use super::pairing::PreflightAsk;
 use super::proxy::{compare_proxy_legs, ProxyDifference};
-use super::safelist::{normalize_method, recorded_unsafe_names};
 use super::verdict::PreflightOutcome;
 use crate::model::{
-    Assessment, BrowserChoice, BrowserProfile, Exchange, ExchangeId, ExchangeKind, FailureKind,
-    Issue, Limits, Timestamp, Verdict,
+    Assessment, BrowserChoice, BrowserProfile, Exchange, ExchangeId, ExchangeKind, Issue, Limits,
+    Timestamp, Verdict,
 };
 
 /// Inferred exchanges are numbered from here, so they never collide with arrival numbers.
@@ -95,24 +97,6 @@ struct PreflightRecord {
     ask: PreflightAsk,
     outcome: PreflightOutcome,
     claimed: bool,
-}
-
-/// What the request that claimed a preflight still ahead shows of its outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Claim {
-    /// It was stopped (which proves a credentials-dependent failure).
-    stopped: bool,
-    /// It got a response: it was sent, so its preflight passed for it.
-    answered: bool,
-}
-
-impl Claim {
-    fn of(ex: &Exchange) -> Self {
-        Self {
-            stopped: stopped(ex),
-            answered: ex.response.is_some(),
-        }
-    }
 }
 
 /// The preflight an actual request was matched with.
@@ -449,60 +433,4 @@ impl Engine {
         }
         set.len()
     }
-}
-
-/// Whether a judged preflight to the request's URL (the caller looks up by URL) asked for
-/// its method and origin, from the same browser.
-fn pair_record(r: &PreflightRecord, a: &Held, origin: Option<&str>) -> bool {
-    let a_client = &a.client;
-    let a = &a.ex;
-    r.client == *a_client
-        && (normalize_method(&a.request.method) == r.ask.method.as_str()
-            || a.request.method == r.ask.method)
-        && match (origin, r.ask.origin.as_deref()) {
-            (Some(a), Some(p)) => a == p,
-            _ => true,
-        }
-}
-
-/// The CORS-unsafe header names of a request as recorded; the conditional headers of a
-/// revalidation (a `304`, or an answer from the cache) are the browser's own.
-fn request_unsafe_names(ex: &Exchange) -> Vec<String> {
-    let revalidating = ex
-        .response
-        .as_ref()
-        .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
-    recorded_unsafe_names(&ex.request, revalidating)
-}
-
-/// The browser stopped the request before it got a response: Chromium's `net::ERR_FAILED`, or
-/// a recorder's entry that shows the request never left the browser without naming a failure
-/// (Firefox).
-fn stopped(ex: &Exchange) -> bool {
-    ex.response.is_none()
-        && match &ex.failure {
-            Some(f) => f.kind == FailureKind::Generic,
-            None => ex.request.reached_network == Some(false),
-        }
-}
-
-/// Whether the request reached the network as far as the recording shows: a response came
-/// back, the capture saw it on the wire, or nothing says it did not (the recorder's shape of
-/// a request never sent, a failure before sending).
-fn reached_network(ex: &Exchange) -> bool {
-    if ex.response.is_some() {
-        return true;
-    }
-    if let Some(reached) = ex.request.reached_network {
-        return reached;
-    }
-    !ex.failure.as_ref().is_some_and(|f| f.before_sending())
-}
-
-fn space_of(ex: &Exchange) -> Option<&'static str> {
-    ex.endpoints
-        .server
-        .map(|s| s.ip())
-        .or(ex.endpoints.server_ip)
-        .map(|ip| AddressSpace::of(ip).as_str())
 }
