@@ -236,7 +236,11 @@ pub fn check_pcap(r: &Result<pcap::PcapSummary, CaptureError>, sink: &Collect) {
         }
     }
     let exchanges = sink.exchanges().count() as u64;
-    assert_eq!(summary.http.exchanges, exchanges, "{summary:?}");
+    assert_eq!(
+        summary.http.exchanges + summary.http2.exchanges,
+        exchanges,
+        "{summary:?}"
+    );
     let reported = |id: &str| sink.count(id) > 0;
     assert_eq!(summary.tcp.evicted > 0, reported("tcp-flow-evicted"));
     assert_eq!(summary.tcp.refused > 0, reported("tcp-connection-refused"));
