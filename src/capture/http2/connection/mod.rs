@@ -217,11 +217,11 @@ impl Http2Connection {
             ),
             Close::Fin => (
                 "connection closed before response (net::ERR_CONNECTION_CLOSED)",
-                Some("incomplete: connection closed before the end of the response"),
+                Some("incomplete: response cut short (its stream had not ended at the FIN)"),
             ),
             Close::Reset => (
                 "connection reset before response (net::ERR_CONNECTION_RESET)",
-                Some("incomplete: connection reset before the end of the response"),
+                Some("incomplete: response cut short (its stream had not ended at the RST)"),
             ),
             Close::Abandoned => ("incomplete: no response in the capture", None),
         };
