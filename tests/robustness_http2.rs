@@ -594,3 +594,57 @@ fn interleaved_streams_in_any_order_and_any_segmentation() {
         );
     }
 }
+
+#[test]
+fn an_upgrade_switches_in_the_middle_of_a_segment_and_a_refused_one_stays_http1() {
+    let upgrade_request = b"GET /up HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade, \
+HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nOrigin: \
+http://app.test\r\n\r\n";
+    let mut server =
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n".to_vec();
+    server.extend(settings(&[]));
+    server.extend(ok(1, b"up").1);
+    let s: Sends = vec![
+        (true, upgrade_request.to_vec()),
+        (false, server),
+        (true, [PREFACE, &settings(&[])].concat()),
+        get(3, "/after"),
+        ok(3, b""),
+    ];
+    let (summary, sink) = read(&s);
+    assert!(sink.issues.is_empty(), "{:?}", sink.issues);
+    assert_eq!((summary.http2.upgrades, summary.http.requests), (1, 1));
+    let up = &sink.exchanges[0];
+    assert_eq!(up.request.url, "http://api.test/up");
+    let r = up.response.as_ref().unwrap();
+    assert_eq!(
+        (r.status, r.body_size, r.http_version.as_deref()),
+        (200, Some(2), Some("h2"))
+    );
+    assert_eq!(
+        up.location,
+        Location::Frames {
+            request: FrameNumber(4),
+            response: Some(FrameNumber(5))
+        }
+    );
+    assert!(sink.exchanges[1].request.url.ends_with("/after"));
+
+    // The server answers without switching: HTTP/1.1 goes on.
+    let s: Sends = vec![
+        (true, upgrade_request.to_vec()),
+        (
+            false,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+        ),
+        (
+            true,
+            b"GET /next HTTP/1.1\r\nHost: api.test\r\n\r\n".to_vec(),
+        ),
+        (false, b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+    ];
+    let (summary, sink) = read(&s);
+    assert!(sink.issues.is_empty(), "{:?}", sink.issues);
+    assert_eq!((summary.http2.connections, summary.http.exchanges), (0, 2));
+    assert_eq!(sink.exchanges[1].response.as_ref().unwrap().status, 204);
+}

@@ -152,8 +152,9 @@ impl Opening {
         self.held.push(Held::Gap { side, len, at });
     }
 
-    fn server_first(&self) -> Option<Kind> {
-        let first = self.held.iter().find_map(|h| match *h {
+    /// The server's first piece held.
+    fn server_bytes(&self) -> Option<&[u8]> {
+        self.held.iter().find_map(|h| match *h {
             Held::Data {
                 side: Side::Server,
                 start,
@@ -161,8 +162,11 @@ impl Opening {
                 ..
             } => self.bytes.get(start..end),
             _ => None,
-        })?;
-        server_kind(first)
+        })
+    }
+
+    fn server_first(&self) -> Option<Kind> {
+        server_kind(self.server_bytes()?)
     }
 
     /// The kind the held bytes point to when no more will come (or too many came).
@@ -170,16 +174,7 @@ impl Opening {
         if !self.client.is_empty() {
             return client_kind(&self.client).unwrap_or(Kind::Http1);
         }
-        let first = self.held.iter().find_map(|h| match *h {
-            Held::Data {
-                side: Side::Server,
-                start,
-                end,
-                ..
-            } => self.bytes.get(start..end),
-            _ => None,
-        });
-        match first {
+        match self.server_bytes() {
             Some(b) => server_kind(b)
                 .or_else(|| h2_frames(b))
                 .unwrap_or(Kind::Http1),
