@@ -278,6 +278,9 @@ def http2_seeds():
     write(t, "mid-stream", h2_connection(1, request, response))
     write(t, "hpack-huffman-and-table", bytes([0x80]) + bytes([len(H2_REQUEST)]) + H2_REQUEST
           + bytes([len(HUFFMAN)]) + HUFFMAN + bytes([3, 0xbe, 0xbf, 0xc0]))
+    # Found by fuzzing: without the preface, an HTTP/1-looking start is HTTP/1.
+    write(t, "no-preface-http1", b"giPRI * HTTP/1.0\r\n\r\nS\x00\x00\x0c\x04" + bytes(6)
+          + b"M\r\n\r\nn\x10http*s://ap\n\x00\x00\x01pp.\x01\x00F\x00\x00=\x01\x05\x00\xfbp.t")
     write(t, "hpack-size-updates", bytes([0x81, 4, 0x3f, 0xe1, 0x1f, 0x82, 2, 0x20, 0x82, 2, 0x82, 0x20]))
 
 

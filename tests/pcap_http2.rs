@@ -88,9 +88,9 @@ fn every_capture_agrees_with_tshark() {
                 Some(q) => format!("{}?{q}", url.path()),
                 None => url.path().to_string(),
             };
-            got_req.insert((request.0, e.request.method.clone(), path));
+            got_req.insert((request.number.0, e.request.method.clone(), path));
             let r = e.response.as_ref().unwrap();
-            got_resp.insert((response.unwrap().0, r.status));
+            got_resp.insert((response.unwrap().number.0, r.status));
         }
         assert_eq!(got_req, want_req, "{name}: requests");
         assert_eq!(got_resp, want_resp, "{name}: responses");

@@ -11,9 +11,14 @@ mod pcap_writer;
 
 use corscope::capture::pcap::PcapSummary;
 use corscope::capture::Format;
-use corscope::model::{FailureKind, FrameNumber, Limits, Location, Position};
+use corscope::model::{FailureKind, FileIndex, FrameNumber, FrameRef, Limits, Location, Position};
 use h2_frames::*;
 use pcap_writer::{pcap, run, Collect, Conn, Rec};
+
+/// Frame `n` of the one file.
+fn frame_at(n: u64) -> FrameRef {
+    FrameRef::new(FileIndex(0), FrameNumber(n))
+}
 
 /// Sends of one connection: (from the client, bytes).
 type Sends = Vec<(bool, Vec<u8>)>;
@@ -91,8 +96,8 @@ fn one_exchange_with_its_frames_and_fields() {
     assert_eq!(
         e.location,
         Location::Frames {
-            request: FrameNumber(6),
-            response: Some(FrameNumber(7))
+            request: frame_at(6),
+            response: Some(frame_at(7))
         }
     );
     assert_eq!(
@@ -290,10 +295,7 @@ fn an_index_out_of_range_ends_decoding_of_that_direction_only() {
     );
     assert!(matches!(
         issue.at,
-        Some(Position::Stream {
-            frame: FrameNumber(7),
-            ..
-        })
+        Some(Position::Stream { frame, .. }) if frame == frame_at(7)
     ));
     assert_eq!(summary.http2.blocks_not_decoded, 1);
     // The server's direction still decodes: the first request gets its answer.
@@ -390,7 +392,7 @@ fn a_connection_captured_mid_stream_is_counted_not_decoded() {
     );
     let summary = r.unwrap();
     assert_eq!(ids(&sink), ["http2-mid-stream"]);
-    assert_eq!(sink.issues[0].at, Some(Position::Frame(FrameNumber(1))));
+    assert_eq!(sink.issues[0].at, Some(Position::Frame(frame_at(1))));
     assert!(sink.exchanges.is_empty());
     assert_eq!((summary.http2.mid_stream, summary.http.requests), (1, 0));
 }
@@ -624,8 +626,8 @@ http://app.test\r\n\r\n";
     assert_eq!(
         up.location,
         Location::Frames {
-            request: FrameNumber(4),
-            response: Some(FrameNumber(5))
+            request: frame_at(4),
+            response: Some(frame_at(5))
         }
     );
     assert!(sink.exchanges[1].request.url.ends_with("/after"));

@@ -55,6 +55,10 @@ fn connection(mode: u8, rest: &[u8]) {
     for limits in [Limits::default(), small_limits()] {
         let (r, sink) = run_pcap(&capture, Format::Pcap, &limits);
         let summary = r.expect("a valid capture");
+        if mode & 1 != 0 {
+            // Without the preface the bytes may be anything, HTTP/1 included.
+            continue;
+        }
         for e in sink.exchanges() {
             let version = e.response.as_ref().and_then(|r| r.http_version.as_deref());
             assert!(

@@ -14,6 +14,7 @@
 
 use crate::capture::protocol::opening::PREFACE;
 use crate::capture::tcp::At;
+use crate::model::{FileIndex, FrameNumber, FrameRef};
 
 /// Frame types (§6).
 pub mod kind {
@@ -168,7 +169,7 @@ impl FrameReader {
             head: [0; HEADER_LEN],
             header: FrameHeader::parse([0; HEADER_LEN]),
             header_at: At {
-                frame: crate::model::FrameNumber(0),
+                frame: FrameRef::new(FileIndex(0), FrameNumber(0)),
                 ts: Default::default(),
                 offset: 0,
             },
