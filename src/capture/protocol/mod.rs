@@ -4,10 +4,10 @@
 //! ([`opening`]) until they tell HTTP/1, HTTP/2 (the client connection preface, RFC 9113 §3.4;
 //! or frames without it, from a capture that started mid-connection) or TLS apart, then hands
 //! both directions, from their first byte, to that layer. HTTP/1 hands over to HTTP/2 itself
-//! after an `Upgrade: h2c` answered by 101. HTTP/1 and
-//! HTTP/2 sit behind [`App`], the application protocol of a byte stream, so that a layer below
-//! (TLS, once it decrypts) can own an [`App`] and feed it plaintext the same way. TLS
-//! connections are counted per server address ([`undecrypted`]): their bytes are not read.
+//! after an `Upgrade: h2c` answered by 101. HTTP/1 and HTTP/2 sit behind [`App`], the
+//! application protocol of a byte stream, so that a layer below (TLS, once it decrypts) can own
+//! an [`App`] and feed it plaintext the same way. TLS connections are counted per server
+//! address ([`undecrypted`]): their bytes are not read.
 //!
 //! Every layer shares one [`Ctx`] per input ([`context`]): the sink, the caps and each
 //! layer's counters.
