@@ -12,6 +12,8 @@ pub mod capture;
 pub mod cli;
 pub mod cors;
 pub mod explain;
+pub mod gate;
 pub mod model;
 pub mod pipeline;
+pub mod redact;
 pub mod report;

@@ -1,5 +1,6 @@
 //! The `corscope` binary: parse arguments, run, map the outcome to an exit status
-//! (0 nothing blocked, 1 something blocked, 2 usage error or no input readable).
+//! (0 nothing found at the `--fail-on` level, 1 something found, 2 usage error or no input
+//! readable).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
     match command {
         Command::Explain(cause) => print(&explain::explain(cause)),
         Command::ListCauses => print(&explain::list()),
-        Command::Analyze(config) => analyze(config),
+        Command::Analyze(config) => analyze(*config),
     }
 }
 
@@ -75,7 +76,7 @@ fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
         eprintln!("corscope: no input could be read");
         return ExitCode::from(2);
     }
-    if outcome.summary.blocked > 0 {
+    if config.fail_on.fails(&outcome.summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::gate::{FailOn, FailOnError};
 use crate::model::{CauseId, Limits};
 use crate::pipeline::{Input, Options};
+use crate::redact::Redactor;
 use crate::report::ReportFormat;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
@@ -38,12 +40,45 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
+        /// cause ids, cause names and warning names (comma-separated).
+        #[arg(long, value_name = "WHAT", default_value = "blocked")]
+        fail_on: Vec<String>,
+        #[command(flatten)]
+        redaction: RedactionArgs,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
         /// Cause id or name; `all` lists every cause.
         cause: String,
     },
+}
+
+/// How secrets are redacted.
+#[derive(Debug, clap::Args)]
+struct RedactionArgs {
+    /// Show cookie, token and credential values as recorded instead of redacted markers.
+    #[arg(long, conflicts_with = "redact_key")]
+    no_redact: bool,
+    /// Key of the markers' hashes, so that the same value gets the same marker in every run
+    /// (default: a random key per run). Prefer the environment variable to the flag.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CORSCOPE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    redact_key: Option<String>,
+}
+
+impl RedactionArgs {
+    fn redactor(&self) -> Redactor {
+        match (&self.redact_key, self.no_redact) {
+            (_, true) => Redactor::off(),
+            (Some(key), false) if !key.is_empty() => Redactor::with_key(key.as_bytes()),
+            _ => Redactor::random(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -64,7 +99,7 @@ enum ColorArg {
 #[derive(Debug)]
 pub enum Command {
     /// Analyse inputs.
-    Analyze(AnalyzeConfig),
+    Analyze(Box<AnalyzeConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -82,6 +117,8 @@ pub struct AnalyzeConfig {
     pub output: Option<PathBuf>,
     /// Whether the text report is coloured.
     pub color: bool,
+    /// What makes the exit status 1.
+    pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
 }
@@ -98,6 +135,9 @@ pub enum UsageError {
     /// Zero threads.
     #[error("--jobs must be at least 1")]
     NoJobs,
+    /// A bad `--fail-on`.
+    #[error(transparent)]
+    FailOn(#[from] FailOnError),
 }
 
 impl Args {
@@ -118,10 +158,13 @@ impl Args {
                 output,
                 color,
                 jobs,
+                fail_on,
+                redaction,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
+                let fail_on = FailOn::parse(&fail_on)?;
                 let inputs: Vec<Input> = inputs
                     .into_iter()
                     .map(|p| {
@@ -143,7 +186,7 @@ impl Args {
                         to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     }
                 };
-                Ok(Command::Analyze(AnalyzeConfig {
+                Ok(Command::Analyze(Box::new(AnalyzeConfig {
                     inputs,
                     format: match format {
                         FormatArg::Text => ReportFormat::Text,
@@ -152,11 +195,13 @@ impl Args {
                     },
                     output,
                     color,
+                    fail_on,
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        redactor: redaction.redactor(),
                     },
-                }))
+                })))
             }
         }
     }

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc::{self, TrySendError};
 
+use super::project::Projector;
 use crate::model::Assessment;
 use crate::report::{Encoder, Record, Summary};
 
@@ -53,7 +54,7 @@ pub(super) enum Handoff {
 /// Collects one input's assessments and sends them in batches, as far along as the handoff
 /// says.
 pub(super) struct Batcher<'a> {
-    index: usize,
+    project: Projector<'a>,
     tx: &'a mpsc::SyncSender<Message>,
     handoff: Handoff,
     assessments: Vec<Assessment>,
@@ -78,9 +79,13 @@ enum Spill {
 }
 
 impl<'a> Batcher<'a> {
-    pub(super) fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, handoff: Handoff) -> Self {
+    pub(super) fn new(
+        project: Projector<'a>,
+        tx: &'a mpsc::SyncSender<Message>,
+        handoff: Handoff,
+    ) -> Self {
         Self {
-            index,
+            project,
             tx,
             handoff,
             assessments: Vec::new(),
@@ -98,9 +103,9 @@ impl<'a> Batcher<'a> {
         self.pending += 1;
         match self.handoff {
             Handoff::Assessments => self.assessments.push(a),
-            Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
+            Handoff::Records => self.records.push(self.project.record(a)),
             Handoff::Encoded(encode) => {
-                let record = Record::from_assessment(self.index, a);
+                let record = self.project.record(a);
                 if self.bytes.capacity() == 0 {
                     self.bytes.reserve(BATCH_BYTES + 4096);
                 }

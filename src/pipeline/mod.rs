@@ -22,13 +22,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
 
 mod batch;
+mod project;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
+use project::Projector;
 
 use crate::capture::{self, CaptureError, Sink};
 use crate::cors::{Engine, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
-use crate::report::{InputReport, Record, Renderer, Summary};
+use crate::redact::Redactor;
+use crate::report::{InputReport, Renderer, Summary};
 
 /// An input as named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +72,9 @@ pub struct Options {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// The redaction policy applied to every record and issue message before it is laid out
+    /// (on, with a random key, by default).
+    pub redactor: Redactor,
 }
 
 /// What a run found.
@@ -162,6 +168,7 @@ pub fn run(
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
+    let redactor = options.redactor.clone();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
         builder = builder.num_threads(j.max(1));
@@ -200,6 +207,7 @@ pub fn run(
                     let plan = Plan {
                         index,
                         limits: &limits,
+                        redactor: &redactor,
                         handoff,
                         split,
                     };
@@ -213,11 +221,12 @@ pub fn run(
     });
     let mut outcome = Outcome::default();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
+        let mut project = Projector::new(index, &options.redactor);
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
                     for a in batch {
-                        let r = Record::from_assessment(index, a);
+                        let r = project.record(a);
                         outcome.summary.add(&r);
                         renderer.record(&r)?;
                     }
@@ -268,9 +277,16 @@ fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Re
 struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
+    redactor: &'a Redactor,
     handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn projector(&self) -> Projector<'a> {
+        Projector::new(self.index, self.redactor)
+    }
 }
 
 /// Reads into the engine on the same thread.
@@ -329,7 +345,7 @@ fn judge_all(
     exchanges: impl Iterator<Item = Prepared>,
 ) -> u64 {
     let mut engine = Engine::new(plan.limits);
-    let mut out = Batcher::new(plan.index, tx, plan.handoff);
+    let mut out = Batcher::new(plan.projector(), tx, plan.handoff);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
@@ -353,7 +369,7 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::new(plan.limits),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.index, tx, plan.handoff),
+            out: Batcher::new(plan.projector(), tx, plan.handoff),
         };
         let result = capture::read(reader, plan.limits, &mut sink);
         let out = &mut sink.out;
@@ -410,6 +426,7 @@ fn analyse(plan: &Plan<'_>, source: Source, tx: &mpsc::SyncSender<Message>) -> I
                 Err(e) => report.error = Some(e),
             }
             report.issues = issues.into_summaries();
+            plan.redactor.issues(&mut report.issues);
             match result {
                 Ok(info) => {
                     report.format = Some(info.format);
