@@ -17,3 +17,4 @@ pub mod model;
 pub mod pipeline;
 pub mod redact;
 pub mod report;
+pub mod sanitize;

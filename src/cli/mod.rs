@@ -11,6 +11,7 @@ use crate::model::{CauseId, Limits};
 use crate::pipeline::{Input, Options};
 use crate::redact::Redactor;
 use crate::report::ReportFormat;
+use crate::sanitize::SanitizeOptions;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
 #[derive(Debug, Parser)]
@@ -47,6 +48,28 @@ enum CommandArgs {
         #[command(flatten)]
         redaction: RedactionArgs,
     },
+    /// Write a shareable copy of a HAR file: secrets redacted, bodies dropped, everything
+    /// else kept, so that `analyze` gives it the same verdicts.
+    Sanitize {
+        /// The HAR file (gzip or zstd compressed or not), or `-` for standard input.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Where to write the sanitized HAR (`-` for standard output).
+        #[arg(short, long, value_name = "FILE", required = true)]
+        output: PathBuf,
+        /// Keep response and request bodies (as recorded: they may hold secrets).
+        #[arg(long)]
+        keep_bodies: bool,
+        /// Key of the markers' hashes, so that the same value gets the same marker in every
+        /// run (default: a random key per run). Prefer the environment variable to the flag.
+        #[arg(
+            long,
+            value_name = "KEY",
+            env = "CORSCOPE_REDACT_KEY",
+            hide_env_values = true
+        )]
+        redact_key: Option<String>,
+    },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
         /// Cause id or name; `all` lists every cause.
@@ -73,11 +96,19 @@ struct RedactionArgs {
 
 impl RedactionArgs {
     fn redactor(&self) -> Redactor {
-        match (&self.redact_key, self.no_redact) {
-            (_, true) => Redactor::off(),
-            (Some(key), false) if !key.is_empty() => Redactor::with_key(key.as_bytes()),
-            _ => Redactor::random(),
+        if self.no_redact {
+            Redactor::off()
+        } else {
+            keyed(self.redact_key.as_deref())
         }
+    }
+}
+
+/// Redaction with the key given, or a random one.
+fn keyed(key: Option<&str>) -> Redactor {
+    match key {
+        Some(k) if !k.is_empty() => Redactor::with_key(k.as_bytes()),
+        _ => Redactor::random(),
     }
 }
 
@@ -100,6 +131,8 @@ enum ColorArg {
 pub enum Command {
     /// Analyse inputs.
     Analyze(Box<AnalyzeConfig>),
+    /// Sanitize a HAR file.
+    Sanitize(Box<SanitizeConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -123,6 +156,17 @@ pub struct AnalyzeConfig {
     pub options: Options,
 }
 
+/// Everything `sanitize` needs.
+#[derive(Debug)]
+pub struct SanitizeConfig {
+    /// The HAR to read.
+    pub input: Input,
+    /// Where to write; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// How.
+    pub options: SanitizeOptions,
+}
+
 /// Why the arguments do not make a command.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
@@ -144,6 +188,24 @@ impl Args {
     /// Validates the arguments into a command.
     pub fn into_command(self) -> Result<Command, UsageError> {
         match self.command {
+            CommandArgs::Sanitize {
+                input,
+                output,
+                keep_bodies,
+                redact_key,
+            } => Ok(Command::Sanitize(Box::new(SanitizeConfig {
+                input: if input.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(input)
+                },
+                output: (output.as_os_str() != "-").then_some(output),
+                options: SanitizeOptions {
+                    redactor: keyed(redact_key.as_deref()),
+                    keep_bodies,
+                    ..SanitizeOptions::default()
+                },
+            }))),
             CommandArgs::Explain { cause } => {
                 if cause.eq_ignore_ascii_case("all") {
                     return Ok(Command::ListCauses);

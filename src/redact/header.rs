@@ -99,11 +99,27 @@ impl Redactor {
         match rule(name) {
             HeaderRule::Keep => self.text(value),
             HeaderRule::Url => self.url(value),
-            HeaderRule::Cookie => self.cookie_pairs(value, usize::MAX),
-            HeaderRule::SetCookie => self.cookie_pairs(value, 1),
+            HeaderRule::Cookie => self.lines(value, usize::MAX),
+            HeaderRule::SetCookie => self.lines(value, 1),
             HeaderRule::Credentials => self.credentials(value),
             HeaderRule::Secret => self.secret(value),
         }
+    }
+
+    /// Cookie lines joined by newlines (how Chrome's HAR export writes several `Set-Cookie`
+    /// field lines), each redacted by [`Redactor::cookie_pairs`].
+    fn lines<'a>(&self, value: &'a str, limit: usize) -> Cow<'a, str> {
+        if !value.contains('\n') {
+            return self.cookie_pairs(value, limit);
+        }
+        let lines: Vec<Cow<'_, str>> = value
+            .split('\n')
+            .map(|l| self.cookie_pairs(l, limit))
+            .collect();
+        if lines.iter().all(|l| matches!(l, Cow::Borrowed(_))) {
+            return Cow::Borrowed(value);
+        }
+        Cow::Owned(lines.join("\n"))
     }
 
     /// `a=1; b=2` with the values of the first `limit` pairs redacted (RFC 6265 §4.2.1, and

@@ -11,10 +11,17 @@ use memchr::memmem;
 use super::Redactor;
 
 impl Redactor {
-    /// `text` with the secrets of every absolute URL in it redacted.
+    /// `text` with the secrets of every absolute URL in it redacted; a text that is a
+    /// relative reference as a whole (`/path?token=...`, as some recorders keep URLs) is
+    /// redacted as one.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         if !self.is_on() {
             return Cow::Borrowed(text);
+        }
+        if (text.starts_with('/') || text.starts_with('?'))
+            && !text.bytes().any(|b| b.is_ascii_whitespace())
+        {
+            return self.url(text);
         }
         let bytes = text.as_bytes();
         let mut out: Option<String> = None;
@@ -104,6 +111,13 @@ mod tests {
         ] {
             assert!(matches!(r().text(t), Cow::Borrowed(_)), "{t}");
         }
+    }
+
+    #[test]
+    fn a_relative_reference_alone_is_a_url() {
+        let out = r().text("/decide/?lib=web&token=48164&x=1").into_owned();
+        assert!(out.starts_with("/decide/?lib=web&token=redacted-1to7-") && out.ends_with("&x=1"));
+        assert!(matches!(r().text("/a b?token=1"), Cow::Borrowed(_)));
     }
 
     #[test]
