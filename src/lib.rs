@@ -18,3 +18,4 @@ pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod sanitize;
+pub mod stack;

@@ -39,6 +39,10 @@ impl Redactor {
                 }
                 apply(&mut e.note, |s| self.text(s));
             }
+            if let Some(fix) = &mut cause.stack_fix {
+                apply(&mut fix.evidence, |s| self.text(s));
+                apply(&mut fix.config, |s| self.text(s));
+            }
         }
         for w in &mut record.warnings {
             apply(&mut w.message, |s| self.text(s));

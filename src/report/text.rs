@@ -225,7 +225,20 @@ impl<'a> TextRenderer<'a> {
                 )?;
             }
         }
-        writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))
+        writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))?;
+        if let Some(sf) = &f.stack_fix {
+            writeln!(
+                self.out,
+                "      {:<10} {}, named by {}",
+                "fix for",
+                self.paint(BOLD, sf.name),
+                sf.evidence
+            )?;
+            for line in sf.config.lines() {
+                writeln!(self.out, "                 {}", self.paint(GREEN, line))?;
+            }
+        }
+        Ok(())
     }
 }
 
