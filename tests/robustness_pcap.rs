@@ -239,8 +239,17 @@ fn tcp_streams_that_are_not_http_are_reported_and_the_http_one_is_read() {
     assert_eq!(sink.exchanges.len(), 1, "{:?}", sink.issues);
     assert_eq!(sink.exchanges[0].request.url, "http://api.test/v1/items");
     let u = issues(&sink, "http-unparsed-stream");
-    // One per direction of each non-HTTP connection.
-    assert_eq!(u.len(), 4, "{:?}", sink.issues);
+    // One per direction of the connection that is neither HTTP nor TLS.
+    assert_eq!(u.len(), 2, "{:?}", sink.issues);
+    // The TLS one is counted for its server, from the frame of its ClientHello.
+    let tls = issues(&sink, "tls-not-decrypted");
+    assert_eq!(tls.len(), 1, "{:?}", sink.issues);
+    assert_eq!(
+        tls[0].message,
+        "1 TLS connection to 10.0.0.2:80 not decrypted: encrypted traffic is not read"
+    );
+    assert_eq!(tls[0].at, Some(Position::Frame(FrameNumber(4))));
+    assert_eq!(s.tls.connections, 1);
     for i in &u {
         assert!(
             matches!(

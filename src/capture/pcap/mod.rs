@@ -18,7 +18,8 @@ pub mod reader;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::http1::Http1Stats;
+use super::protocol::{Connection, Ctx, Http2Stats, TlsStats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FrameNumber, Issue, Limits, Position};
@@ -46,8 +47,12 @@ pub struct PcapSummary {
     pub frames: u64,
     /// TCP layer counters.
     pub tcp: TcpStats,
-    /// HTTP layer counters.
+    /// HTTP/1 layer counters.
     pub http: Http1Stats,
+    /// HTTP/2 layer counters.
+    pub http2: Http2Stats,
+    /// TLS layer counters.
+    pub tls: TlsStats,
 }
 
 /// Count and first frame of one kind of skipped frame.
@@ -58,8 +63,8 @@ struct Tally {
 }
 
 struct Pipeline<'s> {
-    table: FlowTable<Http1Connection<'s>>,
-    ctx: Http1Ctx<'s>,
+    table: FlowTable<Connection<'s>>,
+    ctx: Ctx<'s>,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
@@ -77,6 +82,7 @@ impl Pipeline<'_> {
 
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
+        self.ctx.finish();
         let sink = &mut *self.ctx.sink;
         if let Some(t) = self.snaplen {
             let msg = format!(
@@ -171,7 +177,7 @@ pub fn read(
 ) -> Result<PcapSummary, CaptureError> {
     let mut p = Pipeline {
         table: FlowTable::new(limits),
-        ctx: Http1Ctx::new(sink, limits),
+        ctx: Ctx::new(sink, limits),
         skipped: BTreeMap::new(),
         snaplen: None,
     };
@@ -181,6 +187,8 @@ pub fn read(
         producer: info.producer,
         frames: info.frames,
         tcp: p.table.stats.clone(),
-        http: p.ctx.stats.clone(),
+        http: p.ctx.stats.http1.clone(),
+        http2: p.ctx.stats.http2.clone(),
+        tls: p.ctx.stats.tls.clone(),
     })
 }
