@@ -2,14 +2,14 @@
 //! and each stack's configuration for the fix of a cause. A catalogue beside the cause
 //! catalogue: the engine judges without it, and reports show what it says.
 //!
-//! Recognition ([`detect`]) reads response headers only: `Server`, `X-Powered-By`, `Via`,
+//! Recognition ([`detect()`](detect::detect)) reads response headers only: `Server`, `X-Powered-By`, `Via`,
 //! vendor headers (`CF-Ray`, `X-Amz-Cf-Id`, `x-amzn-RequestId`, `x-ms-request-id`,
 //! `x-goog-*`, `x-envoy-*`), cookie names a framework sets (`csrftoken`), and header shapes a
 //! CORS library writes (Spring's and rs/cors's three-name `Vary`). Every sighting keeps the
 //! header line that named the stack, which the fix quotes. Bodies (error pages) are never
 //! kept by the readers, so they are not used.
 //!
-//! Configuration ([`remedy`], [`snippets`]) is chosen by what must change (the [`Remedy`] of
+//! Configuration ([`remedy`] and the snippets beside it) is chosen by what must change (the [`Remedy`] of
 //! a cause: allow the origin, keep the headers on errors, answer preflights, list a method or
 //! header, keep one layer from duplicating, key caches on `Origin`) and filled with the
 //! request's origin, methods and headers. Each snippet's syntax is checked by the stack's own
