@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::gate::{FailOn, FailOnError};
 use crate::model::{CauseId, Limits};
-use crate::pipeline::{Input, Options};
+use crate::pipeline::{Input, Join, Options};
 use crate::redact::Redactor;
 use crate::report::ReportFormat;
 use crate::sanitize::SanitizeOptions;
@@ -41,6 +41,16 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// Read every pcap and pcapng input as one capture, in time order (by default, files
+        /// that continue one capture, such as rotated files, are detected and joined).
+        #[arg(long, conflicts_with = "no_join")]
+        join: bool,
+        /// Read every file on its own, even files that continue one capture.
+        #[arg(long)]
+        no_join: bool,
+        /// No progress on standard error (shown only when it is a terminal).
+        #[arg(short, long)]
+        quiet: bool,
         /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]
@@ -154,6 +164,8 @@ pub struct AnalyzeConfig {
     pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
+    /// Whether to show progress on standard error.
+    pub progress: bool,
 }
 
 /// Everything `sanitize` needs.
@@ -220,6 +232,9 @@ impl Args {
                 output,
                 color,
                 jobs,
+                join,
+                no_join,
+                quiet,
                 fail_on,
                 redaction,
             } => {
@@ -261,8 +276,15 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        join: match (join, no_join) {
+                            (true, _) => Join::All,
+                            (_, true) => Join::Never,
+                            _ => Join::Detect,
+                        },
+                        progress: None,
                         redactor: redaction.redactor(),
                     },
+                    progress: !quiet && std::io::stderr().is_terminal(),
                 })))
             }
         }

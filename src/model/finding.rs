@@ -142,8 +142,10 @@ pub struct StackFix {
     pub stack: &'static str,
     /// The stack's name as shown.
     pub name: &'static str,
-    /// The header line that named the stack, and where it was seen.
+    /// The header line that named the stack.
     pub evidence: String,
+    /// The exchange whose response showed it.
+    pub exchange: Option<ExchangeId>,
     /// The configuration's language (`nginx`, `javascript`, `yaml`).
     pub language: &'static str,
     /// The configuration, filled with the request's origin, methods and headers.

@@ -16,7 +16,6 @@ use lru::LruCache;
 use crate::cors::safelist::{parse_request_headers, recorded_unsafe_names};
 use crate::model::{Assessment, ExchangeKind, Finding};
 use crate::redact::Redactor;
-use crate::report::record::exchange_ref;
 use crate::report::Record;
 use crate::stack::{self, Params, Sighting};
 
@@ -68,9 +67,8 @@ impl<'a> Projector<'a> {
         if own.is_empty() {
             return own;
         }
-        let at = exchange_ref(self.index, a.id.0);
         for s in &mut own {
-            s.evidence = format!("{} (response of {at})", s.evidence);
+            s.exchange = Some(a.id);
         }
         self.stacks.put(resource.to_string(), own.clone());
         own

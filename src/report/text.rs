@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::record::{Record, Summary};
+use super::record::{exchange_ref, Record, Summary};
 use super::{InputReport, Renderer};
 use crate::model::{ExchangeKind, Finding, Location, Verdict};
 
@@ -44,6 +44,8 @@ pub struct TextRenderer<'a> {
     out: Box<dyn Write + 'a>,
     color: bool,
     state: InputState,
+    /// The files of the input being written, when it has several: locations name them.
+    files: Vec<String>,
 }
 
 impl<'a> TextRenderer<'a> {
@@ -53,6 +55,7 @@ impl<'a> TextRenderer<'a> {
             out,
             color,
             state: InputState::default(),
+            files: Vec::new(),
         }
     }
 
@@ -99,7 +102,7 @@ impl<'a> TextRenderer<'a> {
             _ => ("~ IF CREDENTIALED", YELLOW),
         };
         let head = format!("  {mark}  {} {}", r.method, r.url);
-        let mut place = r.location.to_string();
+        let mut place = r.location.named(&self.files).to_string();
         if !r.sent {
             place.push_str(", never sent");
         }
@@ -124,11 +127,12 @@ impl<'a> TextRenderer<'a> {
         if let Some(pf) = r.preflight {
             if let Some((loc, status, method)) = self.state.preflights.get(&pf) {
                 let st = status.map_or("no response".to_string(), |s| s.to_string());
+                let loc = loc.named(&self.files);
                 writeln!(self.out, "      preflight  {method} at {loc} → {st}")?;
             }
         }
         if let Some(f) = r.primary_cause() {
-            self.write_finding(f, r.if_only_credentialed_label())?;
+            self.write_finding(r.input, f, r.if_only_credentialed_label())?;
         }
         for f in r.causes.iter().skip(1) {
             let info = f.cause.info();
@@ -167,7 +171,7 @@ impl<'a> TextRenderer<'a> {
             self.paint(YELLOW, "~"),
             r.method,
             r.url,
-            self.paint(DIM, &r.location.to_string()),
+            self.paint(DIM, &r.location.named(&self.files).to_string()),
             self.paint(
                 YELLOW,
                 &format!("blocked if credentialed: {}", causes.join(", "))
@@ -175,7 +179,7 @@ impl<'a> TextRenderer<'a> {
         )
     }
 
-    fn write_finding(&mut self, f: &Finding, qualifier: &str) -> io::Result<()> {
+    fn write_finding(&mut self, input: usize, f: &Finding, qualifier: &str) -> io::Result<()> {
         let info = f.cause.info();
         let chromium = info
             .chromium
@@ -227,9 +231,13 @@ impl<'a> TextRenderer<'a> {
         }
         writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))?;
         if let Some(sf) = &f.stack_fix {
+            let at = sf
+                .exchange
+                .map(|e| format!(" (response of {})", exchange_ref(input, e.0)))
+                .unwrap_or_default();
             writeln!(
                 self.out,
-                "      {:<10} {}, named by {}",
+                "      {:<10} {}, named by {}{at}",
                 "fix for",
                 self.paint(BOLD, sf.name),
                 sf.evidence
@@ -316,6 +324,10 @@ impl Renderer for TextRenderer<'_> {
             format!("{}  ({})", input.path, what.join(" · "))
         };
         writeln!(self.out, "{}", self.paint(BOLD, &title))?;
+        self.files = input.file_names();
+        for line in super::files::lines(input) {
+            writeln!(self.out, "{line}")?;
+        }
         if let Some(e) = &input.error {
             writeln!(self.out, "  {}", self.paint(RED, &format!("not read: {e}")))?;
         }
@@ -340,7 +352,7 @@ impl Renderer for TextRenderer<'_> {
             let first = s.examples.first();
             let at = first
                 .and_then(|e| e.at)
-                .map(|p| format!(" (first at {p})"))
+                .map(|p| format!(" (first at {})", p.named(&self.files)))
                 .unwrap_or_default();
             let msg = first.map(|e| e.message.as_str()).unwrap_or("");
             writeln!(

@@ -3,7 +3,7 @@
 //! CloudFront), listed in [`Stack::ALL`] order.
 
 use super::Stack;
-use crate::model::HeaderList;
+use crate::model::{ExchangeId, HeaderList};
 
 /// A stack seen on a response, with the header line that named it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub struct Sighting {
     pub stack: Stack,
     /// The header line, e.g. `Server: nginx/1.25.3`.
     pub evidence: String,
+    /// The exchange whose response showed it, when the caller knows.
+    pub exchange: Option<ExchangeId>,
 }
 
 /// Lower-case words of a `Server` or `Via` value and the stacks they name.
@@ -57,7 +59,11 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     let mut found: Vec<Sighting> = Vec::new();
     let mut add = |stack: Stack, evidence: String| {
         if !found.iter().any(|s| s.stack == stack) {
-            found.push(Sighting { stack, evidence });
+            found.push(Sighting {
+                stack,
+                evidence,
+                exchange: None,
+            });
         }
     };
     let mut vary_names = Vec::new();

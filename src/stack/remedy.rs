@@ -136,6 +136,7 @@ pub fn stack_fix(sightings: &[Sighting], cause: CauseId, params: &Params) -> Opt
             stack: s.stack.id(),
             name: s.stack.name(),
             evidence: s.evidence.clone(),
+            exchange: s.exchange,
             language: snippet.language.as_str(),
             config: snippet.config,
         })

@@ -8,12 +8,18 @@
 //! reported once per kind at the end, with the count and the first frame; stream problems
 //! (gaps, malformed messages) are reported where they happen.
 //!
+//! A capture written as several files is read through [`stream`], one file after the other
+//! into the same flow table; [`probe`] looks at a file's first and last frames without reading
+//! it, to tell which files are one capture.
+//!
 //! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
 //! [`Limits`]; nothing grows with the size of the file.
 
 pub mod fast_path;
 pub mod link;
+pub mod probe;
 pub mod reader;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -22,7 +28,7 @@ use super::http1::Http1Stats;
 use super::protocol::{Connection, Ctx, Http2Stats, TlsStats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
-use crate::model::{FrameNumber, Issue, Limits, Position};
+use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
 
 use link::Skip;
 use reader::{Frame, FrameSink};
@@ -59,9 +65,10 @@ pub struct PcapSummary {
 #[derive(Clone, Copy)]
 struct Tally {
     count: u64,
-    first: FrameNumber,
+    first: FrameRef,
 }
 
+/// Frames to exchanges: state that lasts for a whole capture, across its files.
 struct Pipeline<'s> {
     table: FlowTable<Connection<'s>>,
     ctx: Ctx<'s>,
@@ -69,8 +76,17 @@ struct Pipeline<'s> {
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_> {
-    fn skip(&mut self, why: Skip, frame: FrameNumber) {
+impl<'s> Pipeline<'s> {
+    fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
+        Self {
+            table: FlowTable::new(limits),
+            ctx: Ctx::new(sink, limits),
+            skipped: BTreeMap::new(),
+            snaplen: None,
+        }
+    }
+
+    fn skip(&mut self, why: Skip, frame: FrameRef) {
         self.skipped
             .entry(why)
             .and_modify(|t| t.count += 1)
@@ -123,10 +139,7 @@ impl Pipeline<'_> {
                 Some((server, frame)) => Issue::at(
                     ISSUE_CONNECTION_REFUSED,
                     Position::Frame(frame),
-                    format!(
-                        "{what} (SYN answered by RST), {first} {server} at frame {}",
-                        frame.0
-                    ),
+                    format!("{what} (SYN answered by RST), {first} {server} at {frame}"),
                 ),
                 None => Issue::general(
                     ISSUE_CONNECTION_REFUSED,
@@ -175,20 +188,7 @@ pub fn read(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    let mut p = Pipeline {
-        table: FlowTable::new(limits),
-        ctx: Ctx::new(sink, limits),
-        skipped: BTreeMap::new(),
-        snaplen: None,
-    };
-    let info = reader::read_frames(input, format, limits.packet_bytes, &mut p)?;
-    p.finish();
-    Ok(PcapSummary {
-        producer: info.producer,
-        frames: info.frames,
-        tcp: p.table.stats.clone(),
-        http: p.ctx.stats.http1.clone(),
-        http2: p.ctx.stats.http2.clone(),
-        tls: p.ctx.stats.tls.clone(),
-    })
+    let mut stream = stream::Stream::new(limits, sink);
+    stream.file(FileIndex(0), "", input, format)?;
+    Ok(stream.finish())
 }

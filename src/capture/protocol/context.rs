@@ -7,7 +7,7 @@
 
 use crate::capture::http1::Http1Stats;
 use crate::capture::Sink;
-use crate::model::{FrameNumber, Limits};
+use crate::model::{FrameRef, Limits};
 
 use super::undecrypted::TlsStats;
 
@@ -17,7 +17,7 @@ pub struct Http2Stats {
     /// Connections recognised as HTTP/2 (by their preface).
     pub connections: u64,
     /// The frame where the first of them was recognised.
-    pub first: Option<FrameNumber>,
+    pub first: Option<FrameRef>,
 }
 
 /// Counters of every protocol layer of one input.

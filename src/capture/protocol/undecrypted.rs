@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use crate::capture::Sink;
-use crate::model::{FrameNumber, Issue, Position};
+use crate::model::{FrameRef, Issue, Position};
 
 /// Issue id: TLS connections whose application data was not decrypted.
 pub const ISSUE_TLS_NOT_DECRYPTED: &str = "tls-not-decrypted";
@@ -22,7 +22,7 @@ pub struct ServerTally {
     /// Connections.
     pub connections: u64,
     /// The frame where the first of them was recognised as TLS.
-    pub first: FrameNumber,
+    pub first: FrameRef,
 }
 
 /// Counters of the TLS layer of one input.
@@ -38,7 +38,7 @@ pub struct TlsStats {
 
 impl TlsStats {
     /// One TLS connection to `server`, recognised at `frame`, whose bytes are not decrypted.
-    pub fn undecrypted(&mut self, server: SocketAddr, frame: FrameNumber) {
+    pub fn undecrypted(&mut self, server: SocketAddr, frame: FrameRef) {
         self.connections += 1;
         let fresh = ServerTally {
             connections: 0,
