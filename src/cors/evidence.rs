@@ -111,6 +111,7 @@ impl Fault {
             if_credentialed: self.if_credentialed,
             latent: false,
             evidence: self.evidence.clone(),
+            stack_fix: None,
         }
     }
 }
