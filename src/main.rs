@@ -46,6 +46,9 @@ fn print(text: &str) -> ExitCode {
 }
 
 fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
+    for note in &config.notes {
+        eprintln!("corscope: {note}");
+    }
     let out: Box<dyn Write> = match &config.output {
         Some(path) => match File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),

@@ -9,6 +9,7 @@ pub mod http1;
 pub mod pcap;
 pub mod sniff;
 pub mod tcp;
+pub mod tls;
 
 use std::io::Read;
 
@@ -62,17 +63,30 @@ pub enum CaptureError {
     },
 }
 
-/// Reads one input of any supported format into `sink`.
+/// Reads one input of any supported format into `sink`, without TLS keys.
 pub fn read(
     input: Box<dyn Read + Send>,
     limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<InputInfo, CaptureError> {
+    read_with_keys(input, limits, &tls::KeyLog::new(), sink)
+}
+
+/// Reads one input of any supported format into `sink`; captures are decrypted with `keys`
+/// (and with the secrets a pcapng file carries).
+pub fn read_with_keys(
+    input: Box<dyn Read + Send>,
+    limits: &Limits,
+    keys: &tls::KeyLog,
     sink: &mut dyn Sink,
 ) -> Result<InputInfo, CaptureError> {
     let (compression, input) = decompress::undo(input)?;
     let (format, mut input) = sniff::detect(input)?;
     let producer = match format {
         Format::Har => har::read(&mut input, limits, sink)?.producer,
-        Format::Pcap | Format::PcapNg => pcap::read(&mut input, format, limits, sink)?.producer,
+        Format::Pcap | Format::PcapNg => {
+            pcap::read_with_keys(&mut input, format, limits, keys, sink)?.producer
+        }
     };
     Ok(InputInfo {
         format,

@@ -1,11 +1,13 @@
 //! Command-line arguments (clap) turned into a validated [`Command`] of library types. clap
 //! stops here.
 
-use std::io::IsTerminal;
+use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::capture::tls::KeyLog;
 use crate::model::{CauseId, Limits};
 use crate::pipeline::{Input, Options};
 use crate::report::ReportFormat;
@@ -38,6 +40,11 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// TLS key log (the SSLKEYLOGFILE format of browsers, curl and OpenSSL) to decrypt
+        /// captures with; may be given more than once. pcapng files with embedded secrets
+        /// need none.
+        #[arg(long, value_name = "FILE")]
+        keylog: Vec<PathBuf>,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
@@ -84,6 +91,8 @@ pub struct AnalyzeConfig {
     pub color: bool,
     /// Pipeline options.
     pub options: Options,
+    /// Notes for standard error before the run (key log lines that were not understood).
+    pub notes: Vec<String>,
 }
 
 /// Why the arguments do not make a command.
@@ -98,6 +107,40 @@ pub enum UsageError {
     /// Zero threads.
     #[error("--jobs must be at least 1")]
     NoJobs,
+    /// A key log that cannot be read.
+    #[error("cannot read key log {path}: {source}")]
+    KeyLog {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads every key log into one; notes say what was not understood.
+fn read_keylogs(paths: &[PathBuf]) -> Result<(KeyLog, Vec<String>), UsageError> {
+    let mut keys = KeyLog::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let stats = std::fs::File::open(path)
+            .and_then(|f| keys.read(&mut BufReader::new(f)))
+            .map_err(|source| UsageError::KeyLog {
+                path: name.clone(),
+                source,
+            })?;
+        if let Some(line) = stats.first_bad {
+            notes.push(format!(
+                "{name}: {} lines are not key log lines (first: line {line}); they were skipped",
+                stats.bad
+            ));
+        }
+        if stats.secrets == 0 {
+            notes.push(format!("{name}: no TLS secret found"));
+        }
+    }
+    Ok((keys, notes))
 }
 
 impl Args {
@@ -118,10 +161,12 @@ impl Args {
                 output,
                 color,
                 jobs,
+                keylog,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
+                let (keys, notes) = read_keylogs(&keylog)?;
                 let inputs: Vec<Input> = inputs
                     .into_iter()
                     .map(|p| {
@@ -155,7 +200,9 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        keys: Arc::new(keys),
                     },
+                    notes,
                 }))
             }
         }

@@ -19,12 +19,13 @@
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 mod batch;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
 
+use crate::capture::tls::KeyLog;
 use crate::capture::{self, CaptureError, Sink};
 use crate::cors::{Engine, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
@@ -69,6 +70,8 @@ pub struct Options {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// TLS secrets for every capture (`--keylog`); pcapng files add their own.
+    pub keys: Arc<KeyLog>,
 }
 
 /// What a run found.
@@ -162,6 +165,7 @@ pub fn run(
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
+    let keys = Arc::clone(&options.keys);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
         builder = builder.num_threads(j.max(1));
@@ -200,6 +204,7 @@ pub fn run(
                     let plan = Plan {
                         index,
                         limits: &limits,
+                        keys: &keys,
                         handoff,
                         split,
                     };
@@ -268,6 +273,7 @@ fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Re
 struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
+    keys: &'a KeyLog,
     handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
@@ -355,7 +361,7 @@ fn read_and_judge(
             issues: IssueTally::new(),
             out: Batcher::new(plan.index, tx, plan.handoff),
         };
-        let result = capture::read(reader, plan.limits, &mut sink);
+        let result = capture::read_with_keys(reader, plan.limits, plan.keys, &mut sink);
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
         let judged = sink.out.close();
@@ -369,7 +375,7 @@ fn read_and_judge(
             tx: etx,
             issues: IssueTally::new(),
         };
-        let result = capture::read(reader, plan.limits, &mut sink);
+        let result = capture::read_with_keys(reader, plan.limits, plan.keys, &mut sink);
         sink.flush();
         let ForwardSink {
             tx: etx, issues, ..

@@ -92,6 +92,7 @@ pub fn small_limits() -> Limits {
         tcp_flows: 4,
         tcp_idle_secs: 5,
         http_pending_requests: 4,
+        tls_handshake_bytes: 1024,
         engine_window: 4,
         engine_window_secs: 2,
     }

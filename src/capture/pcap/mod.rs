@@ -20,6 +20,7 @@ use std::io::Read;
 
 use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
+use super::tls::{KeyLog, TlsCtx, TlsStats};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FrameNumber, Issue, Limits, Position};
 
@@ -48,6 +49,8 @@ pub struct PcapSummary {
     pub tcp: TcpStats,
     /// HTTP layer counters.
     pub http: Http1Stats,
+    /// TLS layer counters.
+    pub tls: TlsStats,
 }
 
 /// Count and first frame of one kind of skipped frame.
@@ -57,14 +60,17 @@ struct Tally {
     first: FrameNumber,
 }
 
-struct Pipeline<'s> {
+struct Pipeline<'s, 'k> {
     table: FlowTable<Http1Connection<'s>>,
     ctx: Http1Ctx<'s>,
+    /// Key material (the run's key log and this file's Decryption Secrets Blocks) and the
+    /// TLS connections not decrypted.
+    tls: TlsCtx<'k>,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_> {
+impl Pipeline<'_, '_> {
     fn skip(&mut self, why: Skip, frame: FrameNumber) {
         self.skipped
             .entry(why)
@@ -78,6 +84,9 @@ impl Pipeline<'_> {
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
         let sink = &mut *self.ctx.sink;
+        for issue in self.tls.finish() {
+            sink.issue(issue);
+        }
         if let Some(t) = self.snaplen {
             let msg = format!(
                 "{} frames were captured shorter than sent (snapshot length)",
@@ -139,7 +148,7 @@ impl Pipeline<'_> {
     }
 }
 
-impl FrameSink for Pipeline<'_> {
+impl FrameSink for Pipeline<'_, '_> {
     fn frame(&mut self, frame: &Frame<'_>) {
         if (frame.orig_len as usize) > frame.data.len() {
             let t = self.snaplen.get_or_insert(Tally {
@@ -160,18 +169,37 @@ impl FrameSink for Pipeline<'_> {
     fn issue(&mut self, issue: Issue) {
         self.ctx.sink.issue(issue);
     }
+
+    fn secrets(&mut self, kind: u32, data: &[u8]) {
+        if kind == reader::SECRETS_TLS_KEY_LOG {
+            self.tls.add_secrets(data);
+        }
+    }
 }
 
-/// Reads a pcap or pcapng stream into `sink`.
+/// Reads a pcap or pcapng stream into `sink`, without TLS keys.
 pub fn read(
     input: &mut dyn Read,
     format: Format,
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
+    read_with_keys(input, format, limits, &KeyLog::new(), sink)
+}
+
+/// Reads a pcap or pcapng stream into `sink`, decrypting TLS with `keys` and the secrets the
+/// file itself carries.
+pub fn read_with_keys(
+    input: &mut dyn Read,
+    format: Format,
+    limits: &Limits,
+    keys: &KeyLog,
+    sink: &mut dyn Sink,
+) -> Result<PcapSummary, CaptureError> {
     let mut p = Pipeline {
         table: FlowTable::new(limits),
         ctx: Http1Ctx::new(sink, limits),
+        tls: TlsCtx::new(keys, limits),
         skipped: BTreeMap::new(),
         snaplen: None,
     };
@@ -182,5 +210,6 @@ pub fn read(
         frames: info.frames,
         tcp: p.table.stats.clone(),
         http: p.ctx.stats.clone(),
+        tls: p.tls.stats.clone(),
     })
 }

@@ -1,0 +1,575 @@
+//! One TLS connection: both directions' records, the handshake they carry, and the keys each
+//! direction reads with, switched where the protocol switches them.
+//!
+//! Key changes (RFC 8446 §4.4, §7; RFC 5246 §7.1): TLS 1.3 protects the server's records after
+//! its ServerHello with the handshake secret, each side's records after its Finished with its
+//! application secret, and after a KeyUpdate with the next one; TLS 1.2 and earlier switch a
+//! side to the key block's keys at its ChangeCipherSpec. A resumed session (TLS 1.2 session id
+//! or ticket, TLS 1.3 PSK) is keyed like any other: the key log line is indexed by the new
+//! connection's client random.
+//!
+//! The caller drives it: ciphertext in with [`TlsConnection::poll`] (in order per side, with
+//! its capture position), plaintext and issues out, one event at a time, so the layer above
+//! can be fed while this one is borrowed. Gaps and closes are told with
+//! [`TlsConnection::gap`] and [`TlsConnection::close`]; the issues they raise come out of the
+//! next `poll`.
+//!
+//! Layout: this file holds the record loop; `keys` holds the handshake messages and the key
+//! changes they cause.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use crate::capture::tcp::{At, Close, ConnInfo, Side};
+use crate::model::{FrameNumber, Issue, Position};
+
+mod keys;
+
+use super::handshake::{self, Reassembly};
+use super::protection::Protection;
+use super::record::{
+    content, FramingError, Header, RecordReader, Step, MAX_CIPHERTEXT, MAX_CIPHERTEXT_TLS13,
+};
+use super::suite::Suite;
+pub use super::undecrypted::Reason;
+use super::{
+    TlsCtx, ISSUE_DECRYPT_FAILED, ISSUE_GAP, ISSUE_RECORD_MALFORMED, ISSUE_RECORD_TRUNCATED,
+};
+
+/// What the handshake said about a connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    /// The ClientHello's random: the key log's index.
+    pub client_random: Option<[u8; 32]>,
+    /// SNI host name, lower-cased.
+    pub server_name: Option<String>,
+    /// Protocols the client offered by ALPN.
+    pub offered_alpn: Vec<Vec<u8>>,
+    /// The protocol the server chose by ALPN (`h2`, `http/1.1`).
+    pub alpn: Option<Vec<u8>>,
+    /// Highest version the client offered.
+    pub offered_version: Option<u16>,
+    /// Negotiated version (0x0301 TLS 1.0 ... 0x0304 TLS 1.3).
+    pub version: Option<u16>,
+    /// Negotiated cipher suite.
+    pub cipher_suite: Option<u16>,
+    /// DNS names of the server's certificate (TLS 1.2 in the clear; TLS 1.3 once decrypted).
+    pub certificate_names: Vec<String>,
+    /// A resumed session (TLS 1.2 session id or ticket accepted, TLS 1.3 PSK).
+    pub resumed: bool,
+    /// Records decrypted per side (client, server).
+    pub records_decrypted: [u64; 2],
+}
+
+/// What [`TlsConnection::poll`] yields.
+#[derive(Debug)]
+pub enum TlsEvent<'t> {
+    /// Application data of one side, decrypted. `at` is the frame and time of the segment
+    /// that completed its record, and the offset of `bytes[0]` in this side's plaintext.
+    Plaintext {
+        /// The side that sent it.
+        side: Side,
+        /// The plaintext of one record.
+        bytes: &'t [u8],
+        /// Where it was captured.
+        at: At,
+        /// The handshake's outcome (ALPN, server name).
+        session: &'t Session,
+    },
+    /// An in-band issue, with its location.
+    Issue(Issue),
+}
+
+/// Ciphertext of one side not yet read, with the capture position of its first byte.
+#[derive(Clone, Copy, Debug)]
+pub struct Feed<'d> {
+    data: &'d [u8],
+    at: At,
+}
+
+impl<'d> Feed<'d> {
+    /// `data` captured at `at`.
+    pub fn new(data: &'d [u8], at: At) -> Self {
+        Self { data, at }
+    }
+
+    /// Nothing to read: drains the issues a gap or close raised.
+    pub fn empty() -> Feed<'static> {
+        Feed {
+            data: &[],
+            at: At {
+                frame: FrameNumber(0),
+                ts: Default::default(),
+                offset: 0,
+            },
+        }
+    }
+
+    /// Whether everything was read.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+/// How a direction's records are read.
+enum Keys {
+    /// In the clear (before any key change).
+    Clear,
+    /// Decrypted with these keys.
+    Keyed(Box<Protection>),
+    /// Encrypted, with no keys to read it.
+    Missing,
+}
+
+#[derive(Default)]
+struct Direction {
+    reader: Option<RecordReader>,
+    messages: Reassembly,
+    keys: Option<Keys>,
+    /// TLS 1.2 keys taken at this side's ChangeCipherSpec.
+    pending: Option<Box<Protection>>,
+    /// TLS 1.3 keys taken after the record being read.
+    next: Option<Keys>,
+    /// Decryption of this side ended (gap, failure, no keys, not TLS).
+    stopped: bool,
+    /// Ended by something that lost plaintext (gap, failure, malformed record).
+    cut: bool,
+    /// The stream itself ended (FIN).
+    ended: bool,
+    plain_offset: u64,
+}
+
+impl Direction {
+    fn keys(&self) -> &Keys {
+        self.keys.as_ref().unwrap_or(&Keys::Clear)
+    }
+}
+
+enum Outcome {
+    Nothing,
+    Plain(Range<usize>),
+}
+
+/// The TLS state of one TCP connection.
+pub struct TlsConnection {
+    session: Session,
+    dirs: [Direction; 2],
+    issues: VecDeque<Issue>,
+    reason: Option<Reason>,
+    first_frame: Option<FrameNumber>,
+    client_hello_seen: bool,
+    early_data: bool,
+    offered_session_id: Vec<u8>,
+    suite: Option<Suite>,
+    /// Whether the client's handshake-key records have begun to open (TLS 1.3).
+    client_handshake_opened: bool,
+    closed: bool,
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Client => "client",
+        Side::Server => "server",
+    }
+}
+
+/// "the client stream 10.0.0.1:50000 -> 10.0.0.2:443".
+fn stream_name(conn: &ConnInfo, side: Side) -> String {
+    let (from, to) = match side {
+        Side::Client => (conn.client, conn.server),
+        Side::Server => (conn.server, conn.client),
+    };
+    format!("the {} stream {from} -> {to}", side_name(side))
+}
+
+impl Default for TlsConnection {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TlsConnection {
+    /// A connection before its first byte.
+    pub fn new() -> Self {
+        Self {
+            session: Session::default(),
+            dirs: Default::default(),
+            issues: VecDeque::new(),
+            reason: None,
+            first_frame: None,
+            client_hello_seen: false,
+            early_data: false,
+            offered_session_id: Vec::new(),
+            suite: None,
+            client_handshake_opened: false,
+            closed: false,
+        }
+    }
+
+    /// What the handshake said so far.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The protocol chosen by ALPN.
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.session.alpn.as_deref()
+    }
+
+    /// The SNI host name.
+    pub fn server_name(&self) -> Option<&str> {
+        self.session.server_name.as_deref()
+    }
+
+    /// Whether both sides ended: the connection is over for this layer.
+    pub fn ended(&self) -> bool {
+        self.dirs.iter().all(|d| d.ended)
+    }
+
+    /// Why this connection is not decrypted, once that is known.
+    pub fn undecrypted(&self) -> Option<&Reason> {
+        self.reason.as_ref()
+    }
+
+    fn dir(&mut self, side: Side) -> &mut Direction {
+        let [c, s] = &mut self.dirs;
+        match side {
+            Side::Client => c,
+            Side::Server => s,
+        }
+    }
+
+    fn not_decrypted(&mut self, reason: Reason) {
+        self.reason.get_or_insert(reason);
+    }
+
+    fn stop(&mut self, side: Side, cut: bool) {
+        let d = self.dir(side);
+        d.stopped = true;
+        d.cut |= cut;
+    }
+
+    fn max_record(&self) -> usize {
+        match self.session.version {
+            Some(v) if v >= 0x0304 => MAX_CIPHERTEXT_TLS13,
+            _ => MAX_CIPHERTEXT,
+        }
+    }
+
+    /// Reads ciphertext of `side` from `feed` until there is something to hand out: the
+    /// plaintext of a record, or an issue. `None` once `feed` is used up and no issue waits.
+    pub fn poll<'t>(
+        &'t mut self,
+        ctx: &mut TlsCtx<'_>,
+        conn: &ConnInfo,
+        side: Side,
+        feed: &mut Feed<'_>,
+    ) -> Option<TlsEvent<'t>> {
+        loop {
+            if let Some(issue) = self.issues.pop_front() {
+                return Some(TlsEvent::Issue(issue));
+            }
+            if feed.data.is_empty() {
+                return None;
+            }
+            if self.first_frame.is_none() {
+                self.first_frame = Some(feed.at.frame);
+                ctx.stats.connections += 1;
+            }
+            let max = self.max_record();
+            let d = self.dir(side);
+            if d.stopped {
+                feed.data = &[];
+                return None;
+            }
+            let decrypting = matches!(d.keys(), Keys::Keyed(_));
+            let reader = d
+                .reader
+                .get_or_insert_with(|| RecordReader::new(feed.at.offset));
+            let keep = |h: &Header| decrypting || h.content_type() != content::APPLICATION_DATA;
+            let before = feed.data.len();
+            let step = reader.step(&mut feed.data, max, &keep);
+            let at = feed.at;
+            feed.at.offset += (before - feed.data.len()) as u64;
+            match step {
+                Step::NeedMore => return None,
+                Step::Error(e, offset) => self.framing_error(conn, side, e, offset, at),
+                Step::Record(h) => {
+                    if let Outcome::Plain(range) = self.record(ctx, conn, side, h, at) {
+                        let this = self;
+                        let [c, s] = &mut this.dirs;
+                        let d = if side == Side::Client { c } else { s };
+                        let at = At {
+                            offset: d.plain_offset,
+                            ..at
+                        };
+                        d.plain_offset += range.len() as u64;
+                        ctx.stats.plaintext_bytes += range.len() as u64;
+                        let bytes = d
+                            .reader
+                            .as_mut()
+                            .and_then(|r| r.body_mut().get(range))
+                            .unwrap_or_default();
+                        return Some(TlsEvent::Plaintext {
+                            side,
+                            bytes,
+                            at,
+                            session: &this.session,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn framing_error(&mut self, conn: &ConnInfo, side: Side, e: FramingError, offset: u64, at: At) {
+        let first = self.dir(side).plain_offset == 0 && !self.client_hello_seen;
+        self.stop(side, true);
+        if first {
+            // Not a record at the start and no handshake: a capture that began mid-stream.
+            self.not_decrypted(Reason::HandshakeMissing);
+            return;
+        }
+        let what = match e {
+            FramingError::NotTls(raw) => format!(
+                "bytes that are not a TLS record ({})",
+                raw.iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            FramingError::Oversize { len, max } => {
+                format!("a record of {len} bytes, over the limit of {max}")
+            }
+        };
+        let message = format!(
+            "{} carries {what}; the rest of it is not read",
+            stream_name(conn, side)
+        );
+        let pos = Position::Stream {
+            frame: at.frame,
+            offset,
+        };
+        self.issues
+            .push_back(Issue::at(ISSUE_RECORD_MALFORMED, pos, message));
+    }
+
+    /// Reads one whole record of `side`.
+    fn record(
+        &mut self,
+        ctx: &mut TlsCtx<'_>,
+        conn: &ConnInfo,
+        side: Side,
+        h: Header,
+        at: At,
+    ) -> Outcome {
+        let ct = h.content_type();
+        let tls13 = self.session.version.is_some_and(|v| v >= 0x0304);
+        if ct == content::CHANGE_CIPHER_SPEC {
+            if !tls13 {
+                let d = self.dir(side);
+                d.keys = Some(match d.pending.take() {
+                    Some(p) => Keys::Keyed(p),
+                    None => Keys::Missing,
+                });
+            }
+            return Outcome::Nothing;
+        }
+        let d = self.dir(side);
+        let opened = match d.keys.as_mut() {
+            Some(Keys::Keyed(p)) => {
+                let body = d.reader.as_mut().map(|r| r.body_mut()).unwrap_or_default();
+                Some(p.open(&h.raw, body))
+            }
+            Some(Keys::Missing) => {
+                self.stop(side, false);
+                return Outcome::Nothing;
+            }
+            Some(Keys::Clear) | None => None,
+        };
+        let (inner, range) = match opened {
+            Some(Ok(ok)) => {
+                ctx.stats.records_decrypted += 1;
+                if self.session.records_decrypted == [0, 0] {
+                    ctx.stats.decrypted += 1;
+                }
+                self.session.records_decrypted[side.index()] += 1;
+                if side == Side::Client {
+                    self.client_handshake_opened = true;
+                }
+                ok
+            }
+            Some(Err(failure)) => {
+                // TLS 1.3 0-RTT data the server did not take, or whose key is missing: it
+                // precedes the client's first handshake-key record (RFC 8446 §4.2.10).
+                if side == Side::Client && tls13 && self.early_data && !self.client_handshake_opened
+                {
+                    ctx.stats.early_data_skipped += 1;
+                    return Outcome::Nothing;
+                }
+                ctx.stats.failures += 1;
+                self.stop(side, true);
+                let message = format!(
+                    "record {} of {} did not decrypt: {}; the rest of it is not read",
+                    self.dirs[side.index()].keys_seq(),
+                    stream_name(conn, side),
+                    failure.describe()
+                );
+                let pos = Position::Stream {
+                    frame: at.frame,
+                    offset: h.offset,
+                };
+                self.issues
+                    .push_back(Issue::at(ISSUE_DECRYPT_FAILED, pos, message));
+                return Outcome::Nothing;
+            }
+            None if ct == content::APPLICATION_DATA => {
+                if side == Side::Client && self.early_data && self.session.version.is_none() {
+                    ctx.stats.early_data_skipped += 1;
+                } else {
+                    if !self.client_hello_seen {
+                        self.not_decrypted(Reason::HandshakeMissing);
+                    }
+                    self.stop(side, false);
+                }
+                return Outcome::Nothing;
+            }
+            None => (ct, 0..h.len()),
+        };
+        let outcome = match inner {
+            content::HANDSHAKE => {
+                self.handshake(ctx, conn, side, range, at);
+                Outcome::Nothing
+            }
+            content::APPLICATION_DATA if !range.is_empty() => Outcome::Plain(range),
+            _ => Outcome::Nothing,
+        };
+        let d = self.dir(side);
+        if let Some(next) = d.next.take() {
+            d.keys = Some(next);
+        }
+        outcome
+    }
+
+    /// Reassembles and acts on the handshake messages in a record's plaintext.
+    fn handshake(
+        &mut self,
+        ctx: &mut TlsCtx<'_>,
+        conn: &ConnInfo,
+        side: Side,
+        range: Range<usize>,
+        at: At,
+    ) {
+        let tls13 = self.session.version.is_some_and(|v| v >= 0x0304);
+        let cap = ctx.handshake_cap;
+        let mut messages = Vec::new();
+        let d = self.dir(side);
+        let Direction {
+            reader,
+            messages: reassembly,
+            ..
+        } = d;
+        let body = reader
+            .as_mut()
+            .and_then(|r| r.body_mut().get(range))
+            .unwrap_or_default();
+        reassembly.push(body, cap, &mut |ty, body| {
+            messages.push(match body {
+                Some(b) => handshake::read(ty, b, tls13),
+                None => handshake::Message::TooLarge(ty),
+            });
+        });
+        for m in messages {
+            self.message(ctx, conn, side, m, at);
+        }
+    }
+
+    /// `len` bytes of `side` were never captured: its decryption ends.
+    pub fn gap(&mut self, ctx: &mut TlsCtx<'_>, conn: &ConnInfo, side: Side, len: u64, at: At) {
+        let d = self.dir(side);
+        if d.stopped {
+            return;
+        }
+        let keyed = matches!(d.keys(), Keys::Keyed(_)) || d.pending.is_some();
+        self.stop(side, true);
+        if keyed {
+            ctx.stats.gaps += 1;
+            let message = format!(
+                "decryption of {} ends at a capture gap of {len} bytes",
+                stream_name(conn, side)
+            );
+            let pos = Position::Stream {
+                frame: at.frame,
+                offset: at.offset,
+            };
+            self.issues.push_back(Issue::at(ISSUE_GAP, pos, message));
+        } else if self.session.version.is_none() {
+            self.not_decrypted(Reason::HandshakeMissing);
+        }
+    }
+
+    /// One side ended (`Some`), or the whole connection (`None`). Returns how the layer above
+    /// should see it end: [`Close::Abandoned`] when plaintext of that side was lost.
+    pub fn close(
+        &mut self,
+        ctx: &mut TlsCtx<'_>,
+        conn: &ConnInfo,
+        side: Option<Side>,
+        how: Close,
+        at: At,
+    ) -> Close {
+        let mut cut = false;
+        for s in [Side::Client, Side::Server] {
+            if side.is_some_and(|x| x != s) {
+                continue;
+            }
+            let d = self.dir(s);
+            if !d.stopped && how != Close::Reset {
+                if let Some((have, want)) = d.reader.as_ref().and_then(RecordReader::partial) {
+                    let offset = d.reader.as_ref().map_or(0, RecordReader::offset) - have as u64;
+                    let message = format!(
+                        "{} ends inside a TLS record ({have} of its {want} bytes)",
+                        stream_name(conn, s)
+                    );
+                    let pos = Position::Stream {
+                        frame: at.frame,
+                        offset,
+                    };
+                    self.issues
+                        .push_back(Issue::at(ISSUE_RECORD_TRUNCATED, pos, message));
+                    self.stop(s, true);
+                }
+            }
+            let d = self.dir(s);
+            d.stopped = true;
+            d.ended = true;
+            cut |= d.cut;
+        }
+        if self.ended() && !self.closed {
+            self.closed = true;
+            if let (Some(reason), Some(frame)) = (self.reason.clone(), self.first_frame) {
+                ctx.stats.undecrypted += 1;
+                let server = match &self.session.server_name {
+                    Some(name) => format!("{name}:{}", conn.server.port()),
+                    None => conn.server.to_string(),
+                };
+                ctx.undecrypted.add(reason, server, frame);
+            }
+        }
+        if cut && how != Close::Reset {
+            Close::Abandoned
+        } else {
+            how
+        }
+    }
+}
+
+impl Direction {
+    /// The sequence number of the record being read, for messages.
+    fn keys_seq(&self) -> u64 {
+        match self.keys() {
+            Keys::Keyed(p) => p.seq(),
+            _ => 0,
+        }
+    }
+}

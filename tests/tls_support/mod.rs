@@ -1,0 +1,217 @@
+//! Runs captures through the flow table, the TLS layer and the HTTP/1 layer, composed here for
+//! tests: every TCP connection is read as TLS, its plaintext is kept per side and fed to an
+//! HTTP/1 connection.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use corscope::capture::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use corscope::capture::pcap::link;
+use corscope::capture::pcap::reader::{self, Frame, FrameSink, SECRETS_TLS_KEY_LOG};
+use corscope::capture::tcp::{At, Close, ConnInfo, FlowTable, Side, StreamHandler};
+use corscope::capture::tls::{Feed, KeyLog, Session, TlsConnection, TlsCtx, TlsEvent, TlsStats};
+use corscope::capture::{sniff, Sink};
+use corscope::model::{Exchange, Issue, Limits};
+
+/// Everything a run produced.
+#[derive(Default)]
+pub struct Run {
+    pub exchanges: Vec<Exchange>,
+    pub issues: Vec<Issue>,
+    /// Per connection, in order of their end: the session and the plaintext of each side.
+    pub connections: Vec<(Session, [Vec<u8>; 2])>,
+    pub tls: TlsStats,
+    pub http: Http1Stats,
+}
+
+impl Run {
+    pub fn issue_ids(&self) -> Vec<&'static str> {
+        self.issues.iter().map(|i| i.id).collect()
+    }
+    pub fn count(&self, id: &str) -> u64 {
+        self.issues
+            .iter()
+            .filter(|i| i.id == id)
+            .map(|i| i.count)
+            .sum()
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    exchanges: Vec<Exchange>,
+    issues: Vec<Issue>,
+}
+
+impl Sink for Collect {
+    fn exchange(&mut self, e: Exchange) {
+        self.exchanges.push(e);
+    }
+    fn issue(&mut self, i: Issue) {
+        self.issues.push(i);
+    }
+}
+
+struct Ctx<'s, 'k> {
+    http: Http1Ctx<'s>,
+    tls: TlsCtx<'k>,
+    done: Vec<(Session, [Vec<u8>; 2])>,
+}
+
+struct Conn<'s, 'k> {
+    tls: TlsConnection,
+    http: Http1Connection<'s>,
+    plain: [Vec<u8>; 2],
+    reported: bool,
+    _k: std::marker::PhantomData<&'k ()>,
+}
+
+impl<'s, 'k> Conn<'s, 'k> {
+    fn drain(&mut self, ctx: &mut Ctx<'s, 'k>, conn: &ConnInfo, side: Side, feed: &mut Feed<'_>) {
+        let Ctx { http, tls, .. } = ctx;
+        while let Some(ev) = self.tls.poll(tls, conn, side, feed) {
+            match ev {
+                TlsEvent::Plaintext {
+                    side: s, bytes, at, ..
+                } => {
+                    assert_eq!(at.offset, self.plain[s.index()].len() as u64);
+                    self.plain[s.index()].extend_from_slice(bytes);
+                    self.http.data(http, conn, s, bytes, at);
+                }
+                TlsEvent::Issue(i) => http.sink.issue(i),
+            }
+        }
+    }
+}
+
+impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
+    type Ctx = Ctx<'s, 'k>;
+
+    fn new_connection(ctx: &mut Self::Ctx) -> Self {
+        Conn {
+            tls: TlsConnection::new(),
+            http: Http1Connection::new_connection(&mut ctx.http),
+            plain: Default::default(),
+            reported: false,
+            _k: std::marker::PhantomData,
+        }
+    }
+
+    fn data(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, bytes: &[u8], at: At) {
+        self.drain(ctx, conn, side, &mut Feed::new(bytes, at));
+    }
+
+    fn gap(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, len: u64, at: At) {
+        self.tls.gap(&mut ctx.tls, conn, side, len, at);
+        self.drain(ctx, conn, side, &mut Feed::empty());
+    }
+
+    fn close(
+        &mut self,
+        ctx: &mut Self::Ctx,
+        conn: &ConnInfo,
+        side: Option<Side>,
+        how: Close,
+        at: At,
+    ) {
+        let how = self.tls.close(&mut ctx.tls, conn, side, how, at);
+        self.drain(ctx, conn, side.unwrap_or(Side::Client), &mut Feed::empty());
+        self.http.close(&mut ctx.http, conn, side, how, at);
+        if (self.tls.ended() || side.is_none()) && !self.reported {
+            self.reported = true;
+            ctx.done
+                .push((self.tls.session().clone(), std::mem::take(&mut self.plain)));
+        }
+    }
+
+    fn issue(ctx: &mut Self::Ctx, issue: Issue) {
+        ctx.http.sink.issue(issue);
+    }
+}
+
+struct Frames<'s, 'k> {
+    table: FlowTable<Conn<'s, 'k>>,
+    ctx: Ctx<'s, 'k>,
+}
+
+impl FrameSink for Frames<'_, '_> {
+    fn frame(&mut self, frame: &Frame<'_>) {
+        if let Ok(p) = link::decode(frame.linktype, frame.data) {
+            let seg = p.segment(frame.number, frame.ts);
+            self.table.segment(&seg, &mut self.ctx);
+        }
+    }
+    fn issue(&mut self, issue: Issue) {
+        self.ctx.http.sink.issue(issue);
+    }
+    fn secrets(&mut self, kind: u32, data: &[u8]) {
+        if kind == SECRETS_TLS_KEY_LOG {
+            self.ctx.tls.add_secrets(data);
+        }
+    }
+}
+
+/// Reads a capture's bytes with `keys`, every connection as TLS.
+pub fn run_bytes(bytes: &[u8], keys: &KeyLog) -> Run {
+    let limits = Limits::default();
+    let mut sink = Collect::default();
+    let (format, mut input) =
+        sniff::detect(Box::new(std::io::Cursor::new(bytes.to_vec()))).unwrap();
+    let (tls, http, done) = {
+        let mut frames = Frames {
+            table: FlowTable::new(&limits),
+            ctx: Ctx {
+                http: Http1Ctx::new(&mut sink, &limits),
+                tls: TlsCtx::new(keys, &limits),
+                done: Vec::new(),
+            },
+        };
+        reader::read_frames(&mut input, format, limits.packet_bytes, &mut frames).unwrap();
+        frames.table.finish(&mut frames.ctx);
+        let Ctx {
+            http,
+            mut tls,
+            done,
+        } = frames.ctx;
+        for i in tls.finish() {
+            http.sink.issue(i);
+        }
+        (tls.stats.clone(), http.stats.clone(), done)
+    };
+    Run {
+        exchanges: sink.exchanges,
+        issues: sink.issues,
+        connections: done,
+        tls,
+        http,
+    }
+}
+
+/// Reads a key log file.
+pub fn keylog(path: &Path) -> KeyLog {
+    let mut k = KeyLog::new();
+    k.read(&mut std::io::BufReader::new(
+        std::fs::File::open(path).unwrap(),
+    ))
+    .unwrap();
+    k
+}
+
+/// Reads a capture file with the key logs given.
+pub fn run_file(path: &Path, keylogs: &[&Path]) -> Run {
+    let mut keys = KeyLog::new();
+    for k in keylogs {
+        keys.merge(&keylog(k));
+    }
+    run_bytes(&std::fs::read(path).unwrap(), &keys)
+}
+
+/// The public corpus, when present.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = match std::env::var_os("CORSCOPE_CORPUS") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    };
+    dir.is_dir().then_some(dir)
+}
