@@ -26,11 +26,12 @@ use crate::model::{FrameNumber, Issue, Position};
 mod keys;
 
 use super::handshake::{self, Reassembly};
+use super::keylog::Label;
 use super::protection::Protection;
 use super::record::{
     content, FramingError, Header, RecordReader, Step, MAX_CIPHERTEXT, MAX_CIPHERTEXT_TLS13,
 };
-use super::suite::Suite;
+use super::suite::{self, Suite};
 pub use super::undecrypted::Reason;
 use super::{
     TlsCtx, ISSUE_DECRYPT_FAILED, ISSUE_GAP, ISSUE_RECORD_MALFORMED, ISSUE_RECORD_TRUNCATED,
@@ -161,6 +162,8 @@ pub struct TlsConnection {
     early_data: bool,
     offered_session_id: Vec<u8>,
     suite: Option<Suite>,
+    /// The client's 0-RTT keys, once a record opened with them.
+    early: Option<Box<Protection>>,
     /// Whether the client's handshake-key records have begun to open (TLS 1.3).
     client_handshake_opened: bool,
     closed: bool,
@@ -201,6 +204,7 @@ impl TlsConnection {
             early_data: false,
             offered_session_id: Vec::new(),
             suite: None,
+            early: None,
             client_handshake_opened: false,
             closed: false,
         }
@@ -277,12 +281,13 @@ impl TlsConnection {
                 ctx.stats.connections += 1;
             }
             let max = self.max_record();
+            let early = side == Side::Client && self.early_data && !self.client_handshake_opened;
             let d = self.dir(side);
             if d.stopped {
                 feed.data = &[];
                 return None;
             }
-            let decrypting = matches!(d.keys(), Keys::Keyed(_));
+            let decrypting = early || matches!(d.keys(), Keys::Keyed(_));
             let reader = d
                 .reader
                 .get_or_insert_with(|| RecordReader::new(feed.at.offset));
@@ -366,7 +371,9 @@ impl TlsConnection {
         let ct = h.content_type();
         let tls13 = self.session.version.is_some_and(|v| v >= 0x0304);
         if ct == content::CHANGE_CIPHER_SPEC {
-            if !tls13 {
+            // TLS 1.3 sends it only for middleboxes (RFC 8446 §D.4), also before the
+            // ServerHello along with 0-RTT data: it changes nothing then.
+            if self.session.version.is_some() && !tls13 {
                 let d = self.dir(side);
                 d.keys = Some(match d.pending.take() {
                     Some(p) => Keys::Keyed(p),
@@ -387,26 +394,30 @@ impl TlsConnection {
             }
             Some(Keys::Clear) | None => None,
         };
-        let (inner, range) = match opened {
+        // TLS 1.3 0-RTT data precedes the client's first handshake-key record (RFC 8446
+        // §4.2.10): before the ServerHello, and after it until the handshake key opens one.
+        let early = side == Side::Client && self.early_data && !self.client_handshake_opened;
+        let opened = match opened {
             Some(Ok(ok)) => {
-                ctx.stats.records_decrypted += 1;
-                if self.session.records_decrypted == [0, 0] {
-                    ctx.stats.decrypted += 1;
-                }
-                self.session.records_decrypted[side.index()] += 1;
                 if side == Side::Client {
                     self.client_handshake_opened = true;
                 }
-                ok
+                Some(ok)
+            }
+            Some(Err(_)) | None
+                if early
+                    && ct == content::APPLICATION_DATA
+                    && (opened.is_some() || self.session.version.is_none()) =>
+            {
+                match self.open_early(ctx, &h) {
+                    Some(ok) => Some(ok),
+                    None => {
+                        ctx.stats.early_data_skipped += 1;
+                        return Outcome::Nothing;
+                    }
+                }
             }
             Some(Err(failure)) => {
-                // TLS 1.3 0-RTT data the server did not take, or whose key is missing: it
-                // precedes the client's first handshake-key record (RFC 8446 §4.2.10).
-                if side == Side::Client && tls13 && self.early_data && !self.client_handshake_opened
-                {
-                    ctx.stats.early_data_skipped += 1;
-                    return Outcome::Nothing;
-                }
                 ctx.stats.failures += 1;
                 self.stop(side, true);
                 let message = format!(
@@ -424,15 +435,22 @@ impl TlsConnection {
                 return Outcome::Nothing;
             }
             None if ct == content::APPLICATION_DATA => {
-                if side == Side::Client && self.early_data && self.session.version.is_none() {
-                    ctx.stats.early_data_skipped += 1;
-                } else {
-                    if !self.client_hello_seen {
-                        self.not_decrypted(Reason::HandshakeMissing);
-                    }
-                    self.stop(side, false);
+                if !self.client_hello_seen {
+                    self.not_decrypted(Reason::HandshakeMissing);
                 }
+                self.stop(side, false);
                 return Outcome::Nothing;
+            }
+            None => None,
+        };
+        let (inner, range) = match opened {
+            Some(ok) => {
+                ctx.stats.records_decrypted += 1;
+                if self.session.records_decrypted == [0, 0] {
+                    ctx.stats.decrypted += 1;
+                }
+                self.session.records_decrypted[side.index()] += 1;
+                ok
             }
             None => (ct, 0..h.len()),
         };
@@ -449,6 +467,34 @@ impl TlsConnection {
             d.keys = Some(next);
         }
         outcome
+    }
+
+    /// Opens a client record with the 0-RTT key (`CLIENT_EARLY_TRAFFIC_SECRET`). The suite is
+    /// the resumed session's, which the ServerHello may not have named yet: the first record
+    /// is tried with each TLS 1.3 suite of the secret's hash length.
+    fn open_early(&mut self, ctx: &TlsCtx<'_>, h: &Header) -> Option<(u8, Range<usize>)> {
+        let Self {
+            dirs: [client, _],
+            early,
+            session,
+            ..
+        } = self;
+        let body = client.reader.as_mut()?.body_mut();
+        if let Some(p) = early {
+            return p.open(&h.raw, body).ok();
+        }
+        let secret = ctx.secret(&session.client_random?, Label::ClientEarlyTraffic)?;
+        for id in [0x1301, 0x1302, 0x1303] {
+            let Some(mut p) = suite::lookup(id).and_then(|s| Protection::tls13(&s, secret)) else {
+                continue;
+            };
+            // A failed AEAD open leaves the buffer as it was.
+            if let Ok(ok) = p.open(&h.raw, body) {
+                *early = Some(Box::new(p));
+                return Some(ok);
+            }
+        }
+        None
     }
 
     /// Reassembles and acts on the handshake messages in a record's plaintext.

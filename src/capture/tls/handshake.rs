@@ -35,6 +35,14 @@ pub mod kind {
     pub const KEY_UPDATE: u8 = 24;
 }
 
+/// Extension types read by number (IANA "TLS ExtensionType Values").
+mod ext_type {
+    pub const ALPN: u16 = 16;
+    pub const ENCRYPT_THEN_MAC: u16 = 22;
+    pub const PRE_SHARED_KEY: u16 = 41;
+    pub const EARLY_DATA: u16 = 42;
+}
+
 /// The random of a TLS 1.3 HelloRetryRequest (RFC 8446 §4.1.3).
 const HELLO_RETRY_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -137,7 +145,13 @@ fn client_hello(body: &[u8]) -> Option<ClientHello> {
         max_version: ch.version.0,
         ..ClientHello::default()
     };
-    for (_, ext) in extensions(ch.ext.unwrap_or_default()) {
+    for (ty, ext) in extensions(ch.ext.unwrap_or_default()) {
+        // Flags by type alone: their contents do not matter here.
+        match ty {
+            ext_type::EARLY_DATA => out.early_data = true,
+            ext_type::PRE_SHARED_KEY => out.psk = true,
+            _ => {}
+        }
         let Ok((_, ext)) = parse_tls_client_hello_extension(ext) else {
             continue;
         };
@@ -156,8 +170,6 @@ fn client_hello(body: &[u8]) -> Option<ClientHello> {
                     out.max_version = out.max_version.max(max);
                 }
             }
-            TlsExtension::EarlyData(_) => out.early_data = true,
-            TlsExtension::PreSharedKey(_) => out.psk = true,
             TlsExtension::SessionTicket(t) => out.ticket = !t.is_empty(),
             _ => {}
         }
@@ -176,7 +188,13 @@ fn server_hello(body: &[u8]) -> Option<ServerHello> {
         hello_retry: random == HELLO_RETRY_RANDOM,
         ..ServerHello::default()
     };
-    for (_, ext) in extensions(sh.ext.unwrap_or_default()) {
+    for (ty, ext) in extensions(sh.ext.unwrap_or_default()) {
+        // By type: tls-parser 0.12 reads type 21 (padding) as encrypt_then_mac in ServerHellos.
+        match ty {
+            ext_type::ENCRYPT_THEN_MAC => out.encrypt_then_mac = true,
+            ext_type::PRE_SHARED_KEY => out.psk = true,
+            _ => {}
+        }
         let Ok((_, ext)) = parse_tls_server_hello_extension(ext) else {
             continue;
         };
@@ -187,8 +205,6 @@ fn server_hello(body: &[u8]) -> Option<ServerHello> {
                 }
             }
             TlsExtension::ALPN(list) => out.alpn = list.first().map(|p| p.to_vec()),
-            TlsExtension::EncryptThenMac => out.encrypt_then_mac = true,
-            TlsExtension::PreSharedKey(_) => out.psk = true,
             _ => {}
         }
     }
@@ -202,12 +218,12 @@ fn encrypted_extensions(body: &[u8]) -> Option<Message> {
     let mut early_data = false;
     for (ty, ext) in extensions(block) {
         match ty {
-            16 => {
+            ext_type::ALPN => {
                 if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_server_hello_extension(ext) {
                     alpn = list.first().map(|p| p.to_vec());
                 }
             }
-            42 => early_data = true,
+            ext_type::EARLY_DATA => early_data = true,
             _ => {}
         }
     }
