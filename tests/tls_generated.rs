@@ -15,7 +15,7 @@ use corscope::capture::tls::{
     KeyLog, ISSUE_DECRYPT_FAILED, ISSUE_GAP, ISSUE_NO_KEY, ISSUE_UNSUPPORTED,
 };
 use corscope::model::{FrameNumber, Location, Position};
-use tls_support::{keylog, run_bytes, run_file, Run};
+use tls_support::{keylog, run_bytes, run_chunked, run_file, Run};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -392,4 +392,28 @@ fn a_capture_gap_ends_the_decryption_of_its_direction() {
         r.exchanges[0].location,
         Location::Frames { request, .. } if request == FrameNumber(9)
     ));
+}
+
+#[test]
+fn records_split_any_way_decrypt_the_same() {
+    for name in [
+        "tls13-key-update",
+        "tls12-cbc-sha-mte",
+        "tls10-cbc-etm",
+        "tls13-early-data",
+    ] {
+        let bytes = std::fs::read(data(&format!("{name}.pcap"))).unwrap();
+        let keys = keylog(&data(&format!("{name}.keys")));
+        let whole = run_bytes(&bytes, &keys);
+        for chunk in [1, 2, 5, 17] {
+            let r = run_chunked(&bytes, &keys, chunk);
+            assert_eq!(r.tls, whole.tls, "{name} in pieces of {chunk}");
+            assert_eq!(
+                r.connections, whole.connections,
+                "{name} in pieces of {chunk}"
+            );
+            assert_eq!(r.exchanges.len(), whole.exchanges.len());
+            assert!(r.issues.is_empty());
+        }
+    }
 }

@@ -54,6 +54,8 @@ impl Sink for Collect {
 }
 
 struct Ctx<'s, 'k> {
+    /// Largest piece of a segment handed to the TLS layer at once (0: whole).
+    chunk: usize,
     http: Http1Ctx<'s>,
     tls: TlsCtx<'k>,
     done: Vec<(Session, [Vec<u8>; 2])>,
@@ -99,7 +101,18 @@ impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
     }
 
     fn data(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, bytes: &[u8], at: At) {
-        self.drain(ctx, conn, side, &mut Feed::new(bytes, at));
+        let step = if ctx.chunk == 0 {
+            bytes.len().max(1)
+        } else {
+            ctx.chunk
+        };
+        for (i, piece) in bytes.chunks(step).enumerate() {
+            let at = At {
+                offset: at.offset + (i * step) as u64,
+                ..at
+            };
+            self.drain(ctx, conn, side, &mut Feed::new(piece, at));
+        }
     }
 
     fn gap(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, len: u64, at: At) {
@@ -154,6 +167,11 @@ impl FrameSink for Frames<'_, '_> {
 
 /// Reads a capture's bytes with `keys`, every connection as TLS.
 pub fn run_bytes(bytes: &[u8], keys: &KeyLog) -> Run {
+    run_chunked(bytes, keys, 0)
+}
+
+/// The same, handing the TLS layer at most `chunk` bytes at a time.
+pub fn run_chunked(bytes: &[u8], keys: &KeyLog, chunk: usize) -> Run {
     let limits = Limits::default();
     let mut sink = Collect::default();
     let (format, mut input) =
@@ -162,6 +180,7 @@ pub fn run_bytes(bytes: &[u8], keys: &KeyLog) -> Run {
         let mut frames = Frames {
             table: FlowTable::new(&limits),
             ctx: Ctx {
+                chunk,
                 http: Http1Ctx::new(&mut sink, &limits),
                 tls: TlsCtx::new(keys, &limits),
                 done: Vec::new(),
@@ -173,6 +192,7 @@ pub fn run_bytes(bytes: &[u8], keys: &KeyLog) -> Run {
             http,
             mut tls,
             done,
+            ..
         } = frames.ctx;
         for i in tls.finish() {
             http.sink.issue(i);

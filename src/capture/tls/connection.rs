@@ -20,97 +20,22 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use crate::capture::tcp::{At, Close, ConnInfo, Side};
+use crate::capture::tcp::{At, ConnInfo, Side};
 use crate::model::{FrameNumber, Issue, Position};
 
+mod ends;
 mod keys;
+mod session;
+
+pub use session::{Feed, Session, TlsEvent};
 
 use super::handshake::{self, Reassembly};
 use super::keylog::Label;
 use super::protection::Protection;
-use super::record::{
-    content, FramingError, Header, RecordReader, Step, MAX_CIPHERTEXT, MAX_CIPHERTEXT_TLS13,
-};
+use super::record::{content, Header, RecordReader, Step, MAX_CIPHERTEXT, MAX_CIPHERTEXT_TLS13};
 use super::suite::{self, Suite};
 pub use super::undecrypted::Reason;
-use super::{
-    TlsCtx, ISSUE_DECRYPT_FAILED, ISSUE_GAP, ISSUE_RECORD_MALFORMED, ISSUE_RECORD_TRUNCATED,
-};
-
-/// What the handshake said about a connection.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Session {
-    /// The ClientHello's random: the key log's index.
-    pub client_random: Option<[u8; 32]>,
-    /// SNI host name, lower-cased.
-    pub server_name: Option<String>,
-    /// Protocols the client offered by ALPN.
-    pub offered_alpn: Vec<Vec<u8>>,
-    /// The protocol the server chose by ALPN (`h2`, `http/1.1`).
-    pub alpn: Option<Vec<u8>>,
-    /// Highest version the client offered.
-    pub offered_version: Option<u16>,
-    /// Negotiated version (0x0301 TLS 1.0 ... 0x0304 TLS 1.3).
-    pub version: Option<u16>,
-    /// Negotiated cipher suite.
-    pub cipher_suite: Option<u16>,
-    /// DNS names of the server's certificate (TLS 1.2 in the clear; TLS 1.3 once decrypted).
-    pub certificate_names: Vec<String>,
-    /// A resumed session (TLS 1.2 session id or ticket accepted, TLS 1.3 PSK).
-    pub resumed: bool,
-    /// Records decrypted per side (client, server).
-    pub records_decrypted: [u64; 2],
-}
-
-/// What [`TlsConnection::poll`] yields.
-#[derive(Debug)]
-pub enum TlsEvent<'t> {
-    /// Application data of one side, decrypted. `at` is the frame and time of the segment
-    /// that completed its record, and the offset of `bytes[0]` in this side's plaintext.
-    Plaintext {
-        /// The side that sent it.
-        side: Side,
-        /// The plaintext of one record.
-        bytes: &'t [u8],
-        /// Where it was captured.
-        at: At,
-        /// The handshake's outcome (ALPN, server name).
-        session: &'t Session,
-    },
-    /// An in-band issue, with its location.
-    Issue(Issue),
-}
-
-/// Ciphertext of one side not yet read, with the capture position of its first byte.
-#[derive(Clone, Copy, Debug)]
-pub struct Feed<'d> {
-    data: &'d [u8],
-    at: At,
-}
-
-impl<'d> Feed<'d> {
-    /// `data` captured at `at`.
-    pub fn new(data: &'d [u8], at: At) -> Self {
-        Self { data, at }
-    }
-
-    /// Nothing to read: drains the issues a gap or close raised.
-    pub fn empty() -> Feed<'static> {
-        Feed {
-            data: &[],
-            at: At {
-                frame: FrameNumber(0),
-                ts: Default::default(),
-                offset: 0,
-            },
-        }
-    }
-
-    /// Whether everything was read.
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-}
+use super::{TlsCtx, ISSUE_DECRYPT_FAILED};
 
 /// How a direction's records are read.
 enum Keys {
@@ -327,38 +252,6 @@ impl TlsConnection {
         }
     }
 
-    fn framing_error(&mut self, conn: &ConnInfo, side: Side, e: FramingError, offset: u64, at: At) {
-        let first = self.dir(side).plain_offset == 0 && !self.client_hello_seen;
-        self.stop(side, true);
-        if first {
-            // Not a record at the start and no handshake: a capture that began mid-stream.
-            self.not_decrypted(Reason::HandshakeMissing);
-            return;
-        }
-        let what = match e {
-            FramingError::NotTls(raw) => format!(
-                "bytes that are not a TLS record ({})",
-                raw.iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            FramingError::Oversize { len, max } => {
-                format!("a record of {len} bytes, over the limit of {max}")
-            }
-        };
-        let message = format!(
-            "{} carries {what}; the rest of it is not read",
-            stream_name(conn, side)
-        );
-        let pos = Position::Stream {
-            frame: at.frame,
-            offset,
-        };
-        self.issues
-            .push_back(Issue::at(ISSUE_RECORD_MALFORMED, pos, message));
-    }
-
     /// Reads one whole record of `side`.
     fn record(
         &mut self,
@@ -529,85 +422,6 @@ impl TlsConnection {
             self.message(ctx, conn, side, m, at);
         }
     }
-
-    /// `len` bytes of `side` were never captured: its decryption ends.
-    pub fn gap(&mut self, ctx: &mut TlsCtx<'_>, conn: &ConnInfo, side: Side, len: u64, at: At) {
-        let d = self.dir(side);
-        if d.stopped {
-            return;
-        }
-        let keyed = matches!(d.keys(), Keys::Keyed(_)) || d.pending.is_some();
-        self.stop(side, true);
-        if keyed {
-            ctx.stats.gaps += 1;
-            let message = format!(
-                "decryption of {} ends at a capture gap of {len} bytes",
-                stream_name(conn, side)
-            );
-            let pos = Position::Stream {
-                frame: at.frame,
-                offset: at.offset,
-            };
-            self.issues.push_back(Issue::at(ISSUE_GAP, pos, message));
-        } else if self.session.version.is_none() {
-            self.not_decrypted(Reason::HandshakeMissing);
-        }
-    }
-
-    /// One side ended (`Some`), or the whole connection (`None`). Returns how the layer above
-    /// should see it end: [`Close::Abandoned`] when plaintext of that side was lost.
-    pub fn close(
-        &mut self,
-        ctx: &mut TlsCtx<'_>,
-        conn: &ConnInfo,
-        side: Option<Side>,
-        how: Close,
-        at: At,
-    ) -> Close {
-        let mut cut = false;
-        for s in [Side::Client, Side::Server] {
-            if side.is_some_and(|x| x != s) {
-                continue;
-            }
-            let d = self.dir(s);
-            if !d.stopped && how != Close::Reset {
-                if let Some((have, want)) = d.reader.as_ref().and_then(RecordReader::partial) {
-                    let offset = d.reader.as_ref().map_or(0, RecordReader::offset) - have as u64;
-                    let message = format!(
-                        "{} ends inside a TLS record ({have} of its {want} bytes)",
-                        stream_name(conn, s)
-                    );
-                    let pos = Position::Stream {
-                        frame: at.frame,
-                        offset,
-                    };
-                    self.issues
-                        .push_back(Issue::at(ISSUE_RECORD_TRUNCATED, pos, message));
-                    self.stop(s, true);
-                }
-            }
-            let d = self.dir(s);
-            d.stopped = true;
-            d.ended = true;
-            cut |= d.cut;
-        }
-        if self.ended() && !self.closed {
-            self.closed = true;
-            if let (Some(reason), Some(frame)) = (self.reason.clone(), self.first_frame) {
-                ctx.stats.undecrypted += 1;
-                let server = match &self.session.server_name {
-                    Some(name) => format!("{name}:{}", conn.server.port()),
-                    None => conn.server.to_string(),
-                };
-                ctx.undecrypted.add(reason, server, frame);
-            }
-        }
-        if cut && how != Close::Reset {
-            Close::Abandoned
-        } else {
-            how
-        }
-    }
 }
 
 impl Direction {
@@ -619,3 +433,6 @@ impl Direction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
