@@ -7,6 +7,7 @@ pub mod decompress;
 pub mod har;
 pub mod http1;
 pub mod pcap;
+pub mod quic;
 pub mod sniff;
 pub mod tcp;
 pub mod tls;
@@ -18,6 +19,15 @@ use thiserror::Error;
 use crate::model::{Exchange, Issue, Limits, Position};
 
 pub use sniff::{Compression, Format};
+
+/// The issue ids that say traffic of an input was not read because it is encrypted: reports
+/// put them first, so an encrypted capture never looks empty without a reason.
+pub const NOT_DECRYPTED: [&str; 4] = [
+    tls::ISSUE_NO_KEY,
+    tls::ISSUE_HANDSHAKE_MISSING,
+    tls::ISSUE_UNSUPPORTED,
+    quic::ISSUE_QUIC_NOT_DECRYPTED,
+];
 
 /// Receives what a reader finds, in input order.
 pub trait Sink {

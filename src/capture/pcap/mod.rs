@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::quic::QuicFlows;
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::tls::{KeyLog, TlsCtx, TlsStats};
 use super::{CaptureError, Format, Sink};
@@ -31,7 +32,7 @@ use reader::{Frame, FrameSink};
 pub const ISSUE_LINK_UNSUPPORTED: &str = "link-unsupported";
 /// Issue id: frames whose headers are cut short or invalid.
 pub const ISSUE_LINK_MALFORMED: &str = "link-malformed";
-/// Issue id: frames that carry no TCP (ARP, UDP, ICMP, ...).
+/// Issue id: frames that carry no TCP (ARP, UDP other than QUIC, ICMP, ...).
 pub const ISSUE_NOT_TCP: &str = "net-not-tcp";
 /// Issue id: IP fragments, which are not reassembled.
 pub const ISSUE_IP_FRAGMENT: &str = "ip-fragment";
@@ -66,12 +67,22 @@ struct Pipeline<'s, 'k> {
     /// Key material (the run's key log and this file's Decryption Secrets Blocks) and the
     /// TLS connections not decrypted.
     tls: TlsCtx<'k>,
+    quic: QuicFlows,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
 
 impl Pipeline<'_, '_> {
     fn skip(&mut self, why: Skip, frame: FrameNumber) {
+        let why = match why {
+            Skip::Udp443 { src, dst, first } => {
+                if self.quic.datagram(src, dst, first, frame) {
+                    return;
+                }
+                Skip::NotTcp
+            }
+            other => other,
+        };
         self.skipped
             .entry(why)
             .and_modify(|t| t.count += 1)
@@ -84,7 +95,7 @@ impl Pipeline<'_, '_> {
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
         let sink = &mut *self.ctx.sink;
-        for issue in self.tls.finish() {
+        for issue in self.tls.finish().into_iter().chain(self.quic.issues()) {
             sink.issue(issue);
         }
         if let Some(t) = self.snaplen {
@@ -100,7 +111,7 @@ impl Pipeline<'_, '_> {
                     ISSUE_LINK_UNSUPPORTED,
                     format!("{} frames of unsupported link type {l} skipped", t.count),
                 ),
-                Skip::NotTcp => (
+                Skip::NotTcp | Skip::Udp443 { .. } => (
                     ISSUE_NOT_TCP,
                     format!("{} frames without TCP skipped", t.count),
                 ),
@@ -200,6 +211,7 @@ pub fn read_with_keys(
         table: FlowTable::new(limits),
         ctx: Http1Ctx::new(sink, limits),
         tls: TlsCtx::new(keys, limits),
+        quic: QuicFlows::new(limits.tcp_flows),
         skipped: BTreeMap::new(),
         snaplen: None,
     };

@@ -63,10 +63,6 @@ pub const ISSUE_HANDSHAKE_MALFORMED: &str = "tls-handshake-malformed";
 /// Issue id: 0-RTT early data records that were not decrypted.
 pub const ISSUE_EARLY_DATA: &str = "tls-early-data";
 
-/// The issue ids that say traffic of an input was not read because it is encrypted: reports
-/// put them first, so an encrypted capture never looks empty without a reason.
-pub const NOT_DECRYPTED: [&str; 3] = [ISSUE_NO_KEY, ISSUE_HANDSHAKE_MISSING, ISSUE_UNSUPPORTED];
-
 /// Counters of one input's TLS layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TlsStats {
