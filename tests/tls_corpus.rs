@@ -10,7 +10,19 @@ mod tls_support;
 use std::process::Command;
 
 use corscope::capture::tls::ISSUE_NO_KEY;
+use corscope::capture::{pcap, sniff, Sink};
+use corscope::model::{Exchange, Issue, Limits};
 use tls_support::{corpus, run_file};
+
+#[derive(Default)]
+struct Collect(Vec<Exchange>);
+
+impl Sink for Collect {
+    fn exchange(&mut self, e: Exchange) {
+        self.0.push(e);
+    }
+    fn issue(&mut self, _: Issue) {}
+}
 
 /// tshark 4.0's `-o tls.keylog_file:... -Y http.request` on pcap2har-fhs_ssl.pcap: frame and
 /// request target.
@@ -96,6 +108,21 @@ fn tls10_capture_yields_tsharks_requests_and_responses() {
         }
         _ => println!("tshark not found: compared with the recorded table only"),
     }
+
+    for e in &run.exchanges {
+        assert!(e.request.url.starts_with("https://"), "{}", e.request.url);
+    }
+
+    // The capture stage as the pipeline runs it (protocol dispatch, TLS arm, HTTP/1) agrees.
+    let keys = tls_support::keylog(&keylog);
+    let mut sink = Collect::default();
+    let (format, mut input) = sniff::detect(Box::new(std::fs::File::open(&pcap).unwrap())).unwrap();
+    let summary =
+        pcap::read_with_keys(&mut input, format, &Limits::default(), &keys, &mut sink).unwrap();
+    assert_eq!(sink.0.len(), 9);
+    assert_eq!(summary.tls.failures, 0);
+    assert_eq!(summary.tls.records_decrypted, run.tls.records_decrypted);
+    assert_eq!(summary.http.exchanges, 9);
 
     // Without the key log: no exchange, every connection counted under its server.
     let bare = run_file(&pcap, &[]);

@@ -7,6 +7,7 @@ pub mod decompress;
 pub mod har;
 pub mod http1;
 pub mod pcap;
+pub mod protocol;
 pub mod quic;
 pub mod sniff;
 pub mod tcp;

@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use corscope::capture::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use corscope::capture::http1::{Http1Connection, Http1Stats};
 use corscope::capture::pcap::link;
 use corscope::capture::pcap::reader::{self, Frame, FrameSink, SECRETS_TLS_KEY_LOG};
+use corscope::capture::protocol::Ctx as LayerCtx;
 use corscope::capture::tcp::{At, Close, ConnInfo, FlowTable, Side, StreamHandler};
-use corscope::capture::tls::{Feed, KeyLog, Session, TlsConnection, TlsCtx, TlsEvent, TlsStats};
+use corscope::capture::tls::{Feed, KeyLog, Session, TlsConnection, TlsEvent, TlsStats};
 use corscope::capture::{sniff, Sink};
 use corscope::model::{Exchange, Issue, Limits};
 
@@ -53,50 +54,47 @@ impl Sink for Collect {
     }
 }
 
-struct Ctx<'s, 'k> {
+struct Ctx<'s> {
     /// Largest piece of a segment handed to the TLS layer at once (0: whole).
     chunk: usize,
-    http: Http1Ctx<'s>,
-    tls: TlsCtx<'k>,
+    layers: LayerCtx<'s>,
     done: Vec<(Session, [Vec<u8>; 2])>,
 }
 
-struct Conn<'s, 'k> {
+struct Conn<'s> {
     tls: TlsConnection,
     http: Http1Connection<'s>,
     plain: [Vec<u8>; 2],
     reported: bool,
-    _k: std::marker::PhantomData<&'k ()>,
 }
 
-impl<'s, 'k> Conn<'s, 'k> {
-    fn drain(&mut self, ctx: &mut Ctx<'s, 'k>, conn: &ConnInfo, side: Side, feed: &mut Feed<'_>) {
-        let Ctx { http, tls, .. } = ctx;
-        while let Some(ev) = self.tls.poll(tls, conn, side, feed) {
+impl<'s> Conn<'s> {
+    fn drain(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo, side: Side, feed: &mut Feed<'_>) {
+        let layers = &mut ctx.layers;
+        while let Some(ev) = self.tls.poll(&mut layers.tls, conn, side, feed) {
             match ev {
                 TlsEvent::Plaintext {
                     side: s, bytes, at, ..
                 } => {
                     assert_eq!(at.offset, self.plain[s.index()].len() as u64);
                     self.plain[s.index()].extend_from_slice(bytes);
-                    self.http.data(http, conn, s, bytes, at);
+                    self.http.data(layers, conn, s, bytes, at);
                 }
-                TlsEvent::Issue(i) => http.sink.issue(i),
+                TlsEvent::Issue(i) => layers.sink.issue(i),
             }
         }
     }
 }
 
-impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
-    type Ctx = Ctx<'s, 'k>;
+impl<'s> StreamHandler for Conn<'s> {
+    type Ctx = Ctx<'s>;
 
     fn new_connection(ctx: &mut Self::Ctx) -> Self {
         Conn {
             tls: TlsConnection::new(),
-            http: Http1Connection::new_connection(&mut ctx.http),
+            http: Http1Connection::new_connection(&mut ctx.layers).over_tls(),
             plain: Default::default(),
             reported: false,
-            _k: std::marker::PhantomData,
         }
     }
 
@@ -116,7 +114,7 @@ impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
     }
 
     fn gap(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, len: u64, at: At) {
-        self.tls.gap(&mut ctx.tls, conn, side, len, at);
+        self.tls.gap(&mut ctx.layers.tls, conn, side, len, at);
         self.drain(ctx, conn, side, &mut Feed::empty());
     }
 
@@ -128,9 +126,9 @@ impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
         how: Close,
         at: At,
     ) {
-        let how = self.tls.close(&mut ctx.tls, conn, side, how, at);
+        let how = self.tls.close(&mut ctx.layers.tls, conn, side, how, at);
         self.drain(ctx, conn, side.unwrap_or(Side::Client), &mut Feed::empty());
-        self.http.close(&mut ctx.http, conn, side, how, at);
+        self.http.close(&mut ctx.layers, conn, side, how, at);
         if (self.tls.ended() || side.is_none()) && !self.reported {
             self.reported = true;
             ctx.done
@@ -139,16 +137,16 @@ impl<'s, 'k> StreamHandler for Conn<'s, 'k> {
     }
 
     fn issue(ctx: &mut Self::Ctx, issue: Issue) {
-        ctx.http.sink.issue(issue);
+        ctx.layers.sink.issue(issue);
     }
 }
 
-struct Frames<'s, 'k> {
-    table: FlowTable<Conn<'s, 'k>>,
-    ctx: Ctx<'s, 'k>,
+struct Frames<'s> {
+    table: FlowTable<Conn<'s>>,
+    ctx: Ctx<'s>,
 }
 
-impl FrameSink for Frames<'_, '_> {
+impl FrameSink for Frames<'_> {
     fn frame(&mut self, frame: &Frame<'_>) {
         if let Ok(p) = link::decode(frame.linktype, frame.data) {
             let seg = p.segment(frame.number, frame.ts);
@@ -156,11 +154,11 @@ impl FrameSink for Frames<'_, '_> {
         }
     }
     fn issue(&mut self, issue: Issue) {
-        self.ctx.http.sink.issue(issue);
+        self.ctx.layers.sink.issue(issue);
     }
     fn secrets(&mut self, kind: u32, data: &[u8]) {
         if kind == SECRETS_TLS_KEY_LOG {
-            self.ctx.tls.add_secrets(data);
+            self.ctx.layers.tls.add_secrets(data);
         }
     }
 }
@@ -181,23 +179,17 @@ pub fn run_chunked(bytes: &[u8], keys: &KeyLog, chunk: usize) -> Run {
             table: FlowTable::new(&limits),
             ctx: Ctx {
                 chunk,
-                http: Http1Ctx::new(&mut sink, &limits),
-                tls: TlsCtx::new(keys, &limits),
+                layers: LayerCtx::with_keys(&mut sink, &limits, keys),
                 done: Vec::new(),
             },
         };
         reader::read_frames(&mut input, format, limits.packet_bytes, &mut frames).unwrap();
         frames.table.finish(&mut frames.ctx);
         let Ctx {
-            http,
-            mut tls,
-            done,
-            ..
+            mut layers, done, ..
         } = frames.ctx;
-        for i in tls.finish() {
-            http.sink.issue(i);
-        }
-        (tls.stats.clone(), http.stats.clone(), done)
+        layers.finish();
+        (layers.tls.stats.clone(), layers.stats.http1.clone(), done)
     };
     Run {
         exchanges: sink.exchanges,

@@ -18,10 +18,11 @@ pub mod reader;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::http1::Http1Stats;
+use super::protocol::{Connection, Ctx, Http2Stats};
 use super::quic::QuicFlows;
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
-use super::tls::{KeyLog, TlsCtx, TlsStats};
+use super::tls::{KeyLog, TlsStats};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FrameNumber, Issue, Limits, Position};
 
@@ -48,8 +49,10 @@ pub struct PcapSummary {
     pub frames: u64,
     /// TCP layer counters.
     pub tcp: TcpStats,
-    /// HTTP layer counters.
+    /// HTTP/1 layer counters.
     pub http: Http1Stats,
+    /// HTTP/2 layer counters.
+    pub http2: Http2Stats,
     /// TLS layer counters.
     pub tls: TlsStats,
 }
@@ -61,18 +64,15 @@ struct Tally {
     first: FrameNumber,
 }
 
-struct Pipeline<'s, 'k> {
-    table: FlowTable<Http1Connection<'s>>,
-    ctx: Http1Ctx<'s>,
-    /// Key material (the run's key log and this file's Decryption Secrets Blocks) and the
-    /// TLS connections not decrypted.
-    tls: TlsCtx<'k>,
+struct Pipeline<'s> {
+    table: FlowTable<Connection<'s>>,
+    ctx: Ctx<'s>,
     quic: QuicFlows,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_, '_> {
+impl Pipeline<'_> {
     fn skip(&mut self, why: Skip, frame: FrameNumber) {
         let why = match why {
             Skip::Udp443 { src, dst, first } => {
@@ -94,8 +94,9 @@ impl Pipeline<'_, '_> {
 
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
+        self.ctx.finish();
         let sink = &mut *self.ctx.sink;
-        for issue in self.tls.finish().into_iter().chain(self.quic.issues()) {
+        for issue in self.quic.issues() {
             sink.issue(issue);
         }
         if let Some(t) = self.snaplen {
@@ -159,7 +160,7 @@ impl Pipeline<'_, '_> {
     }
 }
 
-impl FrameSink for Pipeline<'_, '_> {
+impl FrameSink for Pipeline<'_> {
     fn frame(&mut self, frame: &Frame<'_>) {
         if (frame.orig_len as usize) > frame.data.len() {
             let t = self.snaplen.get_or_insert(Tally {
@@ -183,7 +184,7 @@ impl FrameSink for Pipeline<'_, '_> {
 
     fn secrets(&mut self, kind: u32, data: &[u8]) {
         if kind == reader::SECRETS_TLS_KEY_LOG {
-            self.tls.add_secrets(data);
+            self.ctx.tls.add_secrets(data);
         }
     }
 }
@@ -209,8 +210,7 @@ pub fn read_with_keys(
 ) -> Result<PcapSummary, CaptureError> {
     let mut p = Pipeline {
         table: FlowTable::new(limits),
-        ctx: Http1Ctx::new(sink, limits),
-        tls: TlsCtx::new(keys, limits),
+        ctx: Ctx::with_keys(sink, limits, keys),
         quic: QuicFlows::new(limits.tcp_flows),
         skipped: BTreeMap::new(),
         snaplen: None,
@@ -221,7 +221,8 @@ pub fn read_with_keys(
         producer: info.producer,
         frames: info.frames,
         tcp: p.table.stats.clone(),
-        http: p.ctx.stats.clone(),
-        tls: p.tls.stats.clone(),
+        http: p.ctx.stats.http1.clone(),
+        http2: p.ctx.stats.http2.clone(),
+        tls: p.ctx.tls.stats.clone(),
     })
 }

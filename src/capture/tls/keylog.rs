@@ -177,8 +177,11 @@ impl std::fmt::Debug for KeyLog {
 
 impl KeyLog {
     /// An empty key log.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            sorted: 0,
+        }
     }
 
     /// Secrets held.

@@ -88,7 +88,9 @@ impl Undecrypted {
                     ),
                     Reason::HandshakeMissing => (
                         ISSUE_HANDSHAKE_MISSING,
-                        format!("{head}: their handshake is not in the capture"),
+                        format!(
+                            "{head}: their handshake is missing from the capture or unreadable"
+                        ),
                     ),
                     Reason::Unsupported(what) => (
                         ISSUE_UNSUPPORTED,

@@ -23,7 +23,7 @@ use crate::model::{Issue, Request, Response};
 
 use super::framer::Framer;
 use super::head::Answering;
-use super::Http1Ctx;
+use crate::capture::protocol::Ctx;
 use crate::capture::tcp::{At, Close, ConnInfo, Side, StreamHandler};
 
 /// Issue id: a response with no request to pair it with.
@@ -59,6 +59,8 @@ pub struct Http1Connection<'s> {
     current: Option<Current>,
     tunnel: bool,
     resync: bool,
+    /// `https` when the connection is TLS, decrypted: the scheme of request URLs.
+    scheme: &'static str,
     _sink: std::marker::PhantomData<&'s ()>,
 }
 
@@ -67,14 +69,21 @@ pub(super) struct Ev<'c, 's, 'x> {
     pub(super) current: &'c mut Option<Current>,
     pub(super) tunnel: &'c mut bool,
     pub(super) resync: &'c mut bool,
-    pub(super) ctx: &'x mut Http1Ctx<'s>,
+    pub(super) ctx: &'x mut Ctx<'s>,
     pub(super) conn: &'c ConnInfo,
+    pub(super) scheme: &'static str,
 }
 
 impl<'s> Http1Connection<'s> {
+    /// The same connection read from decrypted TLS: its request URLs are `https`.
+    pub fn over_tls(mut self) -> Self {
+        self.scheme = "https";
+        self
+    }
+
     fn split<'c, 'x>(
         &'c mut self,
-        ctx: &'x mut Http1Ctx<'s>,
+        ctx: &'x mut Ctx<'s>,
         conn: &'c ConnInfo,
     ) -> (&'c mut [Option<Framer>; 2], Ev<'c, 's, 'x>) {
         let Self {
@@ -83,6 +92,7 @@ impl<'s> Http1Connection<'s> {
             current,
             tunnel,
             resync,
+            scheme,
             ..
         } = self;
         (
@@ -94,12 +104,13 @@ impl<'s> Http1Connection<'s> {
                 resync,
                 ctx,
                 conn,
+                scheme,
             },
         )
     }
 
     /// Requests still awaiting a response get `failure`.
-    fn fail_pending(&mut self, ctx: &mut Http1Ctx<'s>, conn: &ConnInfo, failure: &str) {
+    fn fail_pending(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo, failure: &str) {
         let (_, mut ev) = self.split(ctx, conn);
         while let Some(p) = ev.pending.pop_front() {
             ev.emit(p, None, None, Some(failure));
@@ -108,7 +119,7 @@ impl<'s> Http1Connection<'s> {
 }
 
 impl<'s> StreamHandler for Http1Connection<'s> {
-    type Ctx = Http1Ctx<'s>;
+    type Ctx = Ctx<'s>;
 
     fn new_connection(_ctx: &mut Self::Ctx) -> Self {
         Self {
@@ -117,6 +128,7 @@ impl<'s> StreamHandler for Http1Connection<'s> {
             current: None,
             tunnel: false,
             resync: false,
+            scheme: "http",
             _sink: std::marker::PhantomData,
         }
     }

@@ -11,7 +11,7 @@ use super::{Current, Ev, Pending, Slot, ISSUE_PENDING_OVERFLOW, ISSUE_RESPONSE_W
 use crate::capture::http1::framer::{End, Events};
 use crate::capture::http1::head::{Answering, RequestHead, ResponseHead};
 
-fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
+fn url_of(head: &RequestHead, conn: &ConnInfo, scheme: &str) -> String {
     let t = head.target.as_str();
     let absolute = ["http://", "https://"].iter().any(|scheme| {
         t.get(..scheme.len())
@@ -21,7 +21,7 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
         return t.to_string();
     }
     if head.method.eq_ignore_ascii_case("CONNECT") {
-        return format!("http://{t}");
+        return format!("{scheme}://{t}");
     }
     let host = head
         .headers
@@ -31,13 +31,13 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
         .filter(|h| !h.is_empty());
     let path = if t.starts_with('/') { t } else { "/" };
     match host {
-        Some(host) => format!("http://{host}{path}"),
+        Some(host) => format!("{scheme}://{host}{path}"),
         None => match head.headers.first("host").filter(|h| !h.is_empty()) {
             // Not UTF-8: keep what can be shown.
             Some(h) if !crate::model::headers::text(h).trim().is_empty() => {
-                format!("http://{}{path}", crate::model::headers::text(h).trim())
+                format!("{scheme}://{}{path}", crate::model::headers::text(h).trim())
             }
-            _ => format!("http://{}{path}", conn.server),
+            _ => format!("{scheme}://{}{path}", conn.server),
         },
     }
 }
@@ -88,7 +88,7 @@ impl Ev<'_, '_, '_> {
             server: Some(self.conn.server),
             server_ip: None,
         };
-        self.ctx.stats.exchanges += 1;
+        self.ctx.stats.http1.exchanges += 1;
         self.ctx.sink.exchange(ex);
     }
 
@@ -113,7 +113,7 @@ impl Ev<'_, '_, '_> {
 
 impl Events for Ev<'_, '_, '_> {
     fn request(&mut self, head: RequestHead, at: At) {
-        self.ctx.stats.requests += 1;
+        self.ctx.stats.http1.requests += 1;
         let answering = if head.method.eq_ignore_ascii_case("HEAD") {
             Answering::Head
         } else if head.method.eq_ignore_ascii_case("CONNECT") {
@@ -122,7 +122,7 @@ impl Events for Ev<'_, '_, '_> {
             Answering::Other
         };
         let request = Request {
-            url: url_of(&head, self.conn),
+            url: url_of(&head, self.conn, self.scheme),
             method: head.method,
             http_version: Some(version(head.minor)),
             headers: head.headers,
@@ -156,9 +156,9 @@ impl Events for Ev<'_, '_, '_> {
     fn response(&mut self, head: ResponseHead, at: At) -> Answering {
         let interim = (100..200).contains(&head.status) && head.status != 101;
         if interim {
-            self.ctx.stats.interim_responses += 1;
+            self.ctx.stats.http1.interim_responses += 1;
         } else {
-            self.ctx.stats.responses += 1;
+            self.ctx.stats.http1.responses += 1;
             self.realign(at);
         }
         let answering = self
@@ -217,7 +217,7 @@ impl Events for Ev<'_, '_, '_> {
                 "response {status} on {} -> {} answers no captured request",
                 self.conn.server, self.conn.client
             );
-            self.ctx.stats.unpaired_responses += 1;
+            self.ctx.stats.http1.unpaired_responses += 1;
             self.ctx
                 .sink
                 .issue(Issue::at(ISSUE_RESPONSE_WITHOUT_REQUEST, pos, msg));
@@ -227,7 +227,7 @@ impl Events for Ev<'_, '_, '_> {
             *self.tunnel = true;
         }
         if let Slot::Lost = p.slot {
-            self.ctx.stats.unpaired_responses += 1;
+            self.ctx.stats.http1.unpaired_responses += 1;
             let pos = Position::Frame(cur.at.frame);
             let msg = format!("response {status} answers a request lost in a capture gap");
             self.ctx
