@@ -12,6 +12,8 @@
 //!   are reported as issues.
 //! - [`capture_read`]: sniffing and decompression; a gzip or zstd wrapper changes nothing but
 //!   the compression reported.
+//! - [`tls_records`]: the two streams of one TLS connection with a key log: plaintext in
+//!   order per side, issues with positions, counters that add up.
 //! - [`engine`]: one assessment per pushed exchange (recorded ids 0..n, each once; inferred
 //!   ids from `INFERRED_BASE`, each once) and never more held than the window.
 
@@ -27,6 +29,7 @@ mod engine_input;
 #[path = "../pcap_writer/mod.rs"]
 pub mod pcap_writer;
 mod segments;
+mod tls_records;
 
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
@@ -37,6 +40,7 @@ use corscope::model::{EntryIndex, Exchange, FrameNumber, Issue, Limits, Location
 
 pub use engine_input::engine;
 pub use segments::{capture_of, tcp_stream};
+pub use tls_records::{run_tls, tls_records};
 
 /// What a reader emitted, in order.
 #[derive(Clone, Debug, PartialEq)]
