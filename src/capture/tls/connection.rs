@@ -222,7 +222,13 @@ impl TlsConnection {
             let at = feed.at;
             feed.at.offset += (before - feed.data.len()) as u64;
             match step {
-                Step::NeedMore => return None,
+                Step::NeedMore => {
+                    // Between records, an idle connection keeps no record buffer.
+                    if let Some(r) = self.dir(side).reader.as_mut() {
+                        r.release_if_idle();
+                    }
+                    return None;
+                }
                 Step::Error(e, offset) => self.framing_error(conn, side, e, offset, at),
                 Step::Record(h) => {
                     if let Outcome::Plain(range) = self.record(ctx, conn, side, h, at) {

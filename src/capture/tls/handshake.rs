@@ -325,7 +325,8 @@ impl Reassembly {
             data = data.get(n..).unwrap_or_default();
             if self.buf.len() == 4 + len {
                 out(ty, self.buf.get(4..));
-                self.buf.clear();
+                // A certificate chain's buffer is not kept for the rest of the connection.
+                self.buf = Vec::new();
             }
         }
     }

@@ -5,7 +5,8 @@
 //! A record that will be read is gathered in one buffer, so it can be decrypted where it lies;
 //! a record that will not be read is skipped by length without a copy.
 //!
-//! Memory: one buffer of at most one record (`MAX_CIPHERTEXT` + header).
+//! Memory: one buffer of at most one record (`MAX_CIPHERTEXT` + header), freed between
+//! records when the stream pauses.
 
 /// Record content types (RFC 8446 §5.1, RFC 6520 for heartbeat).
 pub mod content {
@@ -25,6 +26,9 @@ pub mod content {
 pub const MAX_CIPHERTEXT: usize = (1 << 14) + 2048;
 /// Largest record body of TLS 1.3: 2^14 + 256 (RFC 8446 §5.2).
 pub const MAX_CIPHERTEXT_TLS13: usize = (1 << 14) + 256;
+
+/// Record buffer capacity kept while no record is partly read.
+const IDLE_BUFFER: usize = 4 << 10;
 
 /// A record header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +141,14 @@ impl RecordReader {
             State::Header { have: 0, .. } => None,
             State::Header { have, .. } => Some((*have, 5)),
             State::Body { header, left, .. } => Some((5 + header.len() - left, 5 + header.len())),
+        }
+    }
+
+    /// Frees the record buffer when no record is partly read, so that idle connections hold
+    /// nothing; a connection in the middle of a record keeps it.
+    pub fn release_if_idle(&mut self) {
+        if !self.mid_record() && self.body.capacity() > IDLE_BUFFER {
+            self.body = Vec::new();
         }
     }
 

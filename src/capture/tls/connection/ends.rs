@@ -113,9 +113,13 @@ impl TlsConnection {
             self.closed = true;
             if let (Some(reason), Some(frame)) = (self.reason.clone(), self.first_frame) {
                 ctx.stats.undecrypted += 1;
-                let server = match &self.session.server_name {
-                    Some(name) => format!("{name}:{}", conn.server.port()),
-                    None => conn.server.to_string(),
+                let server = match (
+                    &self.session.server_name,
+                    self.session.certificate_names.first(),
+                ) {
+                    (Some(name), _) => format!("{name}:{}", conn.server.port()),
+                    (None, Some(cert)) => format!("{} (certificate for {cert})", conn.server),
+                    (None, None) => conn.server.to_string(),
                 };
                 ctx.undecrypted.add(reason, server, frame);
             }
