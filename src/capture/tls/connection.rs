@@ -168,6 +168,12 @@ impl TlsConnection {
         }
     }
 
+    /// Queues an issue at a position of a stream.
+    fn raise(&mut self, id: &'static str, frame: FrameNumber, offset: u64, message: String) {
+        let at = Position::Stream { frame, offset };
+        self.issues.push_back(Issue::at(id, at, message));
+    }
+
     fn not_decrypted(&mut self, reason: Reason) {
         self.reason.get_or_insert(reason);
     }
@@ -325,12 +331,7 @@ impl TlsConnection {
                     stream_name(conn, side),
                     failure.describe()
                 );
-                let pos = Position::Stream {
-                    frame: at.frame,
-                    offset: h.offset,
-                };
-                self.issues
-                    .push_back(Issue::at(ISSUE_DECRYPT_FAILED, pos, message));
+                self.raise(ISSUE_DECRYPT_FAILED, at.frame, h.offset, message);
                 return Outcome::Nothing;
             }
             None if ct == content::APPLICATION_DATA => {

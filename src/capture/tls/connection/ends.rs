@@ -2,7 +2,6 @@
 //! the per-server count of connections not decrypted.
 
 use crate::capture::tcp::{At, Close, ConnInfo, Side};
-use crate::model::{Issue, Position};
 
 use super::super::record::{FramingError, RecordReader};
 use super::super::{TlsCtx, ISSUE_GAP, ISSUE_RECORD_MALFORMED, ISSUE_RECORD_TRUNCATED};
@@ -40,12 +39,7 @@ impl TlsConnection {
             "{} carries {what}; the rest of it is not read",
             stream_name(conn, side)
         );
-        let pos = Position::Stream {
-            frame: at.frame,
-            offset,
-        };
-        self.issues
-            .push_back(Issue::at(ISSUE_RECORD_MALFORMED, pos, message));
+        self.raise(ISSUE_RECORD_MALFORMED, at.frame, offset, message);
     }
 
     /// `len` bytes of `side` were never captured: its decryption ends.
@@ -62,11 +56,7 @@ impl TlsConnection {
                 "decryption of {} ends at a capture gap of {len} bytes",
                 stream_name(conn, side)
             );
-            let pos = Position::Stream {
-                frame: at.frame,
-                offset: at.offset,
-            };
-            self.issues.push_back(Issue::at(ISSUE_GAP, pos, message));
+            self.raise(ISSUE_GAP, at.frame, at.offset, message);
         } else if self.session.version.is_none() {
             self.not_decrypted(Reason::HandshakeMissing);
         }
@@ -95,12 +85,7 @@ impl TlsConnection {
                         "{} ends inside a TLS record ({have} of its {want} bytes)",
                         stream_name(conn, s)
                     );
-                    let pos = Position::Stream {
-                        frame: at.frame,
-                        offset,
-                    };
-                    self.issues
-                        .push_back(Issue::at(ISSUE_RECORD_TRUNCATED, pos, message));
+                    self.raise(ISSUE_RECORD_TRUNCATED, at.frame, offset, message);
                     self.stop(s, true);
                 }
             }

@@ -1,7 +1,6 @@
 //! The handshake messages of a connection and the key changes they cause.
 
 use crate::capture::tcp::{At, ConnInfo, Side};
-use crate::model::{Issue, Position};
 
 use super::super::handshake::{kind, Message, ServerHello};
 use super::super::keylog::Label;
@@ -78,12 +77,7 @@ impl TlsConnection {
                     "a handshake message of type {ty} in {} could not be read",
                     stream_name(conn, side)
                 );
-                let pos = Position::Stream {
-                    frame: at.frame,
-                    offset: at.offset,
-                };
-                self.issues
-                    .push_back(Issue::at(ISSUE_HANDSHAKE_MALFORMED, pos, message));
+                self.raise(ISSUE_HANDSHAKE_MALFORMED, at.frame, at.offset, message);
                 if ty == kind::CLIENT_HELLO || ty == kind::SERVER_HELLO {
                     self.not_decrypted(Reason::HandshakeMissing);
                 }
