@@ -29,7 +29,7 @@ pub struct Session {
     pub records_decrypted: [u64; 2],
 }
 
-/// What [`TlsConnection::poll`] yields.
+/// What [`TlsConnection::poll`](super::TlsConnection::poll) yields.
 #[derive(Debug)]
 pub enum TlsEvent<'t> {
     /// Application data of one side, decrypted. `at` is the frame and time of the segment
