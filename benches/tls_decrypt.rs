@@ -21,7 +21,7 @@ use chacha20poly1305::ChaCha20Poly1305;
 use corscope::capture::tcp::{At, ConnInfo, Side};
 use corscope::capture::tls::schedule::{hkdf_expand_label, HashAlg};
 use corscope::capture::tls::{Feed, KeyLog, TlsConnection, TlsCtx, TlsEvent};
-use corscope::model::{FrameNumber, Limits, Timestamp};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const RANDOM: [u8; 32] = [0x42; 32];
@@ -166,7 +166,7 @@ fn decrypt(c: &Connection, limits: &Limits) -> u64 {
     let mut feed = |tls: &mut TlsConnection, ctx: &mut TlsCtx<'_>, side: Side, bytes: &[u8]| {
         for piece in bytes.chunks(PIECE) {
             let at = At {
-                frame: FrameNumber(1),
+                frame: FrameRef::new(FileIndex(0), FrameNumber(1)),
                 ts: Timestamp(0),
                 offset: offsets[side.index()],
             };

@@ -7,7 +7,7 @@
 mod pcap_writer;
 
 use corscope::capture::Format;
-use corscope::model::{FrameNumber, Limits, Position};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Position};
 use pcap_writer::*;
 
 const POST: &[u8] = b"POST /v1/items HTTP/1.1\r\nHost: api.test\r\nContent-Length: 2\r\n\r\n{}";
@@ -91,12 +91,15 @@ fn tls_connections_are_counted_per_server() {
             (
                 "tls-no-key",
                 "2 TLS connections to 10.0.0.2:443 not decrypted: no key for their client random; pass --keylog",
-                Some(Position::Frame(FrameNumber(4)))
+                Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(4))))
             ),
             (
                 "tls-handshake-missing",
                 "1 TLS connection to 10.0.0.3:8443 not decrypted: their handshake is missing from the capture or unreadable",
-                Some(Position::Frame(FrameNumber(11)))
+                Some(Position::Frame(FrameRef::new(
+                    FileIndex(0),
+                    FrameNumber(11)
+                )))
             ),
         ]
     );
@@ -127,7 +130,7 @@ fn http2_is_recognised_by_its_preface_also_after_the_server_settings() {
         [(
             "http2-not-decoded",
             "2 HTTP/2 connections not decoded: HTTP/2 frames are not read",
-            Some(Position::Frame(FrameNumber(4)))
+            Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(4))))
         )]
     );
 }

@@ -8,7 +8,7 @@ mod pcap_writer;
 use corscope::capture::pcap::ISSUE_NOT_TCP;
 use corscope::capture::quic::ISSUE_QUIC_NOT_DECRYPTED;
 use corscope::capture::Format;
-use corscope::model::{FrameNumber, Limits, Position};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Position};
 use etherparse::PacketBuilder;
 use pcap_writer::{pcap, run, Rec};
 
@@ -53,7 +53,10 @@ fn quic_connections_are_counted_per_server() {
         quic[0].message,
         "2 HTTP/3 (QUIC) connections to 142.250.1.1:443 not decrypted: QUIC is not read"
     );
-    assert_eq!(quic[0].at, Some(Position::Frame(FrameNumber(1))));
+    assert_eq!(
+        quic[0].at,
+        Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(1))))
+    );
     let not_tcp: Vec<_> = sink
         .issues
         .iter()
@@ -61,5 +64,8 @@ fn quic_connections_are_counted_per_server() {
         .collect();
     assert_eq!(not_tcp.len(), 1);
     assert_eq!(not_tcp[0].message, "1 frames without TCP skipped");
-    assert_eq!(not_tcp[0].at, Some(Position::Frame(FrameNumber(5))));
+    assert_eq!(
+        not_tcp[0].at,
+        Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(5))))
+    );
 }

@@ -6,7 +6,7 @@
 use corscope::capture::quic::ISSUE_QUIC_NOT_DECRYPTED;
 use corscope::capture::tls::ISSUE_NO_KEY;
 use corscope::capture::Format;
-use corscope::model::{FrameNumber, Issue, IssueTally, Position};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Issue, IssueTally, Position};
 use corscope::report::{self, InputReport, ReportFormat, Summary};
 
 #[test]
@@ -31,7 +31,7 @@ fn not_decrypted_comes_first_with_every_kept_server() {
         tally.add(
             Issue::at(
                 ISSUE_NO_KEY,
-                Position::Frame(FrameNumber(i as u64 + 1)),
+                Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(i as u64 + 1))),
                 msg,
             )
             .times(*n),

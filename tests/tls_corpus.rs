@@ -52,7 +52,7 @@ fn tls10_capture_yields_tsharks_requests_and_responses() {
         .iter()
         .map(|e| {
             let frame = match e.location {
-                corscope::model::Location::Frames { request, .. } => request.0,
+                corscope::model::Location::Frames { request, .. } => request.number.0,
                 _ => 0,
             };
             let path = url::Url::parse(&e.request.url).unwrap().path().to_string();

@@ -14,7 +14,7 @@ use std::process::Command;
 use corscope::capture::tls::{
     KeyLog, ISSUE_DECRYPT_FAILED, ISSUE_GAP, ISSUE_NO_KEY, ISSUE_UNSUPPORTED,
 };
-use corscope::model::{FrameNumber, Location, Position};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Location, Position};
 use tls_support::{keylog, run_bytes, run_chunked, run_file, Run};
 
 fn data(name: &str) -> PathBuf {
@@ -299,7 +299,10 @@ fn without_keys_connections_are_counted_per_server_name() {
         )]
     );
     // The first connection's ClientHello.
-    assert_eq!(r.issues[0].at, Some(Position::Frame(FrameNumber(4))));
+    assert_eq!(
+        r.issues[0].at,
+        Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(4))))
+    );
     // No SNI: the server's address.
     let r = bare("tls13-no-sni");
     assert!(r.issues[0]
@@ -345,7 +348,7 @@ fn a_wrong_key_fails_with_its_location_and_the_other_side_goes_on() {
     assert_eq!(
         r.issues[0].at,
         Some(Position::Stream {
-            frame: FrameNumber(10),
+            frame: FrameRef::new(FileIndex(0), FrameNumber(10)),
             offset: 1369
         })
     );
@@ -390,7 +393,7 @@ fn a_capture_gap_ends_the_decryption_of_its_direction() {
     assert!(r.exchanges[0].response.is_none());
     assert!(matches!(
         r.exchanges[0].location,
-        Location::Frames { request, .. } if request == FrameNumber(9)
+        Location::Frames { request, .. } if request.number == FrameNumber(9)
     ));
 }
 

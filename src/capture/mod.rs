@@ -74,6 +74,16 @@ pub enum CaptureError {
     },
 }
 
+/// An input with its compression undone and its format recognised, ready to be read.
+pub type Recognised = (Option<Compression>, Format, Box<dyn Read + Send>);
+
+/// Undoes the compression of an input and recognises its format, ready to be read.
+pub fn recognise(input: Box<dyn Read + Send>) -> Result<Recognised, CaptureError> {
+    let (compression, input) = decompress::undo(input)?;
+    let (format, input) = sniff::detect(input)?;
+    Ok((compression, format, Box::new(input)))
+}
+
 /// Reads one input of any supported format into `sink`, without TLS keys.
 pub fn read(
     input: Box<dyn Read + Send>,
@@ -91,8 +101,7 @@ pub fn read_with_keys(
     keys: &tls::KeyLog,
     sink: &mut dyn Sink,
 ) -> Result<InputInfo, CaptureError> {
-    let (compression, input) = decompress::undo(input)?;
-    let (format, mut input) = sniff::detect(input)?;
+    let (compression, format, mut input) = recognise(input)?;
     let producer = match format {
         Format::Har => har::read(&mut input, limits, sink)?.producer,
         Format::Pcap | Format::PcapNg => {

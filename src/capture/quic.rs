@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
-use crate::model::{FrameNumber, Issue, Position};
+use crate::model::{FrameRef, Issue, Position};
 
 /// Issue id: QUIC connections, which are counted per server and not decrypted.
 pub const ISSUE_QUIC_NOT_DECRYPTED: &str = "quic-not-decrypted";
@@ -21,7 +21,7 @@ pub const ISSUE_QUIC_NOT_DECRYPTED: &str = "quic-not-decrypted";
 pub struct QuicFlows {
     flows: HashSet<(SocketAddr, SocketAddr)>,
     max_flows: usize,
-    by_server: BTreeMap<SocketAddr, (u64, FrameNumber)>,
+    by_server: BTreeMap<SocketAddr, (u64, FrameRef)>,
     /// Packets recognised as QUIC.
     pub packets: u64,
 }
@@ -44,7 +44,7 @@ impl QuicFlows {
         src: SocketAddr,
         dst: SocketAddr,
         first: u8,
-        frame: FrameNumber,
+        frame: FrameRef,
     ) -> bool {
         let key = if dst.port() == 443 {
             (src, dst)
@@ -87,6 +87,7 @@ impl QuicFlows {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::model::{FileIndex, FrameNumber};
 
     #[test]
     fn long_headers_open_connections_short_ones_follow() {
@@ -95,14 +96,44 @@ mod tests {
         let server: SocketAddr = "142.250.1.1:443".parse().unwrap();
         let mut q = QuicFlows::new(10);
         // A short-header packet of no known connection is not counted.
-        assert!(!q.datagram(client, server, 0x40, FrameNumber(1)));
+        assert!(!q.datagram(
+            client,
+            server,
+            0x40,
+            FrameRef::new(FileIndex(0), FrameNumber(1))
+        ));
         // Initial (long header), the server's Handshake, then 1-RTT short headers.
-        assert!(q.datagram(client, server, 0xc3, FrameNumber(2)));
-        assert!(q.datagram(server, client, 0xe1, FrameNumber(3)));
-        assert!(q.datagram(client, server, 0x41, FrameNumber(4)));
-        assert!(q.datagram(other, server, 0xc0, FrameNumber(5)));
+        assert!(q.datagram(
+            client,
+            server,
+            0xc3,
+            FrameRef::new(FileIndex(0), FrameNumber(2))
+        ));
+        assert!(q.datagram(
+            server,
+            client,
+            0xe1,
+            FrameRef::new(FileIndex(0), FrameNumber(3))
+        ));
+        assert!(q.datagram(
+            client,
+            server,
+            0x41,
+            FrameRef::new(FileIndex(0), FrameNumber(4))
+        ));
+        assert!(q.datagram(
+            other,
+            server,
+            0xc0,
+            FrameRef::new(FileIndex(0), FrameNumber(5))
+        ));
         // DNS over port 443 or garbage: no fixed bit.
-        assert!(!q.datagram(other, server, 0x00, FrameNumber(6)));
+        assert!(!q.datagram(
+            other,
+            server,
+            0x00,
+            FrameRef::new(FileIndex(0), FrameNumber(6))
+        ));
         let issues = q.issues();
         assert_eq!(issues.len(), 1);
         assert_eq!(
@@ -110,7 +141,10 @@ mod tests {
             "2 HTTP/3 (QUIC) connections to 142.250.1.1:443 not decrypted: QUIC is not read"
         );
         assert_eq!(issues[0].count, 2);
-        assert_eq!(issues[0].at, Some(Position::Frame(FrameNumber(2))));
+        assert_eq!(
+            issues[0].at,
+            Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(2))))
+        );
         assert_eq!(q.packets, 4);
     }
 }

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::capture::tls::KeyLog;
 use crate::model::{CauseId, Limits};
-use crate::pipeline::{Input, Options};
+use crate::pipeline::{Input, Join, Options};
 use crate::report::ReportFormat;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
@@ -45,6 +45,16 @@ enum CommandArgs {
         /// need none.
         #[arg(long, value_name = "FILE")]
         keylog: Vec<PathBuf>,
+        /// Read every pcap and pcapng input as one capture, in time order (by default, files
+        /// that continue one capture, such as rotated files, are detected and joined).
+        #[arg(long, conflicts_with = "no_join")]
+        join: bool,
+        /// Read every file on its own, even files that continue one capture.
+        #[arg(long)]
+        no_join: bool,
+        /// No progress on standard error (shown only when it is a terminal).
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
@@ -71,7 +81,7 @@ enum ColorArg {
 #[derive(Debug)]
 pub enum Command {
     /// Analyse inputs.
-    Analyze(AnalyzeConfig),
+    Analyze(Box<AnalyzeConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -93,6 +103,8 @@ pub struct AnalyzeConfig {
     pub options: Options,
     /// Notes for standard error before the run (key log lines that were not understood).
     pub notes: Vec<String>,
+    /// Whether to show progress on standard error.
+    pub progress: bool,
 }
 
 /// Why the arguments do not make a command.
@@ -162,6 +174,9 @@ impl Args {
                 color,
                 jobs,
                 keylog,
+                join,
+                no_join,
+                quiet,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
@@ -188,7 +203,7 @@ impl Args {
                         to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     }
                 };
-                Ok(Command::Analyze(AnalyzeConfig {
+                Ok(Command::Analyze(Box::new(AnalyzeConfig {
                     inputs,
                     format: match format {
                         FormatArg::Text => ReportFormat::Text,
@@ -200,10 +215,17 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        join: match (join, no_join) {
+                            (true, _) => Join::All,
+                            (_, true) => Join::Never,
+                            _ => Join::Detect,
+                        },
+                        progress: None,
                         keys: Arc::new(keys),
                     },
+                    progress: !quiet && std::io::stderr().is_terminal(),
                     notes,
-                }))
+                })))
             }
         }
     }

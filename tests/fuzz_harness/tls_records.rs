@@ -12,7 +12,7 @@
 use corscope::capture::tcp::{At, Close, ConnInfo, Side};
 use corscope::capture::tls::record::MAX_CIPHERTEXT;
 use corscope::capture::tls::{Feed, KeyLog, TlsConnection, TlsCtx, TlsEvent, TlsStats};
-use corscope::model::{FrameNumber, Limits, Timestamp};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Timestamp};
 
 fn take<'a>(data: &mut &'a [u8], n: usize) -> &'a [u8] {
     let n = n.min(data.len());
@@ -72,7 +72,7 @@ pub fn run_tls(data: &[u8]) -> TlsStats {
         };
         frame += 1;
         let at = At {
-            frame: FrameNumber(frame),
+            frame: FrameRef::new(FileIndex(0), FrameNumber(frame)),
             ts: Timestamp(0),
             offset: offsets[side.index()],
         };
@@ -98,7 +98,7 @@ pub fn run_tls(data: &[u8]) -> TlsStats {
         }
     }
     let at = At {
-        frame: FrameNumber(frame + 1),
+        frame: FrameRef::new(FileIndex(0), FrameNumber(frame + 1)),
         ts: Timestamp(0),
         offset: 0,
     };

@@ -13,7 +13,7 @@ use corscope::capture::protocol::Ctx as LayerCtx;
 use corscope::capture::tcp::{At, Close, ConnInfo, FlowTable, Side, StreamHandler};
 use corscope::capture::tls::{Feed, KeyLog, Session, TlsConnection, TlsEvent, TlsStats};
 use corscope::capture::{sniff, Sink};
-use corscope::model::{Exchange, Issue, Limits};
+use corscope::model::{Exchange, FileIndex, Issue, Limits};
 
 /// Everything a run produced.
 #[derive(Default)]
@@ -183,7 +183,14 @@ pub fn run_chunked(bytes: &[u8], keys: &KeyLog, chunk: usize) -> Run {
                 done: Vec::new(),
             },
         };
-        reader::read_frames(&mut input, format, limits.packet_bytes, &mut frames).unwrap();
+        reader::read_frames(
+            &mut input,
+            format,
+            limits.packet_bytes,
+            FileIndex(0),
+            &mut frames,
+        )
+        .unwrap();
         frames.table.finish(&mut frames.ctx);
         let Ctx {
             mut layers, done, ..

@@ -8,12 +8,18 @@
 //! reported once per kind at the end, with the count and the first frame; stream problems
 //! (gaps, malformed messages) are reported where they happen.
 //!
+//! A capture written as several files is read through [`stream`], one file after the other
+//! into the same flow table; [`probe`] looks at a file's first and last frames without reading
+//! it, to tell which files are one capture.
+//!
 //! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
 //! [`Limits`]; nothing grows with the size of the file.
 
 pub mod fast_path;
 pub mod link;
+pub mod probe;
 pub mod reader;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -24,7 +30,7 @@ use super::quic::QuicFlows;
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::tls::{KeyLog, TlsStats};
 use super::{CaptureError, Format, Sink};
-use crate::model::{FrameNumber, Issue, Limits, Position};
+use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
 
 use link::Skip;
 use reader::{Frame, FrameSink};
@@ -61,9 +67,10 @@ pub struct PcapSummary {
 #[derive(Clone, Copy)]
 struct Tally {
     count: u64,
-    first: FrameNumber,
+    first: FrameRef,
 }
 
+/// Frames to exchanges: state that lasts for a whole capture, across its files.
 struct Pipeline<'s> {
     table: FlowTable<Connection<'s>>,
     ctx: Ctx<'s>,
@@ -72,8 +79,18 @@ struct Pipeline<'s> {
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_> {
-    fn skip(&mut self, why: Skip, frame: FrameNumber) {
+impl<'s> Pipeline<'s> {
+    fn new(limits: &Limits, sink: &'s mut dyn Sink, keys: &'s KeyLog) -> Self {
+        Self {
+            table: FlowTable::new(limits),
+            ctx: Ctx::with_keys(sink, limits, keys),
+            quic: QuicFlows::new(limits.tcp_flows),
+            skipped: BTreeMap::new(),
+            snaplen: None,
+        }
+    }
+
+    fn skip(&mut self, why: Skip, frame: FrameRef) {
         let why = match why {
             Skip::Udp443 { src, dst, first } => {
                 if self.quic.datagram(src, dst, first, frame) {
@@ -138,10 +155,7 @@ impl Pipeline<'_> {
                 Some((server, frame)) => Issue::at(
                     ISSUE_CONNECTION_REFUSED,
                     Position::Frame(frame),
-                    format!(
-                        "{what} (SYN answered by RST), {first} {server} at frame {}",
-                        frame.0
-                    ),
+                    format!("{what} (SYN answered by RST), {first} {server} at {frame}"),
                 ),
                 None => Issue::general(
                     ISSUE_CONNECTION_REFUSED,
@@ -208,21 +222,7 @@ pub fn read_with_keys(
     keys: &KeyLog,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    let mut p = Pipeline {
-        table: FlowTable::new(limits),
-        ctx: Ctx::with_keys(sink, limits, keys),
-        quic: QuicFlows::new(limits.tcp_flows),
-        skipped: BTreeMap::new(),
-        snaplen: None,
-    };
-    let info = reader::read_frames(input, format, limits.packet_bytes, &mut p)?;
-    p.finish();
-    Ok(PcapSummary {
-        producer: info.producer,
-        frames: info.frames,
-        tcp: p.table.stats.clone(),
-        http: p.ctx.stats.http1.clone(),
-        http2: p.ctx.stats.http2.clone(),
-        tls: p.ctx.tls.stats.clone(),
-    })
+    let mut stream = stream::Stream::with_keys(limits, sink, keys);
+    stream.file(FileIndex(0), "", input, format)?;
+    Ok(stream.finish())
 }

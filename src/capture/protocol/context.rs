@@ -8,7 +8,7 @@
 use crate::capture::http1::Http1Stats;
 use crate::capture::tls::{KeyLog, TlsCtx};
 use crate::capture::Sink;
-use crate::model::{FrameNumber, Limits};
+use crate::model::{FrameRef, Limits};
 
 /// Counters of the HTTP/2 layer of one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub struct Http2Stats {
     /// Connections recognised as HTTP/2 (by their preface).
     pub connections: u64,
     /// The frame where the first of them was recognised.
-    pub first: Option<FrameNumber>,
+    pub first: Option<FrameRef>,
 }
 
 /// Counters of every protocol layer of one input.

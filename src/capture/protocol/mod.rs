@@ -19,7 +19,7 @@ pub mod opening;
 
 use crate::capture::http1::Http1Connection;
 use crate::capture::tcp::{At, Close, ConnInfo, Side, StreamHandler};
-use crate::model::{FrameNumber, Issue, Position};
+use crate::model::{FrameRef, Issue, Position};
 
 pub use context::{Ctx, Http2Stats, ProtocolStats};
 pub use decrypted::Decrypted;
@@ -52,7 +52,7 @@ pub enum App<'s> {
 
 impl<'s> App<'s> {
     /// The layer for `protocol`. `frame` is where the protocol was recognised.
-    pub fn new(protocol: AppProtocol, ctx: &mut Ctx<'s>, frame: FrameNumber) -> Self {
+    pub fn new(protocol: AppProtocol, ctx: &mut Ctx<'s>, frame: FrameRef) -> Self {
         match protocol {
             AppProtocol::Http1 => App::Http1(Http1Connection::new_connection(ctx)),
             AppProtocol::Http2 => {
@@ -65,7 +65,7 @@ impl<'s> App<'s> {
     }
 
     /// The layer for `protocol` over decrypted TLS (request URLs are `https`).
-    pub fn over_tls(protocol: AppProtocol, ctx: &mut Ctx<'s>, frame: FrameNumber) -> Self {
+    pub fn over_tls(protocol: AppProtocol, ctx: &mut Ctx<'s>, frame: FrameRef) -> Self {
         match Self::new(protocol, ctx, frame) {
             App::Http1(h) => App::Http1(h.over_tls()),
             other => other,
@@ -125,7 +125,7 @@ pub struct Connection<'s> {
 
 impl<'s> Connection<'s> {
     /// Leaves the opening for the layer of `kind` and hands it what was held.
-    fn open(&mut self, kind: Kind, ctx: &mut Ctx<'s>, conn: &ConnInfo, frame: FrameNumber) {
+    fn open(&mut self, kind: Kind, ctx: &mut Ctx<'s>, conn: &ConnInfo, frame: FrameRef) {
         let layer = match kind {
             Kind::Http1 => Layer::App(App::new(AppProtocol::Http1, ctx, frame)),
             Kind::Http2 => Layer::App(App::new(AppProtocol::Http2, ctx, frame)),

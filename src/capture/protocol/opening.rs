@@ -190,7 +190,10 @@ mod tests {
 
     fn at(offset: u64) -> At {
         At {
-            frame: crate::model::FrameNumber(1),
+            frame: crate::model::FrameRef::new(
+                crate::model::FileIndex(0),
+                crate::model::FrameNumber(1),
+            ),
             ts: Default::default(),
             offset,
         }

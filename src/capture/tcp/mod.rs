@@ -27,7 +27,7 @@ pub mod table;
 
 use std::net::SocketAddr;
 
-use crate::model::{FrameNumber, Issue, Timestamp};
+use crate::model::{FrameRef, Issue, Timestamp};
 
 pub use reassembler::Reassembler;
 pub use table::{FlowTable, TcpStats};
@@ -72,7 +72,7 @@ impl Side {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct At {
     /// Frame that carried it.
-    pub frame: FrameNumber,
+    pub frame: FrameRef,
     /// Capture time of that frame.
     pub ts: Timestamp,
     /// Offset from the first byte of this direction of the stream.
@@ -133,7 +133,7 @@ pub struct Segment<'a> {
     /// Payload bytes the packet carried but the capture cut off (snaplen).
     pub missing: u32,
     /// Frame number.
-    pub frame: FrameNumber,
+    pub frame: FrameRef,
     /// Capture time.
     pub ts: Timestamp,
 }

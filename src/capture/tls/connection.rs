@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::capture::tcp::{At, ConnInfo, Side};
-use crate::model::{FrameNumber, Issue, Position};
+use crate::model::{FrameRef, Issue, Position};
 
 mod ends;
 mod keys;
@@ -82,7 +82,7 @@ pub struct TlsConnection {
     dirs: [Direction; 2],
     issues: VecDeque<Issue>,
     reason: Option<Reason>,
-    first_frame: Option<FrameNumber>,
+    first_frame: Option<FrameRef>,
     client_hello_seen: bool,
     early_data: bool,
     offered_session_id: Vec<u8>,
@@ -169,7 +169,7 @@ impl TlsConnection {
     }
 
     /// Queues an issue at a position of a stream.
-    fn raise(&mut self, id: &'static str, frame: FrameNumber, offset: u64, message: String) {
+    fn raise(&mut self, id: &'static str, frame: FrameRef, offset: u64, message: String) {
         let at = Position::Stream { frame, offset };
         self.issues.push_back(Issue::at(id, at, message));
     }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{FrameNumber, Issue, Position};
+use crate::model::{FrameRef, Issue, Position};
 
 use super::{ISSUE_HANDSHAKE_MISSING, ISSUE_NO_KEY, ISSUE_UNSUPPORTED};
 
@@ -28,7 +28,7 @@ pub enum Reason {
 #[derive(Clone, Copy)]
 struct Tally {
     count: u64,
-    first: FrameNumber,
+    first: FrameRef,
 }
 
 /// Connections not decrypted, by reason and server name.
@@ -49,7 +49,7 @@ fn plural(n: u64) -> &'static str {
 impl Undecrypted {
     /// Counts one connection to `server` (its SNI and port, or its address) first seen at
     /// `frame`.
-    pub fn add(&mut self, reason: Reason, server: String, frame: FrameNumber) {
+    pub fn add(&mut self, reason: Reason, server: String, frame: FrameRef) {
         let mut key = (reason, server);
         if !self.by.contains_key(&key) {
             if self.names >= MAX_SERVERS {
@@ -107,6 +107,7 @@ impl Undecrypted {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::model::{FileIndex, FrameNumber};
 
     #[test]
     fn counted_per_reason_and_server_most_first() {
@@ -115,14 +116,18 @@ mod tests {
             u.add(
                 Reason::NoKey,
                 "api.example.com:443".into(),
-                FrameNumber(10 + i),
+                FrameRef::new(FileIndex(0), FrameNumber(10 + i)),
             );
         }
-        u.add(Reason::NoKey, "cdn.example.com:443".into(), FrameNumber(3));
+        u.add(
+            Reason::NoKey,
+            "cdn.example.com:443".into(),
+            FrameRef::new(FileIndex(0), FrameNumber(3)),
+        );
         u.add(
             Reason::Unsupported("TLS_RSA_WITH_3DES_EDE_CBC_SHA".into()),
             "10.0.0.1:443".into(),
-            FrameNumber(7),
+            FrameRef::new(FileIndex(0), FrameNumber(7)),
         );
         let issues = u.issues(false);
         let got: Vec<(&str, u64, &str)> = issues
@@ -137,7 +142,13 @@ mod tests {
                 (ISSUE_UNSUPPORTED, 1, "1 TLS connection to 10.0.0.1:443 not decrypted: TLS_RSA_WITH_3DES_EDE_CBC_SHA is not decrypted"),
             ]
         );
-        assert_eq!(issues[0].at, Some(Position::Frame(FrameNumber(10))));
+        assert_eq!(
+            issues[0].at,
+            Some(Position::Frame(FrameRef::new(
+                FileIndex(0),
+                FrameNumber(10)
+            )))
+        );
     }
 
     #[test]
@@ -147,7 +158,7 @@ mod tests {
             u.add(
                 Reason::HandshakeMissing,
                 format!("h{i}:443"),
-                FrameNumber(1),
+                FrameRef::new(FileIndex(0), FrameNumber(1)),
             );
         }
         let issues = u.issues(true);

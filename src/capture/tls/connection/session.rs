@@ -2,7 +2,7 @@
 //! ciphertext feed.
 
 use crate::capture::tcp::{At, Side};
-use crate::model::{FrameNumber, Issue};
+use crate::model::{FileIndex, FrameNumber, FrameRef, Issue};
 
 /// What the handshake said about a connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl<'d> Feed<'d> {
         Feed {
             data: &[],
             at: At {
-                frame: FrameNumber(0),
+                frame: FrameRef::new(FileIndex(0), FrameNumber(0)),
                 ts: Default::default(),
                 offset: 0,
             },

@@ -8,7 +8,7 @@ use crate::capture::tcp::Close;
 use crate::capture::tls::{
     KeyLog, ISSUE_HANDSHAKE_MISSING, ISSUE_RECORD_MALFORMED, ISSUE_RECORD_TRUNCATED,
 };
-use crate::model::{Limits, Timestamp};
+use crate::model::{FileIndex, FrameNumber, FrameRef, Limits, Timestamp};
 
 fn conn() -> ConnInfo {
     ConnInfo {
@@ -70,7 +70,7 @@ fn feed(streams: &[(Side, Vec<u8>)], step: usize) -> Fed {
         for piece in bytes.chunks(step.max(1)) {
             frame += 1;
             let at = At {
-                frame: FrameNumber(frame),
+                frame: FrameRef::new(FileIndex(0), FrameNumber(frame)),
                 ts: Timestamp(0),
                 offset: offsets[side.index()],
             };
@@ -85,7 +85,7 @@ fn feed(streams: &[(Side, Vec<u8>)], step: usize) -> Fed {
         }
     }
     let at = At {
-        frame: FrameNumber(frame + 1),
+        frame: FrameRef::new(FileIndex(0), FrameNumber(frame + 1)),
         ts: Timestamp(0),
         offset: 0,
     };
@@ -177,7 +177,7 @@ fn the_handshake_names_the_server_even_without_keys() {
     let mut ctx = TlsCtx::new(&keys, &Limits::default());
     let hello = client_hello();
     let at = At {
-        frame: FrameNumber(1),
+        frame: FrameRef::new(FileIndex(0), FrameNumber(1)),
         ts: Timestamp(0),
         offset: 0,
     };
