@@ -8,9 +8,12 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::capture::tls::KeyLog;
+use crate::gate::{FailOn, FailOnError};
 use crate::model::{CauseId, Limits};
 use crate::pipeline::{Input, Join, Options};
+use crate::redact::Redactor;
 use crate::report::ReportFormat;
+use crate::sanitize::SanitizeOptions;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
 #[derive(Debug, Parser)]
@@ -55,12 +58,75 @@ enum CommandArgs {
         /// No progress on standard error (shown only when it is a terminal).
         #[arg(short, long)]
         quiet: bool,
+        /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
+        /// cause ids, cause names and warning names (comma-separated).
+        #[arg(long, value_name = "WHAT", default_value = "blocked")]
+        fail_on: Vec<String>,
+        #[command(flatten)]
+        redaction: RedactionArgs,
+    },
+    /// Write a shareable copy of a HAR file: secrets redacted, bodies dropped, everything
+    /// else kept, so that `analyze` gives it the same verdicts.
+    Sanitize {
+        /// The HAR file (gzip or zstd compressed or not), or `-` for standard input.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Where to write the sanitized HAR (`-` for standard output).
+        #[arg(short, long, value_name = "FILE", required = true)]
+        output: PathBuf,
+        /// Keep response and request bodies (as recorded: they may hold secrets).
+        #[arg(long)]
+        keep_bodies: bool,
+        /// Key of the markers' hashes, so that the same value gets the same marker in every
+        /// run (default: a random key per run). Prefer the environment variable to the flag.
+        #[arg(
+            long,
+            value_name = "KEY",
+            env = "CORSCOPE_REDACT_KEY",
+            hide_env_values = true
+        )]
+        redact_key: Option<String>,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
         /// Cause id or name; `all` lists every cause.
         cause: String,
     },
+}
+
+/// How secrets are redacted.
+#[derive(Debug, clap::Args)]
+struct RedactionArgs {
+    /// Show cookie, token and credential values as recorded instead of redacted markers.
+    #[arg(long, conflicts_with = "redact_key")]
+    no_redact: bool,
+    /// Key of the markers' hashes, so that the same value gets the same marker in every run
+    /// (default: a random key per run). Prefer the environment variable to the flag.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CORSCOPE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    redact_key: Option<String>,
+}
+
+impl RedactionArgs {
+    fn redactor(&self) -> Redactor {
+        if self.no_redact {
+            Redactor::off()
+        } else {
+            keyed(self.redact_key.as_deref())
+        }
+    }
+}
+
+/// Redaction with the key given, or a random one.
+fn keyed(key: Option<&str>) -> Redactor {
+    match key {
+        Some(k) if !k.is_empty() => Redactor::with_key(k.as_bytes()),
+        _ => Redactor::random(),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -82,6 +148,8 @@ enum ColorArg {
 pub enum Command {
     /// Analyse inputs.
     Analyze(Box<AnalyzeConfig>),
+    /// Sanitize a HAR file.
+    Sanitize(Box<SanitizeConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -99,12 +167,25 @@ pub struct AnalyzeConfig {
     pub output: Option<PathBuf>,
     /// Whether the text report is coloured.
     pub color: bool,
+    /// What makes the exit status 1.
+    pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
     /// Notes for standard error before the run (key log lines that were not understood).
     pub notes: Vec<String>,
     /// Whether to show progress on standard error.
     pub progress: bool,
+}
+
+/// Everything `sanitize` needs.
+#[derive(Debug)]
+pub struct SanitizeConfig {
+    /// The HAR to read.
+    pub input: Input,
+    /// Where to write; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// How.
+    pub options: SanitizeOptions,
 }
 
 /// Why the arguments do not make a command.
@@ -128,6 +209,9 @@ pub enum UsageError {
         #[source]
         source: std::io::Error,
     },
+    /// A bad `--fail-on`.
+    #[error(transparent)]
+    FailOn(#[from] FailOnError),
 }
 
 /// Reads every key log into one; notes say what was not understood.
@@ -159,6 +243,24 @@ impl Args {
     /// Validates the arguments into a command.
     pub fn into_command(self) -> Result<Command, UsageError> {
         match self.command {
+            CommandArgs::Sanitize {
+                input,
+                output,
+                keep_bodies,
+                redact_key,
+            } => Ok(Command::Sanitize(Box::new(SanitizeConfig {
+                input: if input.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(input)
+                },
+                output: (output.as_os_str() != "-").then_some(output),
+                options: SanitizeOptions {
+                    redactor: keyed(redact_key.as_deref()),
+                    keep_bodies,
+                    ..SanitizeOptions::default()
+                },
+            }))),
             CommandArgs::Explain { cause } => {
                 if cause.eq_ignore_ascii_case("all") {
                     return Ok(Command::ListCauses);
@@ -177,11 +279,14 @@ impl Args {
                 join,
                 no_join,
                 quiet,
+                fail_on,
+                redaction,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
                 let (keys, notes) = read_keylogs(&keylog)?;
+                let fail_on = FailOn::parse(&fail_on)?;
                 let inputs: Vec<Input> = inputs
                     .into_iter()
                     .map(|p| {
@@ -212,6 +317,7 @@ impl Args {
                     },
                     output,
                     color,
+                    fail_on,
                     options: Options {
                         limits: Limits::default(),
                         jobs,
@@ -222,6 +328,7 @@ impl Args {
                         },
                         progress: None,
                         keys: Arc::new(keys),
+                        redactor: redaction.redactor(),
                     },
                     progress: !quiet && std::io::stderr().is_terminal(),
                     notes,

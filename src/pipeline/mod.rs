@@ -29,9 +29,11 @@ mod batch;
 pub mod chain;
 pub mod extract;
 pub mod progress;
+mod project;
 mod source;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
+use project::Projector;
 
 pub use chain::{Chain, Join};
 pub use progress::Progress;
@@ -41,7 +43,8 @@ use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
 use crate::cors::{Engine, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
-use crate::report::{InputReport, Record, Renderer, Summary};
+use crate::redact::Redactor;
+use crate::report::{InputReport, Renderer, Summary};
 
 /// Options of a run.
 #[derive(Clone, Debug, Default)]
@@ -56,6 +59,9 @@ pub struct Options {
     pub progress: Option<Progress>,
     /// TLS secrets for every capture (`--keylog`); pcapng files add their own.
     pub keys: Arc<KeyLog>,
+    /// The redaction policy applied to every record and issue message before it is laid out
+    /// (on, with a random key, by default).
+    pub redactor: Redactor,
 }
 
 /// What a run found.
@@ -119,6 +125,7 @@ fn run_chains(
     let limits = options.limits.clone();
     let progress = options.progress.clone();
     let keys = Arc::clone(&options.keys);
+    let redactor = options.redactor.clone();
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
     let threads = pool.current_num_threads();
@@ -156,6 +163,7 @@ fn run_chains(
                         handoff,
                         split,
                         progress: progress.as_ref(),
+                        redactor: &redactor,
                     };
                     let report = analyse(&plan, &chain, &tx);
                     // The records end when `tx` is dropped; then the report.
@@ -167,11 +175,12 @@ fn run_chains(
     });
     let mut outcome = Outcome::default();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
+        let mut project = Projector::new(index, &options.redactor);
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
                     for a in batch {
-                        let r = Record::from_assessment(index, a);
+                        let r = project.record(a);
                         outcome.summary.add(&r);
                         renderer.record(&r)?;
                     }
@@ -228,6 +237,13 @@ struct Plan<'a> {
     split: bool,
     /// Where exchanges judged are counted.
     progress: Option<&'a Progress>,
+    redactor: &'a Redactor,
+}
+
+impl<'a> Plan<'a> {
+    fn projector(&self) -> Projector<'a> {
+        Projector::new(self.index, self.redactor)
+    }
 }
 
 /// Reads into the engine on the same thread.
@@ -286,7 +302,7 @@ fn judge_all(
     exchanges: impl Iterator<Item = Prepared>,
 ) -> u64 {
     let mut engine = Engine::new(plan.limits);
-    let mut out = Batcher::new(plan.index, tx, plan.handoff, plan.progress);
+    let mut out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
@@ -306,7 +322,7 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::new(plan.limits),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.index, tx, plan.handoff, plan.progress),
+            out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         let out = &mut sink.out;
@@ -346,5 +362,6 @@ fn analyse(plan: &Plan<'_>, chain: &Chain, tx: &mpsc::SyncSender<Message>) -> In
         Err(e) => report.error = report.error.or(Some(e)),
     }
     report.issues = issues.into_summaries();
+    plan.redactor.issues(&mut report.issues);
     report
 }

@@ -60,9 +60,8 @@ impl<'s> Decrypted<'s> {
                     at,
                     session,
                 } => {
-                    let app = app.get_or_insert_with(|| {
-                        App::over_tls(protocol(session, side, bytes), ctx, at.frame)
-                    });
+                    let app = app
+                        .get_or_insert_with(|| App::over_tls(protocol(session, side, bytes), ctx));
                     app.data(ctx, conn, side, bytes, at);
                 }
                 TlsEvent::Issue(issue) => ctx.sink.issue(issue),
