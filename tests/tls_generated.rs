@@ -420,3 +420,58 @@ fn records_split_any_way_decrypt_the_same() {
         }
     }
 }
+
+/// HTTP/2 over TLS, through the capture stage as the pipeline runs it: the dispatcher's TLS arm
+/// decrypts and hands the plaintext to the HTTP/2 layer ALPN names.
+#[test]
+fn http2_over_tls_is_read_by_the_http2_layer() {
+    use corscope::capture::{pcap, sniff, Sink};
+    use corscope::model::{Exchange, Issue, Limits};
+    #[derive(Default)]
+    struct Collect(Vec<Exchange>, Vec<Issue>);
+    impl Sink for Collect {
+        fn exchange(&mut self, e: Exchange) {
+            self.0.push(e);
+        }
+        fn issue(&mut self, i: Issue) {
+            self.1.push(i);
+        }
+    }
+    let keys = keylog(&data("h2-nginx-curl.keys"));
+    let file = std::fs::File::open(data("h2-nginx-curl.pcap")).unwrap();
+    let (format, mut input) = sniff::detect(Box::new(file)).unwrap();
+    let mut sink = Collect::default();
+    let s = pcap::read_with_keys(&mut input, format, &Limits::default(), &keys, &mut sink).unwrap();
+    assert!(sink.1.is_empty(), "{:?}", sink.1);
+    assert_eq!(s.tls.decrypted, 1);
+    // tshark -Y http2.headers.method finds the same two requests.
+    assert_eq!(sink.0.len(), 2);
+    for e in &sink.0 {
+        assert_eq!(e.request.url, "https://tls.test:8340/api.json");
+        assert_eq!(e.response.as_ref().map(|r| r.status), Some(200));
+        assert!(e
+            .response
+            .as_ref()
+            .unwrap()
+            .headers
+            .first("access-control-allow-origin")
+            .is_some());
+    }
+    // Without keys: counted for its server name.
+    let file = std::fs::File::open(data("h2-nginx-curl.pcap")).unwrap();
+    let (format, mut input) = sniff::detect(Box::new(file)).unwrap();
+    let mut sink = Collect::default();
+    pcap::read_with_keys(
+        &mut input,
+        format,
+        &Limits::default(),
+        &KeyLog::new(),
+        &mut sink,
+    )
+    .unwrap();
+    assert!(sink.0.is_empty());
+    assert_eq!(sink.1.len(), 1);
+    assert!(sink.1[0]
+        .message
+        .starts_with("1 TLS connection to tls.test:8340 not decrypted"));
+}

@@ -147,6 +147,38 @@ sleep 1 | openssl s_client -connect 127.0.0.1:8322 -servername tls.test -sess_in
 grep -q "Early data was accepted" client.log
 finish tls13-early-data
 
+# HTTP/2 over TLS: Debian's nginx (http2 on port 8340) and curl --http2, two requests on one
+# connection; curl writes the key log (SSLKEYLOGFILE).
+mkdir -p www logs
+printf '{"ok":true}\n' > www/api.json
+cat > nginx.conf <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/logs; proxy_temp_path $WORK/logs; fastcgi_temp_path $WORK/logs;
+  uwsgi_temp_path $WORK/logs; scgi_temp_path $WORK/logs;
+  server {
+    listen 127.0.0.1:8340 ssl http2;
+    server_name tls.test;
+    ssl_certificate $WORK/cert.pem; ssl_certificate_key $WORK/key.pem;
+    root $WORK/www;
+    location / { add_header Access-Control-Allow-Origin https://app.test; }
+  }
+}
+CONF
+nginx -c "$WORK/nginx.conf"
+sleep 0.5
+PIDS+=("$(cat "$WORK/nginx.pid")")
+capture h2-nginx-curl 8340
+SSLKEYLOGFILE="$WORK/h2-nginx-curl.keys" curl -s --http2 -k --resolve tls.test:8340:127.0.0.1 \
+  -H 'Origin: https://app.test' https://tls.test:8340/api.json https://tls.test:8340/api.json \
+  > /dev/null
+SERVER=$(cat "$WORK/nginx.pid")
+finish h2-nginx-curl
+
 # The same TLS 1.3 connection as a pcapng file carrying its key log.
 editcap --inject-secrets "tls,$OUT/tls13-aes128gcm.keys" "$OUT/tls13-aes128gcm.pcap" \
   "$OUT/tls13-aes128gcm-secrets.pcapng"
