@@ -225,6 +225,50 @@ def ops_seeds():
     write(t, "ramp", bytes(range(256)))
 
 
+# ---------------------------------------------------------------- tls_records
+
+TLS_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "tls")
+
+
+def tcp_payloads(path):
+    """(from_server, payload) of every TCP segment with data in a legacy little-endian pcap of
+    Ethernet/IPv4 frames, in capture order; the server is the side on the lower port."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, at = [], 24
+    while at + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, at + 8)[0]
+        frame = data[at + 16:at + 16 + incl]
+        at += 16 + incl
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        total = struct.unpack_from(">H", ip, 2)[0]
+        tcp_seg = ip[ihl:total]
+        sport, dport = struct.unpack_from(">HH", tcp_seg, 0)
+        payload = tcp_seg[(tcp_seg[12] >> 4) * 4:]
+        if payload:
+            out.append((sport < dport, payload))
+    return out
+
+
+def tls_seed(name, step, gap_at=None):
+    keys = open(os.path.join(TLS_DATA, name + ".keys"), "rb").read()
+    seed = struct.pack(">H", len(keys)) + keys + bytes([step])
+    for i, (server, payload) in enumerate(tcp_payloads(os.path.join(TLS_DATA, name + ".pcap"))):
+        op = (1 if server else 0) | (2 if i == gap_at else 0)
+        seed += bytes([op]) + struct.pack(">H", len(payload)) + payload
+    return seed
+
+
+def tls_seeds():
+    t = "tls_records"
+    write(t, "tls13-aes128gcm", tls_seed("tls13-aes128gcm", 255))
+    write(t, "tls13-key-update-pieces", tls_seed("tls13-key-update", 6))
+    write(t, "tls12-cbc-sha-mte", tls_seed("tls12-cbc-sha-mte", 255))
+    write(t, "tls10-cbc-etm-gap", tls_seed("tls10-cbc-etm", 255, gap_at=5))
+    write(t, "tls12-chacha20", tls_seed("tls12-ecdhe-chacha20", 100))
+    write(t, "tls13-early-data", tls_seed("tls13-early-data", 255))
+    write(t, "no-keys", struct.pack(">H", 0) + tls_seed("tls13-chacha20", 255)[2 + len(open(os.path.join(TLS_DATA, "tls13-chacha20.keys"), "rb").read()):])
 # ---------------------------------------------------------------- http2
 
 def h2_frame(kind, flags, stream, payload=b""):
@@ -289,4 +333,5 @@ if __name__ == "__main__":
     pcap_seeds()
     capture_seeds()
     ops_seeds()
+    tls_seeds()
     http2_seeds()

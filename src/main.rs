@@ -112,6 +112,9 @@ fn print(text: &str) -> ExitCode {
 }
 
 fn analyze(mut config: corscope::cli::AnalyzeConfig) -> ExitCode {
+    for note in &config.notes {
+        eprintln!("corscope: {note}");
+    }
     let progress = config.progress.then(pipeline::Progress::stderr);
     let out: Box<dyn Write> = match &config.output {
         Some(path) => match File::create(path) {

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 type Harness = fn(&[u8]);
 
 /// Every fuzz target, by directory name, with its harness.
-const TARGETS: [(&str, Harness); 6] = [
+const TARGETS: [(&str, Harness); 7] = [
     ("har_read", fuzz_harness::har_read),
     ("pcap_read", fuzz_harness::pcap_read),
     ("capture_read", fuzz_harness::capture_read),
     ("tcp_stream", fuzz_harness::tcp_stream),
     ("engine", fuzz_harness::engine),
+    ("tls_records", fuzz_harness::tls_records),
     ("http2", fuzz_harness::http2),
 ];
 
@@ -132,4 +133,25 @@ fn seeds_reach_the_layers_they_are_for() {
         assert_eq!(e.response.as_ref().map(|r| r.status), Some(200));
         assert!(e.request.headers.contains("origin"));
     }
+}
+
+/// The TLS seeds carry their key logs: the fuzzer starts from records that decrypt.
+#[test]
+fn tls_seeds_decrypt() {
+    let seed = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fuzz/corpus/tls_records")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let s = fuzz_harness::run_tls(&seed("tls13-aes128gcm"));
+    assert_eq!((s.records_decrypted, s.failures), (11, 0));
+    let s = fuzz_harness::run_tls(&seed("tls13-key-update-pieces"));
+    assert_eq!((s.records_decrypted, s.failures), (16, 0));
+    let s = fuzz_harness::run_tls(&seed("tls10-cbc-etm-gap"));
+    assert_eq!(s.gaps, 1);
+    let s = fuzz_harness::run_tls(&seed("no-keys"));
+    assert_eq!((s.records_decrypted, s.undecrypted), (0, 1));
 }

@@ -15,8 +15,21 @@ const POST: &[u8] = b"POST /v1/items HTTP/1.1\r\nHost: api.test\r\nContent-Lengt
 const OK: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const SETTINGS: &[u8] = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00";
-const CLIENT_HELLO: &[u8] = b"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00";
-const SERVER_HELLO: &[u8] = b"\x16\x03\x03\x00\x08\x02\x00\x00\x04\x03\x03\x00\x00";
+/// A ClientHello offering TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, without extensions.
+fn client_hello() -> Vec<u8> {
+    let mut h = b"\x16\x03\x01\x00\x2d\x01\x00\x00\x29\x03\x03".to_vec();
+    h.extend_from_slice(&[0x11; 32]);
+    h.extend_from_slice(b"\x00\x00\x02\xc0\x2f\x01\x00");
+    h
+}
+
+/// The ServerHello choosing it.
+fn server_hello() -> Vec<u8> {
+    let mut h = b"\x16\x03\x03\x00\x2a\x02\x00\x00\x26\x03\x03".to_vec();
+    h.extend_from_slice(&[0x22; 32]);
+    h.extend_from_slice(b"\x00\xc0\x2f\x00");
+    h
+}
 
 fn read_with_summary(conns: &[Conn]) -> (PcapSummary, Collect) {
     let mut frames = Vec::new();
@@ -60,13 +73,13 @@ fn tls_connections_are_counted_per_server() {
     for port in [40000, 40001] {
         let mut c = Conn::new(&format!("10.0.0.1:{port}"), "10.0.0.2:443", 1, 1);
         c.handshake()
-            .send(true, CLIENT_HELLO, 1460)
-            .send(false, SERVER_HELLO, 1460);
+            .send(true, &client_hello(), 1460)
+            .send(false, &server_hello(), 1460);
         conns.push(c);
     }
     // No handshake: the ServerHello is captured first and settles both the roles and the kind.
     let mut late = Conn::new("10.0.0.1:40002", "10.0.0.3:8443", 1, 1);
-    late.send(false, SERVER_HELLO, 1460)
+    late.send(false, &server_hello(), 1460)
         .send(true, b"\x17\x03\x03\x00\x01\x00", 1460);
     conns.push(late);
     let sink = read(&conns);
@@ -74,18 +87,19 @@ fn tls_connections_are_counted_per_server() {
     let tls: Vec<_> = sink
         .issues
         .iter()
-        .filter(|i| i.id == "tls-not-decrypted")
-        .map(|i| (i.message.as_str(), i.at))
+        .map(|i| (i.id, i.message.as_str(), i.at))
         .collect();
     assert_eq!(
         tls,
         [
             (
-                "2 TLS connections to 10.0.0.2:443 not decrypted: encrypted traffic is not read",
+                "tls-no-key",
+                "2 TLS connections to 10.0.0.2:443 not decrypted: no key for their client random; pass --keylog",
                 Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(4))))
             ),
             (
-                "1 TLS connection to 10.0.0.3:8443 not decrypted: encrypted traffic is not read",
+                "tls-handshake-missing",
+                "1 TLS connection to 10.0.0.3:8443 not decrypted: their handshake is missing from the capture or unreadable",
                 Some(Position::Frame(FrameRef::new(
                     FileIndex(0),
                     FrameNumber(11)

@@ -244,12 +244,22 @@ fn tcp_streams_that_are_not_http_are_reported_and_the_http_one_is_read() {
     let u = issues(&sink, "http-unparsed-stream");
     // One per direction of the connection that is neither HTTP nor TLS.
     assert_eq!(u.len(), 2, "{:?}", sink.issues);
-    // The TLS one is counted for its server, from the frame of its ClientHello.
-    let tls = issues(&sink, "tls-not-decrypted");
+    // The TLS one: its ClientHello cannot be read (the bytes after the header are noise), and
+    // the connection is counted for its server, from the frame of its ClientHello.
+    let bad = issues(&sink, "tls-handshake-malformed");
+    assert_eq!(bad.len(), 1, "{:?}", sink.issues);
+    assert_eq!(
+        bad[0].at,
+        Some(Position::Stream {
+            frame: FrameRef::new(FileIndex(0), FrameNumber(4)),
+            offset: 0
+        })
+    );
+    let tls = issues(&sink, "tls-handshake-missing");
     assert_eq!(tls.len(), 1, "{:?}", sink.issues);
     assert_eq!(
         tls[0].message,
-        "1 TLS connection to 10.0.0.2:80 not decrypted: encrypted traffic is not read"
+        "1 TLS connection to 10.0.0.2:80 not decrypted: their handshake is missing from the capture or unreadable"
     );
     assert_eq!(
         tls[0].at,

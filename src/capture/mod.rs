@@ -9,8 +9,10 @@ pub mod http1;
 pub mod http2;
 pub mod pcap;
 pub mod protocol;
+pub mod quic;
 pub mod sniff;
 pub mod tcp;
+pub mod tls;
 
 use std::io::Read;
 
@@ -19,6 +21,15 @@ use thiserror::Error;
 use crate::model::{Exchange, Issue, Limits, Position};
 
 pub use sniff::{Compression, Format};
+
+/// The issue ids that say traffic of an input was not read because it is encrypted: reports
+/// put them first, so an encrypted capture never looks empty without a reason.
+pub const NOT_DECRYPTED: [&str; 4] = [
+    tls::ISSUE_NO_KEY,
+    tls::ISSUE_HANDSHAKE_MISSING,
+    tls::ISSUE_UNSUPPORTED,
+    quic::ISSUE_QUIC_NOT_DECRYPTED,
+];
 
 /// Receives what a reader finds, in input order.
 pub trait Sink {
@@ -74,16 +85,29 @@ pub fn recognise(input: Box<dyn Read + Send>) -> Result<Recognised, CaptureError
     Ok((compression, format, Box::new(input)))
 }
 
-/// Reads one input of any supported format into `sink`.
+/// Reads one input of any supported format into `sink`, without TLS keys.
 pub fn read(
     input: Box<dyn Read + Send>,
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<InputInfo, CaptureError> {
+    read_with_keys(input, limits, &tls::KeyLog::new(), sink)
+}
+
+/// Reads one input of any supported format into `sink`; captures are decrypted with `keys`
+/// (and with the secrets a pcapng file carries).
+pub fn read_with_keys(
+    input: Box<dyn Read + Send>,
+    limits: &Limits,
+    keys: &tls::KeyLog,
+    sink: &mut dyn Sink,
+) -> Result<InputInfo, CaptureError> {
     let (compression, format, mut input) = recognise(input)?;
     let producer = match format {
         Format::Har => har::read(&mut input, limits, sink)?.producer,
-        Format::Pcap | Format::PcapNg => pcap::read(&mut input, format, limits, sink)?.producer,
+        Format::Pcap | Format::PcapNg => {
+            pcap::read_with_keys(&mut input, format, limits, keys, sink)?.producer
+        }
     };
     Ok(InputInfo {
         format,

@@ -1,11 +1,13 @@
 //! Command-line arguments (clap) turned into a validated [`Command`] of library types. clap
 //! stops here.
 
-use std::io::IsTerminal;
+use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::capture::tls::KeyLog;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::{FailOn, FailOnError};
 use crate::model::{Browser, BrowserChoice, CauseId, Limits};
@@ -42,6 +44,11 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// TLS key log (the SSLKEYLOGFILE format of browsers, curl and OpenSSL) to decrypt
+        /// captures with; may be given more than once. pcapng files with embedded secrets
+        /// need none.
+        #[arg(long, value_name = "FILE")]
+        keylog: Vec<PathBuf>,
         /// Read every pcap and pcapng input as one capture, in time order (by default, files
         /// that continue one capture, such as rotated files, are detected and joined).
         #[arg(long, conflicts_with = "no_join")]
@@ -181,6 +188,8 @@ pub struct AnalyzeConfig {
     pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
+    /// Notes for standard error before the run (key log lines that were not understood).
+    pub notes: Vec<String>,
     /// Whether to show progress on standard error.
     pub progress: bool,
 }
@@ -208,9 +217,43 @@ pub enum UsageError {
     /// Zero threads.
     #[error("--jobs must be at least 1")]
     NoJobs,
+    /// A key log that cannot be read.
+    #[error("cannot read key log {path}: {source}")]
+    KeyLog {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A bad `--fail-on`.
     #[error(transparent)]
     FailOn(#[from] FailOnError),
+}
+
+/// Reads every key log into one; notes say what was not understood.
+fn read_keylogs(paths: &[PathBuf]) -> Result<(KeyLog, Vec<String>), UsageError> {
+    let mut keys = KeyLog::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let stats = std::fs::File::open(path)
+            .and_then(|f| keys.read(&mut BufReader::new(f)))
+            .map_err(|source| UsageError::KeyLog {
+                path: name.clone(),
+                source,
+            })?;
+        if let Some(line) = stats.first_bad {
+            notes.push(format!(
+                "{name}: {} lines are not key log lines (first: line {line}); they were skipped",
+                stats.bad
+            ));
+        }
+        if stats.secrets == 0 {
+            notes.push(format!("{name}: no TLS secret found"));
+        }
+    }
+    Ok((keys, notes))
 }
 
 impl Args {
@@ -251,6 +294,7 @@ impl Args {
                 jobs,
                 browser,
                 forwarded_clients,
+                keylog,
                 join,
                 no_join,
                 quiet,
@@ -260,6 +304,7 @@ impl Args {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
+                let (keys, notes) = read_keylogs(&keylog)?;
                 let fail_on = FailOn::parse(&fail_on)?;
                 let inputs: Vec<Input> = inputs
                     .into_iter()
@@ -314,9 +359,11 @@ impl Args {
                             _ => Join::Detect,
                         },
                         progress: None,
+                        keys: Arc::new(keys),
                         redactor: redaction.redactor(),
                     },
                     progress: !quiet && std::io::stderr().is_terminal(),
+                    notes,
                 })))
             }
         }

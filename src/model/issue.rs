@@ -14,6 +14,9 @@ pub struct Issue {
     pub message: String,
     /// Where, when it can be named.
     pub at: Option<Position>,
+    /// How many occurrences this one issue stands for: 1, unless the layer that raised it
+    /// counted them itself (for example connections per server name).
+    pub count: u64,
 }
 
 impl Issue {
@@ -23,6 +26,7 @@ impl Issue {
             id,
             message: message.into(),
             at: Some(at),
+            count: 1,
         }
     }
 
@@ -32,7 +36,14 @@ impl Issue {
             id,
             message: message.into(),
             at: None,
+            count: 1,
         }
+    }
+
+    /// The same issue standing for `count` occurrences.
+    pub fn times(mut self, count: u64) -> Self {
+        self.count = count;
+        self
     }
 }
 
@@ -64,18 +75,18 @@ impl IssueTally {
         Self::default()
     }
 
-    /// Counts one occurrence.
+    /// Counts the occurrences one issue stands for (usually one).
     pub fn add(&mut self, issue: Issue) {
         match self.entries.iter_mut().find(|e| e.id == issue.id) {
             Some(e) => {
-                e.count += 1;
+                e.count += issue.count;
                 if e.examples.len() < IssueSummary::KEPT {
                     e.examples.push(issue);
                 }
             }
             None => self.entries.push(IssueSummary {
                 id: issue.id,
-                count: 1,
+                count: issue.count,
                 examples: vec![issue],
             }),
         }
@@ -83,13 +94,8 @@ impl IssueTally {
 
     /// Counts `n` occurrences described by one issue (for counters kept elsewhere).
     pub fn add_many(&mut self, issue: Issue, n: u64) {
-        if n == 0 {
-            return;
-        }
-        let id = issue.id;
-        self.add(issue);
-        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
-            e.count += n - 1;
+        if n > 0 {
+            self.add(issue.times(n));
         }
     }
 
@@ -121,12 +127,14 @@ mod tests {
         }
         t.add(Issue::general("b", "b"));
         t.add_many(Issue::general("c", "c"), 40);
+        t.add(Issue::general("b", "two more b").times(2));
         let s = t.summaries();
         assert_eq!(s.len(), 3);
         assert_eq!((s[0].id, s[0].count, s[0].examples.len()), ("a", 8, 5));
         assert_eq!(s[0].examples[4].message, "a4");
-        assert_eq!((s[1].id, s[1].count), ("b", 1));
+        assert_eq!((s[1].id, s[1].count, s[1].examples.len()), ("b", 3, 2));
         assert_eq!((s[2].id, s[2].count), ("c", 40));
-        assert_eq!(t.total(), 49);
+        assert_eq!(s[2].examples[0].count, 40);
+        assert_eq!(t.total(), 51);
     }
 }

@@ -22,6 +22,9 @@ pub struct Limits {
     pub tcp_idle_secs: u64,
     /// Requests awaiting a response on one connection (pipelining). Default 1 024.
     pub http_pending_requests: usize,
+    /// Largest TLS handshake message read (a certificate chain is the largest); larger ones
+    /// are skipped by length. Default 256 KiB.
+    pub tls_handshake_bytes: usize,
     /// Exchanges the CORS engine holds for reordering and pairing. Default 4 096: a
     /// preflight and its request are milliseconds apart, and each held exchange keeps its
     /// headers, so this bounds the engine to a few MiB.
@@ -46,6 +49,7 @@ impl Default for Limits {
             tcp_flows: 100_000,
             tcp_idle_secs: 300,
             http_pending_requests: 1024,
+            tls_handshake_bytes: 256 << 10,
             engine_window: 4096,
             engine_window_secs: 10,
             engine_client_entries: 65_536,

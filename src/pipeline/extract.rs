@@ -1,5 +1,6 @@
 //! A chain's files to exchanges: each file opened, decompressed and recognised, and the files
-//! of a chain of several read as one pcap/pcapng frame stream into one sink. What the capture
+//! of a chain of several read as one pcap/pcapng frame stream into one sink, TLS decrypted with
+//! the run's key log and the secrets the files carry. What the capture
 //! says about its files (format, producer, per file: frames, first and last capture time,
 //! errors) goes into the input's report; exchanges and issues go to the sink.
 
@@ -7,6 +8,7 @@ use super::chain::Chain;
 use super::progress::Progress;
 use super::source::{open, SourceOrigin};
 use crate::capture::pcap::stream::Stream;
+use crate::capture::tls::KeyLog;
 use crate::capture::{self, CaptureError, Format, Sink};
 use crate::model::{FileIndex, Limits};
 use crate::report::{FileReport, InputReport};
@@ -16,6 +18,7 @@ use crate::report::{FileReport, InputReport};
 pub fn extract(
     chain: &Chain,
     limits: &Limits,
+    keys: &KeyLog,
     progress: Option<&Progress>,
     sink: &mut dyn Sink,
 ) -> InputReport {
@@ -26,7 +29,7 @@ pub fn extract(
     match chain.files.as_slice() {
         [one] => match open(one, progress) {
             Err(e) => report.error = Some(e),
-            Ok(input) => match capture::read(input, limits, sink) {
+            Ok(input) => match capture::read_with_keys(input, limits, keys, sink) {
                 Ok(info) => {
                     report.format = Some(info.format);
                     report.compression = info.compression;
@@ -40,7 +43,7 @@ pub fn extract(
                 Err(e) => report.error = Some(e.to_string()),
             },
         },
-        files => read_stream(files, limits, progress, sink, &mut report),
+        files => read_stream(files, limits, keys, progress, sink, &mut report),
     }
     report
 }
@@ -49,11 +52,12 @@ pub fn extract(
 fn read_stream(
     files: &[super::Source],
     limits: &Limits,
+    keys: &KeyLog,
     progress: Option<&Progress>,
     sink: &mut dyn Sink,
     report: &mut InputReport,
 ) {
-    let mut stream = Stream::new(limits, sink);
+    let mut stream = Stream::with_keys(limits, sink, keys);
     for (i, source) in files.iter().enumerate() {
         let mut file = FileReport {
             path: source.name.clone(),

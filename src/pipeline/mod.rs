@@ -23,7 +23,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 mod batch;
 pub mod chain;
@@ -39,6 +39,7 @@ pub use chain::{Chain, Join};
 pub use progress::Progress;
 pub use source::{expand, Input, Source, SourceOrigin};
 
+use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
 use crate::cors::{Engine, EngineOptions, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
@@ -58,6 +59,8 @@ pub struct Options {
     pub join: Join,
     /// Where progress is counted and drawn, if anywhere.
     pub progress: Option<Progress>,
+    /// TLS secrets for every capture (`--keylog`); pcapng files add their own.
+    pub keys: Arc<KeyLog>,
     /// The redaction policy applied to every record and issue message before it is laid out
     /// (on, with a random key, by default).
     pub redactor: Redactor,
@@ -124,6 +127,7 @@ fn run_chains(
     let limits = options.limits.clone();
     let engine = options.engine;
     let progress = options.progress.clone();
+    let keys = Arc::clone(&options.keys);
     let redactor = options.redactor.clone();
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
@@ -159,6 +163,7 @@ fn run_chains(
                         index,
                         limits: &limits,
                         engine,
+                        keys: &keys,
                         handoff,
                         split,
                         progress: progress.as_ref(),
@@ -231,6 +236,7 @@ struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
     engine: EngineOptions,
+    keys: &'a KeyLog,
     handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
@@ -323,7 +329,7 @@ fn read_and_judge(
             issues: IssueTally::new(),
             out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
         };
-        let report = extract::extract(chain, plan.limits, plan.progress, &mut sink);
+        let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
         let judged = sink.out.close();
@@ -340,7 +346,7 @@ fn read_and_judge(
             tx: etx,
             issues: IssueTally::new(),
         };
-        let report = extract::extract(chain, plan.limits, plan.progress, &mut sink);
+        let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         sink.flush();
         let ForwardSink {
             tx: etx,

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use super::record::{exchange_ref, Record, Summary};
 use super::{InputReport, Renderer};
-use crate::model::{ExchangeKind, Finding, Location, Verdict};
+use crate::model::{ExchangeKind, Finding, IssueSummary, Location, Verdict};
 
 const RED: &str = "\x1b[31m";
 const YELLOW: &str = "\x1b[33m";
@@ -342,6 +342,29 @@ impl Renderer for TextRenderer<'_> {
         if let Some(e) = &input.error {
             writeln!(self.out, "  {}", self.paint(RED, &format!("not read: {e}")))?;
         }
+        // Encrypted traffic that was not read comes first: without it an encrypted capture
+        // would look empty.
+        let hidden = |s: &&IssueSummary| crate::capture::NOT_DECRYPTED.contains(&s.id);
+        for s in input.issues.iter().filter(hidden) {
+            for e in &s.examples {
+                let at = e.at.map(|p| format!(" (first at {p})")).unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "  {} {}{at}",
+                    self.paint(&format!("{BOLD}{RED}"), "not decrypted"),
+                    e.message
+                )?;
+            }
+            let shown: u64 = s.examples.iter().map(|e| e.count).sum();
+            if s.count > shown {
+                let more = format!(
+                    "  … and {} more connections to other servers ({})",
+                    s.count - shown,
+                    s.id
+                );
+                writeln!(self.out, "{}", self.paint(DIM, &more))?;
+            }
+        }
         let c = &state.counts;
         if input.error.is_none() && input.skipped.is_none() {
             let line = [
@@ -359,7 +382,7 @@ impl Renderer for TextRenderer<'_> {
             .join(" · ");
             writeln!(self.out, "  {line}")?;
         }
-        for s in &input.issues {
+        for s in input.issues.iter().filter(|s| !hidden(s)) {
             let first = s.examples.first();
             let at = first
                 .and_then(|e| e.at)

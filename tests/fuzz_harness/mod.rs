@@ -12,6 +12,8 @@
 //!   are reported as issues.
 //! - [`capture_read`]: sniffing and decompression; a gzip or zstd wrapper changes nothing but
 //!   the compression reported.
+//! - [`tls_records`]: the two streams of one TLS connection with a key log: plaintext in
+//!   order per side, issues with positions, counters that add up.
 //! - [`http2`]: an HTTP/2 connection built from the bytes keeps the pcap invariants; header
 //!   blocks decode to what `loona-hpack` decodes them to.
 //! - [`engine`]: one assessment per pushed exchange (recorded ids 0..n, each once; inferred
@@ -30,6 +32,7 @@ mod http2;
 #[path = "../pcap_writer/mod.rs"]
 pub mod pcap_writer;
 mod segments;
+mod tls_records;
 
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
@@ -41,6 +44,7 @@ use corscope::model::{EntryIndex, Exchange, FrameRef, Issue, Limits, Location, P
 pub use engine_input::engine;
 pub use http2::{http2, http2_capture};
 pub use segments::{capture_of, tcp_stream};
+pub use tls_records::{run_tls, tls_records};
 
 /// What a reader emitted, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +100,7 @@ pub fn small_limits() -> Limits {
         tcp_flows: 4,
         tcp_idle_secs: 5,
         http_pending_requests: 4,
+        tls_handshake_bytes: 1024,
         engine_window: 4,
         engine_window_secs: 2,
         engine_client_entries: 8,

@@ -65,6 +65,15 @@ pub enum Skip {
     UnsupportedLink(i32),
     /// Not IP (ARP, LLDP, ...), or an IP packet that is not TCP.
     NotTcp,
+    /// UDP to or from port 443: QUIC when [`crate::capture::quic`] recognises it.
+    Udp443 {
+        /// Sender.
+        src: SocketAddr,
+        /// Receiver.
+        dst: SocketAddr,
+        /// The first byte of the UDP payload (QUIC: the header form and type).
+        first: u8,
+    },
     /// An IP fragment (not reassembled).
     Fragment,
     /// Headers cut short or invalid.
@@ -201,6 +210,15 @@ fn tcp_of<'a>(p: &LaxSlicedPacket<'a>, decap: bool) -> Result<TcpPacket<'a>, Ski
             let inner = LaxSlicedPacket::from_ethernet(v.get(8..).unwrap_or_default())
                 .map_err(|_| Skip::Malformed)?;
             tcp_of(&inner, false)
+        }
+        Some(TransportSlice::Udp(udp))
+            if udp.source_port() == 443 || udp.destination_port() == 443 =>
+        {
+            Err(Skip::Udp443 {
+                src: SocketAddr::new(src, udp.source_port()),
+                dst: SocketAddr::new(dst, udp.destination_port()),
+                first: udp.payload().first().copied().unwrap_or(0),
+            })
         }
         None if p.stop_err.is_some() && payload.ip_number == etherparse::IpNumber::TCP => {
             Err(Skip::Malformed)

@@ -25,8 +25,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::http1::Http1Stats;
-use super::protocol::{Connection, Ctx, Http2Stats, TlsStats};
+use super::protocol::{Connection, Ctx, Http2Stats};
+use super::quic::QuicFlows;
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
+use super::tls::{KeyLog, TlsStats};
 use super::{CaptureError, Format, Sink};
 use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
 
@@ -37,7 +39,7 @@ use reader::{Frame, FrameSink};
 pub const ISSUE_LINK_UNSUPPORTED: &str = "link-unsupported";
 /// Issue id: frames whose headers are cut short or invalid.
 pub const ISSUE_LINK_MALFORMED: &str = "link-malformed";
-/// Issue id: frames that carry no TCP (ARP, UDP, ICMP, ...).
+/// Issue id: frames that carry no TCP (ARP, UDP other than QUIC, ICMP, ...).
 pub const ISSUE_NOT_TCP: &str = "net-not-tcp";
 /// Issue id: IP fragments, which are not reassembled.
 pub const ISSUE_IP_FRAGMENT: &str = "ip-fragment";
@@ -72,21 +74,32 @@ struct Tally {
 struct Pipeline<'s> {
     table: FlowTable<Connection<'s>>,
     ctx: Ctx<'s>,
+    quic: QuicFlows,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
 
 impl<'s> Pipeline<'s> {
-    fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
+    fn new(limits: &Limits, sink: &'s mut dyn Sink, keys: &'s KeyLog) -> Self {
         Self {
             table: FlowTable::new(limits),
-            ctx: Ctx::new(sink, limits),
+            ctx: Ctx::with_keys(sink, limits, keys),
+            quic: QuicFlows::new(limits.tcp_flows),
             skipped: BTreeMap::new(),
             snaplen: None,
         }
     }
 
     fn skip(&mut self, why: Skip, frame: FrameRef) {
+        let why = match why {
+            Skip::Udp443 { src, dst, first } => {
+                if self.quic.datagram(src, dst, first, frame) {
+                    return;
+                }
+                Skip::NotTcp
+            }
+            other => other,
+        };
         self.skipped
             .entry(why)
             .and_modify(|t| t.count += 1)
@@ -100,6 +113,9 @@ impl<'s> Pipeline<'s> {
         self.table.finish(&mut self.ctx);
         self.ctx.finish();
         let sink = &mut *self.ctx.sink;
+        for issue in self.quic.issues() {
+            sink.issue(issue);
+        }
         if let Some(t) = self.snaplen {
             let msg = format!(
                 "{} frames were captured shorter than sent (snapshot length)",
@@ -113,7 +129,7 @@ impl<'s> Pipeline<'s> {
                     ISSUE_LINK_UNSUPPORTED,
                     format!("{} frames of unsupported link type {l} skipped", t.count),
                 ),
-                Skip::NotTcp => (
+                Skip::NotTcp | Skip::Udp443 { .. } => (
                     ISSUE_NOT_TCP,
                     format!("{} frames without TCP skipped", t.count),
                 ),
@@ -179,16 +195,34 @@ impl FrameSink for Pipeline<'_> {
     fn issue(&mut self, issue: Issue) {
         self.ctx.sink.issue(issue);
     }
+
+    fn secrets(&mut self, kind: u32, data: &[u8]) {
+        if kind == reader::SECRETS_TLS_KEY_LOG {
+            self.ctx.tls.add_secrets(data);
+        }
+    }
 }
 
-/// Reads a pcap or pcapng stream into `sink`.
+/// Reads a pcap or pcapng stream into `sink`, without TLS keys.
 pub fn read(
     input: &mut dyn Read,
     format: Format,
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    let mut stream = stream::Stream::new(limits, sink);
+    read_with_keys(input, format, limits, &KeyLog::new(), sink)
+}
+
+/// Reads a pcap or pcapng stream into `sink`, decrypting TLS with `keys` and the secrets the
+/// file itself carries.
+pub fn read_with_keys(
+    input: &mut dyn Read,
+    format: Format,
+    limits: &Limits,
+    keys: &KeyLog,
+    sink: &mut dyn Sink,
+) -> Result<PcapSummary, CaptureError> {
+    let mut stream = stream::Stream::with_keys(limits, sink, keys);
     stream.file(FileIndex(0), "", input, format)?;
     Ok(stream.finish())
 }

@@ -7,6 +7,9 @@
 //! Our own timestamp conversion: pcap-parser's `build_ts_resolution` rejects every binary
 //! resolution and its `if_tsoffset` ignores big-endian sections.
 //!
+//! Decryption Secrets Blocks (pcapng block type 0x0000000A, written by `editcap
+//! --inject-secrets`) are handed out as they come, before the packets they serve.
+//!
 //! Memory: one read buffer, 256 KiB at first, grown for a larger record up to
 //! `Limits::packet_bytes`. A file cut short keeps every complete record and reports
 //! `pcap-truncated` with the byte offset; a record that cannot be parsed ends the input with
@@ -51,7 +54,15 @@ pub trait FrameSink {
     fn frame(&mut self, frame: &Frame<'_>);
     /// One in-band issue.
     fn issue(&mut self, issue: Issue);
+    /// The payload of a pcapng Decryption Secrets Block of type `kind` (0x544c534b: TLS key
+    /// log text).
+    fn secrets(&mut self, kind: u32, data: &[u8]) {
+        let _ = (kind, data);
+    }
 }
+
+/// The Decryption Secrets Block type of TLS key log text ("TLSK").
+pub const SECRETS_TLS_KEY_LOG: u32 = 0x544c_534b;
 
 /// What the reader learnt about the file.
 #[derive(Clone, Debug, Default)]
@@ -272,6 +283,11 @@ pub fn read_frames(
                         }
                         None => None,
                     },
+                    PcapBlockOwned::NG(Block::DecryptionSecrets(dsb)) => {
+                        let data = dsb.data.get(..dsb.secrets_len as usize).unwrap_or(dsb.data);
+                        out.secrets(dsb.secrets_type.0, data);
+                        None
+                    }
                     PcapBlockOwned::NG(_) => None,
                 };
                 if let Some((linktype, ts, data, orig_len)) = frame {

@@ -16,8 +16,12 @@ use std::io::Read;
 
 use super::reader::{read_frames, Frame, FrameSink};
 use super::{PcapSummary, Pipeline};
+use crate::capture::tls::KeyLog;
 use crate::capture::{CaptureError, Format, Sink};
 use crate::model::{FileIndex, FrameRef, Issue, Limits, Position, Timestamp};
+
+/// No key material.
+static NO_KEYS: KeyLog = KeyLog::new();
 
 /// Issue id: a file of a capture starts before the files read before it end.
 pub const ISSUE_FILES_OVERLAP: &str = "capture-files-overlap";
@@ -66,13 +70,23 @@ impl FrameSink for Times<'_, '_> {
     fn issue(&mut self, issue: Issue) {
         self.pipeline.issue(issue);
     }
+
+    fn secrets(&mut self, kind: u32, data: &[u8]) {
+        self.pipeline.secrets(kind, data);
+    }
 }
 
 impl<'s> Stream<'s> {
-    /// An empty stream handing exchanges and issues to `sink`.
+    /// An empty stream handing exchanges and issues to `sink`, without TLS keys.
     pub fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
+        Self::with_keys(limits, sink, &NO_KEYS)
+    }
+
+    /// An empty stream handing exchanges and issues to `sink`, decrypting TLS with `keys` and
+    /// the secrets its files carry.
+    pub fn with_keys(limits: &Limits, sink: &'s mut dyn Sink, keys: &'s KeyLog) -> Self {
         Self {
-            pipeline: Pipeline::new(limits, sink),
+            pipeline: Pipeline::new(limits, sink, keys),
             limits: limits.clone(),
             newest: None,
             frames: 0,
@@ -136,7 +150,7 @@ impl<'s> Stream<'s> {
             tcp: self.pipeline.table.stats.clone(),
             http: self.pipeline.ctx.stats.http1.clone(),
             http2: self.pipeline.ctx.stats.http2.clone(),
-            tls: self.pipeline.ctx.stats.tls.clone(),
+            tls: self.pipeline.ctx.tls.stats.clone(),
         }
     }
 }

@@ -7,10 +7,9 @@
 
 use crate::capture::http1::Http1Stats;
 use crate::capture::http2::Http2Stats;
+use crate::capture::tls::{KeyLog, TlsCtx};
 use crate::capture::Sink;
 use crate::model::Limits;
-
-use super::undecrypted::TlsStats;
 
 /// Counters of every protocol layer of one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,8 +18,6 @@ pub struct ProtocolStats {
     pub http1: Http1Stats,
     /// HTTP/2.
     pub http2: Http2Stats,
-    /// TLS.
-    pub tls: TlsStats,
 }
 
 /// What every connection of one input shares: the sink, caps and counters.
@@ -34,21 +31,34 @@ pub struct Ctx<'s> {
     pub pending_cap: usize,
     /// Counters.
     pub stats: ProtocolStats,
+    /// The TLS layer's keys, counters and connections not decrypted.
+    pub tls: TlsCtx<'s>,
 }
 
+/// No key material.
+static NO_KEYS: KeyLog = KeyLog::new();
+
 impl<'s> Ctx<'s> {
-    /// A context writing to `sink` with the caps of `limits`.
+    /// A context writing to `sink` with the caps of `limits`, without TLS keys.
     pub fn new(sink: &'s mut dyn Sink, limits: &Limits) -> Self {
+        Self::with_keys(sink, limits, &NO_KEYS)
+    }
+
+    /// A context writing to `sink` with the caps of `limits`, decrypting TLS with `keys`.
+    pub fn with_keys(sink: &'s mut dyn Sink, limits: &Limits, keys: &'s KeyLog) -> Self {
         Self {
             sink,
             header_cap: limits.http_header_bytes,
             pending_cap: limits.http_pending_requests.max(1),
             stats: ProtocolStats::default(),
+            tls: TlsCtx::new(keys, limits),
         }
     }
 
     /// The input ended: issues that sum up whole connections (TLS not decrypted, per server).
     pub fn finish(&mut self) {
-        self.stats.tls.report(&mut *self.sink);
+        for issue in self.tls.finish() {
+            self.sink.issue(issue);
+        }
     }
 }

@@ -5,9 +5,9 @@
 //! or frames without it, from a capture that started mid-connection) or TLS apart, then hands
 //! both directions, from their first byte, to that layer. HTTP/1 hands over to HTTP/2 itself
 //! after an `Upgrade: h2c` answered by 101. HTTP/1 and HTTP/2 sit behind [`App`], the
-//! application protocol of a byte stream, so that a layer below (TLS, once it decrypts) can own
-//! an [`App`] and feed it plaintext the same way. TLS connections are counted per server
-//! address ([`undecrypted`]): their bytes are not read.
+//! application protocol of a byte stream, so that the TLS layer ([`decrypted`]) owns an [`App`]
+//! and feeds it plaintext the same way. TLS connections that cannot be decrypted are counted
+//! per server name by the TLS layer.
 //!
 //! Every layer shares one [`Ctx`] per input ([`context`]): the sink, the caps and each
 //! layer's counters.
@@ -16,8 +16,8 @@
 //! until the protocol is known (in practice the first client segment decides at once).
 
 pub mod context;
+pub mod decrypted;
 pub mod opening;
-pub mod undecrypted;
 
 use crate::capture::http1::connection::H2cUpgrade;
 use crate::capture::http1::Http1Connection;
@@ -27,8 +27,8 @@ use crate::model::Issue;
 
 pub use crate::capture::http2::Http2Stats;
 pub use context::{Ctx, ProtocolStats};
+pub use decrypted::Decrypted;
 pub use opening::Kind;
-pub use undecrypted::TlsStats;
 
 use opening::{Held, Opening};
 
@@ -60,6 +60,14 @@ impl<'s> App<'s> {
         match protocol {
             AppProtocol::Http1 => App::Http1(Http1Connection::new_connection(ctx)),
             AppProtocol::Http2 => App::Http2(Box::new(Http2Connection::new(ctx))),
+        }
+    }
+
+    /// The layer for `protocol` over decrypted TLS (request URLs are `https`).
+    pub fn over_tls(protocol: AppProtocol, ctx: &mut Ctx<'s>) -> Self {
+        match Self::new(protocol, ctx) {
+            App::Http1(h) => App::Http1(h.over_tls()),
+            other => other,
         }
     }
 
@@ -127,8 +135,8 @@ enum Layer<'s> {
     Opening(Opening),
     /// HTTP/1 or HTTP/2 in the clear.
     App(App<'s>),
-    /// TLS, counted and not read.
-    Tls,
+    /// TLS, decrypted when keys allow, feeding HTTP/1 or HTTP/2.
+    Tls(Box<Decrypted<'s>>),
 }
 
 /// The flow table's handler: one per TCP connection, dispatching to the layer its bytes call
@@ -146,15 +154,9 @@ impl<'s> Connection<'s> {
             Kind::Http2MidStream => Layer::App(App::Http2(Box::new(Http2Connection::mid_stream(
                 ctx, conn, at,
             )))),
-            Kind::Tls => {
-                ctx.stats.tls.undecrypted(conn.server, at.frame);
-                Layer::Tls
-            }
+            Kind::Tls => Layer::Tls(Box::default()),
         };
         let Layer::Opening(opening) = std::mem::replace(&mut self.layer, layer) else {
-            return;
-        };
-        let Layer::App(app) = &mut self.layer else {
             return;
         };
         let (bytes, held) = opening.into_parts();
@@ -165,14 +167,19 @@ impl<'s> Connection<'s> {
                     start,
                     end,
                     at,
-                } => app.data(
-                    ctx,
-                    conn,
-                    side,
-                    bytes.get(start..end).unwrap_or_default(),
-                    at,
-                ),
-                Held::Gap { side, len, at } => app.gap(ctx, conn, side, len, at),
+                } => {
+                    let bytes = bytes.get(start..end).unwrap_or_default();
+                    match &mut self.layer {
+                        Layer::App(app) => app.data(ctx, conn, side, bytes, at),
+                        Layer::Tls(tls) => tls.data(ctx, conn, side, bytes, at),
+                        Layer::Opening(_) => {}
+                    }
+                }
+                Held::Gap { side, len, at } => match &mut self.layer {
+                    Layer::App(app) => app.gap(ctx, conn, side, len, at),
+                    Layer::Tls(tls) => tls.gap(ctx, conn, side, len, at),
+                    Layer::Opening(_) => {}
+                },
             }
         }
     }
@@ -201,7 +208,7 @@ impl<'s> StreamHandler for Connection<'s> {
     fn data(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, bytes: &[u8], at: At) {
         match &mut self.layer {
             Layer::App(app) => app.data(ctx, conn, side, bytes, at),
-            Layer::Tls => {}
+            Layer::Tls(tls) => tls.data(ctx, conn, side, bytes, at),
             Layer::Opening(o) => {
                 // The common case: the client's first segment tells at once, nothing is held.
                 if o.is_empty() && side == Side::Client {
@@ -221,7 +228,7 @@ impl<'s> StreamHandler for Connection<'s> {
     fn gap(&mut self, ctx: &mut Self::Ctx, conn: &ConnInfo, side: Side, len: u64, at: At) {
         match &mut self.layer {
             Layer::App(app) => app.gap(ctx, conn, side, len, at),
-            Layer::Tls => {}
+            Layer::Tls(tls) => tls.gap(ctx, conn, side, len, at),
             Layer::Opening(o) => o.gap(side, len, at),
         }
     }
@@ -235,8 +242,10 @@ impl<'s> StreamHandler for Connection<'s> {
         at: At,
     ) {
         self.settle(ctx, conn, at);
-        if let Layer::App(app) = &mut self.layer {
-            app.close(ctx, conn, side, how, at);
+        match &mut self.layer {
+            Layer::App(app) => app.close(ctx, conn, side, how, at),
+            Layer::Tls(tls) => tls.close(ctx, conn, side, how, at),
+            Layer::Opening(_) => {}
         }
     }
 

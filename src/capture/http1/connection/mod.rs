@@ -71,6 +71,8 @@ pub struct Http1Connection<'s> {
     current: Option<Current>,
     tunnel: bool,
     resync: bool,
+    /// `https` when the connection is TLS, decrypted: the scheme of request URLs.
+    scheme: &'static str,
     request_end: u64,
     upgrade: Option<Box<H2cUpgrade>>,
     _sink: std::marker::PhantomData<&'s ()>,
@@ -85,9 +87,16 @@ pub(super) struct Ev<'c, 's, 'x> {
     pub(super) upgrade: &'c mut Option<Box<H2cUpgrade>>,
     pub(super) ctx: &'x mut Ctx<'s>,
     pub(super) conn: &'c ConnInfo,
+    pub(super) scheme: &'static str,
 }
 
 impl<'s> Http1Connection<'s> {
+    /// The same connection read from decrypted TLS: its request URLs are `https`.
+    pub fn over_tls(mut self) -> Self {
+        self.scheme = "https";
+        self
+    }
+
     fn split<'c, 'x>(
         &'c mut self,
         ctx: &'x mut Ctx<'s>,
@@ -99,6 +108,7 @@ impl<'s> Http1Connection<'s> {
             current,
             tunnel,
             resync,
+            scheme,
             request_end,
             upgrade,
             ..
@@ -114,6 +124,7 @@ impl<'s> Http1Connection<'s> {
                 upgrade,
                 ctx,
                 conn,
+                scheme,
             },
         )
     }
@@ -151,6 +162,7 @@ impl<'s> StreamHandler for Http1Connection<'s> {
             current: None,
             tunnel: false,
             resync: false,
+            scheme: "http",
             request_end: 0,
             upgrade: None,
             _sink: std::marker::PhantomData,

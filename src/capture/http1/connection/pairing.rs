@@ -13,7 +13,7 @@ use super::{
 use crate::capture::http1::framer::{End, Events};
 use crate::capture::http1::head::{Answering, RequestHead, ResponseHead};
 
-fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
+fn url_of(head: &RequestHead, conn: &ConnInfo, scheme: &str) -> String {
     let t = head.target.as_str();
     let absolute = ["http://", "https://"].iter().any(|scheme| {
         t.get(..scheme.len())
@@ -23,7 +23,7 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
         return t.to_string();
     }
     if head.method.eq_ignore_ascii_case("CONNECT") {
-        return format!("http://{t}");
+        return format!("{scheme}://{t}");
     }
     let host = head
         .headers
@@ -33,13 +33,13 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
         .filter(|h| !h.is_empty());
     let path = if t.starts_with('/') { t } else { "/" };
     match host {
-        Some(host) => format!("http://{host}{path}"),
+        Some(host) => format!("{scheme}://{host}{path}"),
         None => match head.headers.first("host").filter(|h| !h.is_empty()) {
             // Not UTF-8: keep what can be shown.
             Some(h) if !crate::model::headers::text(h).trim().is_empty() => {
-                format!("http://{}{path}", crate::model::headers::text(h).trim())
+                format!("{scheme}://{}{path}", crate::model::headers::text(h).trim())
             }
-            _ => format!("http://{}{path}", conn.server),
+            _ => format!("{scheme}://{}{path}", conn.server),
         },
     }
 }
@@ -134,7 +134,7 @@ impl Events for Ev<'_, '_, '_> {
         };
         // Captured on the wire: whatever follows, it reached the network.
         let request = Request {
-            url: url_of(&head, self.conn),
+            url: url_of(&head, self.conn, self.scheme),
             method: head.method,
             http_version: Some(version(head.minor)),
             headers: head.headers,
