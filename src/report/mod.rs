@@ -5,8 +5,10 @@
 
 pub mod json;
 pub mod jsonl;
+mod layout;
 pub mod record;
 pub mod text;
+mod text_findings;
 mod wire;
 
 use std::io;

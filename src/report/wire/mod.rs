@@ -1,16 +1,20 @@
-//! The JSON wire types, schema version 1. Field names and spellings are the stable schema
+//! The JSON wire types, schema version 2. Field names and spellings are the stable schema
 //! documented in the README; change them only with a new `schema_version`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod finding;
+
+pub use finding::WireFinding;
+
 use super::record::{exchange_ref, Record, Summary};
 use super::InputReport;
 use crate::model::{Evidence, Finding, InferredAnchor, Location, Warning};
 
 /// Schema version of the JSON and JSON-lines reports.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub struct Tool {
@@ -120,7 +124,13 @@ pub struct WireExchange<'a> {
     server: Option<&'a str>,
 }
 
-fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
+/// Seconds since the epoch, to the millisecond: what recorders keep; more digits would be
+/// float noise.
+pub(super) fn seconds(t: crate::model::Timestamp) -> f64 {
+    (t.0 / 1_000_000) as f64 / 1e3
+}
+
+pub(super) fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
     WireEvidence {
         source: e.source.as_str(),
         exchange: exchange_ref(input, e.exchange.0),
@@ -165,8 +175,7 @@ impl<'a> From<&'a Record> for WireExchange<'a> {
             kind: r.kind.as_str(),
             sent: r.sent,
             status: r.status,
-            // Milliseconds are what recorders keep; more digits would be float noise.
-            started: r.started.map(|t| (t.0 / 1_000_000) as f64 / 1e3),
+            started: r.started.map(seconds),
             preflight: r.preflight.map(|p| exchange_ref(r.input, p)),
             preflight_cached_from: r.preflight_cached_from.map(|p| exchange_ref(r.input, p)),
             verdict: r.verdict.as_str(),
@@ -247,6 +256,7 @@ pub struct WireSummary<'a> {
     by_cause: &'a BTreeMap<&'static str, u64>,
     by_cause_if_credentialed: &'a BTreeMap<&'static str, u64>,
     by_warning: &'a BTreeMap<&'static str, u64>,
+    findings_folded: u64,
 }
 
 impl<'a> From<&'a Summary> for WireSummary<'a> {
@@ -265,6 +275,7 @@ impl<'a> From<&'a Summary> for WireSummary<'a> {
             by_cause: &s.by_cause,
             by_cause_if_credentialed: &s.by_cause_if_credentialed,
             by_warning: &s.by_warning,
+            findings_folded: s.findings.folded(),
         }
     }
 }

@@ -1,0 +1,418 @@
+//! Folding exchanges into findings, merging folds made on different threads, and the final
+//! list in order of impact.
+
+use indexmap::IndexMap;
+
+use super::key::{client_hash, server_origin, Key, KeyRef};
+use super::route::route_into;
+use super::security::{self, Grant, SecurityId, SUBDOMAINS_TRUSTED};
+use super::{Example, FindingKind, RouteFinding, Rule};
+use crate::model::{
+    Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Location, Timestamp, Verdict,
+    Warning, WarningId,
+};
+
+/// Findings kept at most; exchanges of further findings are counted in
+/// [`Findings::folded`].
+pub const MAX_FINDINGS: usize = 10_000;
+
+/// Distinct clients counted exactly per finding; past it the count is a lower bound.
+pub const MAX_CLIENTS: usize = 1_000;
+
+/// Subdomains remembered per `subdomains-trusted` finding (more are counted as "more").
+const MAX_HOSTS: usize = 8;
+
+/// What the fold reads of one judged exchange.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    /// Input index.
+    pub input: usize,
+    /// Sequence number within the input.
+    pub seq: u64,
+    /// Where it is in its input.
+    pub location: Location,
+    /// Method as sent.
+    pub method: &'a str,
+    /// URL.
+    pub url: &'a str,
+    /// Origin the request was made with.
+    pub origin: Option<&'a str>,
+    /// The page's origin when it differs (tainted `null`).
+    pub page_origin: Option<&'a str>,
+    /// Kind.
+    pub kind: ExchangeKind,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Blocking causes, the browser's reported one first.
+    pub causes: &'a [Finding],
+    /// Warnings.
+    pub warnings: &'a [Warning],
+    /// Start time.
+    pub started: Option<Timestamp>,
+    /// Client address (`ip:port`), when recorded.
+    pub client: Option<&'a str>,
+    /// What the server granted, for an allowed CORS request.
+    pub grant: Option<Grant>,
+}
+
+/// A finding while it is being counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tally {
+    exchanges: u64,
+    /// Sorted client hashes, at most [`MAX_CLIENTS`].
+    clients: Vec<u64>,
+    clients_capped: bool,
+    first_seen: Option<Timestamp>,
+    last_seen: Option<Timestamp>,
+    example: Example,
+    /// For `subdomains-trusted`: the hosts seen, sorted, and whether there were more.
+    hosts: Vec<String>,
+    hosts_more: bool,
+}
+
+impl Tally {
+    fn count(&mut self, client: u64, started: Option<Timestamp>) {
+        self.exchanges += 1;
+        self.add_client(client);
+        if let Some(t) = started {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    fn add_client(&mut self, client: u64) {
+        if let Err(at) = self.clients.binary_search(&client) {
+            if self.clients.len() < MAX_CLIENTS {
+                self.clients.insert(at, client);
+            } else {
+                self.clients_capped = true;
+            }
+        }
+    }
+
+    fn add_host(&mut self, host: &str) {
+        if let Err(at) = self.hosts.binary_search_by(|h| h.as_str().cmp(host)) {
+            if self.hosts.len() < MAX_HOSTS {
+                self.hosts.insert(at, host.to_string());
+            } else {
+                self.hosts_more = true;
+            }
+        }
+    }
+
+    /// Adds a later tally of the same finding.
+    fn merge(&mut self, later: &Tally) {
+        self.exchanges += later.exchanges;
+        for c in &later.clients {
+            self.add_client(*c);
+        }
+        self.clients_capped |= later.clients_capped;
+        for (mine, theirs, pick) in [
+            (
+                &mut self.first_seen,
+                later.first_seen,
+                i64::min as fn(i64, i64) -> i64,
+            ),
+            (&mut self.last_seen, later.last_seen, i64::max),
+        ] {
+            *mine = match (*mine, theirs) {
+                (Some(a), Some(b)) => Some(Timestamp(pick(a.0, b.0))),
+                (a, b) => a.or(b),
+            };
+        }
+        for h in &later.hosts {
+            self.add_host(h);
+        }
+        self.hosts_more |= later.hosts_more;
+    }
+}
+
+/// The findings of a run (or of part of it), in the order first seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    map: IndexMap<Key, Tally>,
+    folded: u64,
+}
+
+/// What an observation contributes, before its key's strings are known.
+struct Contribution<'a> {
+    kind: FindingKind,
+    rule: Rule,
+    message: &'a str,
+    fix: &'a str,
+    evidence: &'a [Evidence],
+}
+
+impl Findings {
+    /// An empty fold.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Findings held (before the `subdomains-trusted` threshold is applied).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Exchanges that belonged to findings beyond [`MAX_FINDINGS`]: counted, not grouped.
+    pub fn folded(&self) -> u64 {
+        self.folded
+    }
+
+    /// Counts one judged exchange into its findings (none for most allowed exchanges).
+    pub fn add(&mut self, o: &Observation<'_>) {
+        let mut found: [Option<Contribution<'_>>; 2] = [None, None];
+        if o.kind != ExchangeKind::Preflight {
+            let primary = o
+                .causes
+                .iter()
+                .find(|f| !f.if_credentialed)
+                .or(o.causes.first());
+            let conditional = !o.causes.is_empty() && o.causes.iter().all(|f| f.if_credentialed);
+            let kind = match o.verdict {
+                Verdict::Blocked => Some(FindingKind::Blocked),
+                Verdict::Allowed | Verdict::NotApplicable if conditional => {
+                    Some(FindingKind::IfCredentialed)
+                }
+                _ => None,
+            };
+            if let (Some(kind), Some(f)) = (kind, primary) {
+                found[0] = Some(Contribution {
+                    kind,
+                    rule: Rule::Cause(f.cause),
+                    message: &f.message,
+                    fix: &f.fix,
+                    evidence: &f.evidence,
+                });
+            }
+        }
+        let http_trusted = o.grant.zip(o.origin).and_then(|(g, origin)| {
+            security::http_origin_trusted(o.url, origin, g).then_some((g, origin))
+        });
+        if found[0].is_none() && o.warnings.is_empty() && http_trusted.is_none() {
+            if let (Some(g), Some(origin)) = (o.grant, o.origin) {
+                if g.credentials {
+                    self.subdomain(o, origin);
+                }
+            }
+            return;
+        }
+        let mut server_buf = String::new();
+        let mut route_buf = String::new();
+        let server = server_origin(o.url, &mut server_buf);
+        route_into(o.url, &mut route_buf);
+        let page = o.page_origin.or(o.origin).unwrap_or_default();
+        let client = client_hash(o.client, o.input);
+        let at = |kind, rule| KeyRef {
+            kind,
+            rule,
+            server,
+            route: &route_buf,
+            page,
+        };
+        for c in found.iter().flatten() {
+            Self::count(
+                &mut self.map,
+                &mut self.folded,
+                at(c.kind, c.rule),
+                o,
+                client,
+                c,
+            );
+        }
+        for (i, w) in o.warnings.iter().enumerate() {
+            if o.warnings[..i].iter().any(|earlier| earlier.id == w.id) {
+                continue;
+            }
+            let kind = if matches!(
+                w.id,
+                WarningId::OriginReflectionWithCredentials | WarningId::AllowsNullOrigin
+            ) {
+                FindingKind::Security
+            } else {
+                FindingKind::Warning
+            };
+            let c = Contribution {
+                kind,
+                rule: Rule::Warning(w.id),
+                message: &w.message,
+                fix: w.id.info().explanation,
+                evidence: &[],
+            };
+            Self::count(
+                &mut self.map,
+                &mut self.folded,
+                at(kind, c.rule),
+                o,
+                client,
+                &c,
+            );
+        }
+        if let Some((g, origin)) = http_trusted {
+            let message = security::http_origin_message(origin, g.credentials);
+            let evidence = [Evidence {
+                source: EvidenceSource::Response,
+                exchange: ExchangeId(o.seq),
+                header: Some("Access-Control-Allow-Origin".into()),
+                values: vec![origin.to_string()],
+                primary: true,
+                note: "echoes an http: origin on an https: resource".into(),
+            }];
+            let rule = Rule::Security(SecurityId::HttpOriginTrusted);
+            let c = Contribution {
+                kind: FindingKind::Security,
+                rule,
+                message: &message,
+                fix: SecurityId::HttpOriginTrusted.info().fix,
+                evidence: &evidence,
+            };
+            Self::count(
+                &mut self.map,
+                &mut self.folded,
+                at(c.kind, rule),
+                o,
+                client,
+                &c,
+            );
+        }
+        if let (Some(g), Some(origin)) = (o.grant, o.origin) {
+            if g.credentials {
+                self.subdomain(o, origin);
+            }
+        }
+    }
+
+    /// Counts a credentialed grant towards `subdomains-trusted` for the server.
+    fn subdomain(&mut self, o: &Observation<'_>, origin: &str) {
+        let Some((domain, host)) = security::subdomain_of(origin) else {
+            return;
+        };
+        let mut server_buf = String::new();
+        let server = server_origin(o.url, &mut server_buf);
+        let page = format!("*.{domain}");
+        let rule = Rule::Security(SecurityId::SubdomainsTrusted);
+        let key = KeyRef {
+            kind: FindingKind::Security,
+            rule,
+            server,
+            route: "*",
+            page: &page,
+        };
+        let c = Contribution {
+            kind: FindingKind::Security,
+            rule,
+            message: "",
+            fix: SecurityId::SubdomainsTrusted.info().fix,
+            evidence: &[],
+        };
+        let client = client_hash(o.client, o.input);
+        if let Some(t) = Self::count(&mut self.map, &mut self.folded, key, o, client, &c) {
+            t.add_host(&host);
+        }
+    }
+
+    fn count<'m>(
+        map: &'m mut IndexMap<Key, Tally>,
+        folded: &mut u64,
+        key: KeyRef<'_>,
+        o: &Observation<'_>,
+        client: u64,
+        c: &Contribution<'_>,
+    ) -> Option<&'m mut Tally> {
+        let index = match map.get_index_of(&key) {
+            Some(i) => i,
+            None if map.len() < MAX_FINDINGS => {
+                let tally = Tally {
+                    exchanges: 0,
+                    clients: Vec::new(),
+                    clients_capped: false,
+                    first_seen: None,
+                    last_seen: None,
+                    example: Example {
+                        input: o.input,
+                        seq: o.seq,
+                        location: o.location,
+                        method: o.method.to_string(),
+                        url: o.url.to_string(),
+                        message: c.message.to_string(),
+                        fix: c.fix.to_string(),
+                        evidence: c.evidence.to_vec(),
+                    },
+                    hosts: Vec::new(),
+                    hosts_more: false,
+                };
+                map.insert_full(key.to_owned(), tally).0
+            }
+            None => {
+                *folded += 1;
+                return None;
+            }
+        };
+        let (_, tally) = map.get_index_mut(index)?;
+        tally.count(client, o.started);
+        Some(tally)
+    }
+
+    /// Adds the findings of exchanges that come after this fold's, in report order.
+    pub fn merge(&mut self, later: &Findings) {
+        self.folded += later.folded;
+        for (key, tally) in &later.map {
+            if let Some(mine) = self.map.get_mut(key) {
+                mine.merge(tally);
+            } else if self.map.len() < MAX_FINDINGS {
+                self.map.insert(key.clone(), tally.clone());
+            } else {
+                self.folded += tally.exchanges;
+            }
+        }
+    }
+
+    /// Every finding, in order of impact (see the module documentation).
+    /// `subdomains-trusted` appears only from [`SUBDOMAINS_TRUSTED`] hosts on.
+    pub fn sorted(&self) -> Vec<RouteFinding> {
+        let mut out: Vec<RouteFinding> = self
+            .map
+            .iter()
+            .filter(|(k, t)| {
+                k.rule != Rule::Security(SecurityId::SubdomainsTrusted)
+                    || t.hosts.len() >= SUBDOMAINS_TRUSTED
+            })
+            .map(|(k, t)| {
+                let mut example = t.example.clone();
+                if k.rule == Rule::Security(SecurityId::SubdomainsTrusted) {
+                    let domain = k.page.trim_start_matches("*.");
+                    example.message = security::subdomains_message(domain, &t.hosts, t.hosts_more);
+                }
+                RouteFinding {
+                    kind: k.kind,
+                    rule: k.rule,
+                    server: k.server.clone(),
+                    route: k.route.clone(),
+                    page: k.page.clone(),
+                    exchanges: t.exchanges,
+                    clients: t.clients.len() as u64,
+                    clients_capped: t.clients_capped,
+                    first_seen: t.first_seen,
+                    last_seen: t.last_seen,
+                    example,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.kind
+                .cmp(&b.kind)
+                .then(b.exchanges.cmp(&a.exchanges))
+                .then(b.clients.cmp(&a.clients))
+                .then_with(|| a.rule.id().cmp(b.rule.id()))
+                .then_with(|| a.server.cmp(&b.server))
+                .then_with(|| a.route.cmp(&b.route))
+                .then_with(|| a.page.cmp(&b.page))
+        });
+        out
+    }
+}
