@@ -1,6 +1,9 @@
 //! Folding exchanges into findings, merging folds made on different threads, and the final
 //! list in order of impact.
 
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 
 use super::key::{client_hash, server_origin, Key, KeyRef};
@@ -127,12 +130,37 @@ impl Tally {
     }
 }
 
+/// Findings by key, in the order first seen. Hashed with foldhash: keys are a few short
+/// strings, looked up for most exchanges.
+type Map = IndexMap<Key, Tally, FixedState>;
+
+/// Registrable domains already looked up (`subdomains-trusted`), emptied when full.
+const DOMAIN_CACHE: usize = 1024;
+
 /// The findings of a run (or of part of it), in the order first seen.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Findings {
-    map: IndexMap<Key, Tally>,
+    map: Map,
     folded: u64,
+    scratch: Scratch,
 }
+
+/// Buffers reused from one exchange to the next; not part of what was found.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    server: String,
+    route: String,
+    /// Origin → (`*.domain`, host) when the origin's host is a subdomain.
+    domains: HashMap<String, Option<(String, String)>, FixedState>,
+}
+
+impl PartialEq for Findings {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map && self.folded == other.folded
+    }
+}
+
+impl Eq for Findings {}
 
 /// What an observation contributes, before its key's strings are known.
 struct Contribution<'a> {
@@ -194,130 +222,111 @@ impl Findings {
         let http_trusted = o.grant.zip(o.origin).and_then(|(g, origin)| {
             security::http_origin_trusted(o.url, origin, g).then_some((g, origin))
         });
-        if found[0].is_none() && o.warnings.is_empty() && http_trusted.is_none() {
-            if let (Some(g), Some(origin)) = (o.grant, o.origin) {
-                if g.credentials {
-                    self.subdomain(o, origin);
+        let credentialed = o.grant.is_some_and(|g| g.credentials);
+        if found[0].is_none() && o.warnings.is_empty() && http_trusted.is_none() && !credentialed {
+            return;
+        }
+        let Findings {
+            map,
+            folded,
+            scratch,
+        } = self;
+        let server = server_origin(o.url, &mut scratch.server);
+        let client = client_hash(o.client, o.input);
+        if found[0].is_some() || !o.warnings.is_empty() || http_trusted.is_some() {
+            route_into(o.url, &mut scratch.route);
+            let page = o.page_origin.or(o.origin).unwrap_or_default();
+            let at = |kind, rule| KeyRef {
+                kind,
+                rule,
+                server,
+                route: &scratch.route,
+                page,
+            };
+            for c in found.iter().flatten() {
+                Self::count(map, folded, at(c.kind, c.rule), o, client, c);
+            }
+            for (i, w) in o.warnings.iter().enumerate() {
+                if o.warnings
+                    .get(..i)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|e| e.id == w.id)
+                {
+                    continue;
+                }
+                let kind = if matches!(
+                    w.id,
+                    WarningId::OriginReflectionWithCredentials | WarningId::AllowsNullOrigin
+                ) {
+                    FindingKind::Security
+                } else {
+                    FindingKind::Warning
+                };
+                let c = Contribution {
+                    kind,
+                    rule: Rule::Warning(w.id),
+                    message: &w.message,
+                    fix: w.id.info().explanation,
+                    evidence: &[],
+                };
+                Self::count(map, folded, at(kind, c.rule), o, client, &c);
+            }
+            if let Some((g, origin)) = http_trusted {
+                let message = security::http_origin_message(origin, g.credentials);
+                let evidence = [Evidence {
+                    source: EvidenceSource::Response,
+                    exchange: ExchangeId(o.seq),
+                    header: Some("Access-Control-Allow-Origin".into()),
+                    values: vec![origin.to_string()],
+                    primary: true,
+                    note: "echoes an http: origin on an https: resource".into(),
+                }];
+                let rule = Rule::Security(SecurityId::HttpOriginTrusted);
+                let c = Contribution {
+                    kind: FindingKind::Security,
+                    rule,
+                    message: &message,
+                    fix: SecurityId::HttpOriginTrusted.info().fix,
+                    evidence: &evidence,
+                };
+                Self::count(map, folded, at(c.kind, rule), o, client, &c);
+            }
+        }
+        if let (true, Some(origin)) = (credentialed, o.origin) {
+            if !scratch.domains.contains_key(origin) {
+                if scratch.domains.len() >= DOMAIN_CACHE {
+                    scratch.domains.clear();
+                }
+                let looked_up = security::subdomain_of(origin)
+                    .map(|(domain, host)| (format!("*.{domain}"), host));
+                scratch.domains.insert(origin.to_string(), looked_up);
+            }
+            if let Some(Some((pattern, host))) = scratch.domains.get(origin) {
+                let rule = Rule::Security(SecurityId::SubdomainsTrusted);
+                let key = KeyRef {
+                    kind: FindingKind::Security,
+                    rule,
+                    server,
+                    route: "*",
+                    page: pattern,
+                };
+                let c = Contribution {
+                    kind: FindingKind::Security,
+                    rule,
+                    message: "",
+                    fix: SecurityId::SubdomainsTrusted.info().fix,
+                    evidence: &[],
+                };
+                if let Some(t) = Self::count(map, folded, key, o, client, &c) {
+                    t.add_host(host);
                 }
             }
-            return;
-        }
-        let mut server_buf = String::new();
-        let mut route_buf = String::new();
-        let server = server_origin(o.url, &mut server_buf);
-        route_into(o.url, &mut route_buf);
-        let page = o.page_origin.or(o.origin).unwrap_or_default();
-        let client = client_hash(o.client, o.input);
-        let at = |kind, rule| KeyRef {
-            kind,
-            rule,
-            server,
-            route: &route_buf,
-            page,
-        };
-        for c in found.iter().flatten() {
-            Self::count(
-                &mut self.map,
-                &mut self.folded,
-                at(c.kind, c.rule),
-                o,
-                client,
-                c,
-            );
-        }
-        for (i, w) in o.warnings.iter().enumerate() {
-            if o.warnings[..i].iter().any(|earlier| earlier.id == w.id) {
-                continue;
-            }
-            let kind = if matches!(
-                w.id,
-                WarningId::OriginReflectionWithCredentials | WarningId::AllowsNullOrigin
-            ) {
-                FindingKind::Security
-            } else {
-                FindingKind::Warning
-            };
-            let c = Contribution {
-                kind,
-                rule: Rule::Warning(w.id),
-                message: &w.message,
-                fix: w.id.info().explanation,
-                evidence: &[],
-            };
-            Self::count(
-                &mut self.map,
-                &mut self.folded,
-                at(kind, c.rule),
-                o,
-                client,
-                &c,
-            );
-        }
-        if let Some((g, origin)) = http_trusted {
-            let message = security::http_origin_message(origin, g.credentials);
-            let evidence = [Evidence {
-                source: EvidenceSource::Response,
-                exchange: ExchangeId(o.seq),
-                header: Some("Access-Control-Allow-Origin".into()),
-                values: vec![origin.to_string()],
-                primary: true,
-                note: "echoes an http: origin on an https: resource".into(),
-            }];
-            let rule = Rule::Security(SecurityId::HttpOriginTrusted);
-            let c = Contribution {
-                kind: FindingKind::Security,
-                rule,
-                message: &message,
-                fix: SecurityId::HttpOriginTrusted.info().fix,
-                evidence: &evidence,
-            };
-            Self::count(
-                &mut self.map,
-                &mut self.folded,
-                at(c.kind, rule),
-                o,
-                client,
-                &c,
-            );
-        }
-        if let (Some(g), Some(origin)) = (o.grant, o.origin) {
-            if g.credentials {
-                self.subdomain(o, origin);
-            }
-        }
-    }
-
-    /// Counts a credentialed grant towards `subdomains-trusted` for the server.
-    fn subdomain(&mut self, o: &Observation<'_>, origin: &str) {
-        let Some((domain, host)) = security::subdomain_of(origin) else {
-            return;
-        };
-        let mut server_buf = String::new();
-        let server = server_origin(o.url, &mut server_buf);
-        let page = format!("*.{domain}");
-        let rule = Rule::Security(SecurityId::SubdomainsTrusted);
-        let key = KeyRef {
-            kind: FindingKind::Security,
-            rule,
-            server,
-            route: "*",
-            page: &page,
-        };
-        let c = Contribution {
-            kind: FindingKind::Security,
-            rule,
-            message: "",
-            fix: SecurityId::SubdomainsTrusted.info().fix,
-            evidence: &[],
-        };
-        let client = client_hash(o.client, o.input);
-        if let Some(t) = Self::count(&mut self.map, &mut self.folded, key, o, client, &c) {
-            t.add_host(&host);
         }
     }
 
     fn count<'m>(
-        map: &'m mut IndexMap<Key, Tally>,
+        map: &'m mut Map,
         folded: &mut u64,
         key: KeyRef<'_>,
         o: &Observation<'_>,

@@ -54,20 +54,34 @@ impl KeyRef<'_> {
 /// written into `scratch`. URLs the quick path does not handle (non-ASCII or percent-encoded
 /// hosts, no `://`) go through the `url` crate; a URL it cannot parse is its own origin.
 pub(super) fn server_origin<'a>(url: &'a str, scratch: &'a mut String) -> &'a str {
-    let Some(colon) = url.find("://") else {
+    let b = url.as_bytes();
+    let Some(colon) = memchr::memmem::find(b, b"://") else {
         return parsed_origin(url, scratch);
     };
+    let start = colon + 3;
+    // One pass over the authority: where it ends, and whether it is plain lower-case ASCII.
+    let mut end = b.len();
+    let mut plain = colon > 0;
+    for (i, c) in b.iter().enumerate().skip(start) {
+        match c {
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'A'..=b'Z' | b'%' | b'@' | 0x80.. => plain = false,
+            _ => {}
+        }
+    }
     let scheme = url.get(..colon).unwrap_or_default();
-    let rest = url.get(colon + 3..).unwrap_or_default();
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = rest.get(..end).unwrap_or_default();
-    let plain = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && b != b'%' && b != b'@')
-    };
-    if scheme.is_empty() || !plain(scheme) || !plain(authority) || authority.is_empty() {
+    if !plain
+        || end == start
+        || !scheme.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'+' || c == b'-' || c == b'.'
+        })
+    {
         return parsed_origin(url, scratch);
     }
+    let authority = url.get(start..end).unwrap_or_default();
     let default = match scheme {
         "http" | "ws" => ":80",
         "https" | "wss" => ":443",
@@ -84,7 +98,7 @@ pub(super) fn server_origin<'a>(url: &'a str, scratch: &'a mut String) -> &'a st
         );
         return scratch;
     }
-    url.get(..colon + 3 + end).unwrap_or(url)
+    url.get(..end).unwrap_or(url)
 }
 
 fn parsed_origin<'a>(url: &'a str, scratch: &'a mut String) -> &'a str {

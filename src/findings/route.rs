@@ -60,22 +60,21 @@ pub fn route_into(url: &str, out: &mut String) {
 
 /// The path of an absolute URL or a path, without query and fragment.
 fn path_of(url: &str) -> &str {
-    let rest = match url.find("://") {
-        Some(at) => {
-            let after = url.get(at + 3..).unwrap_or_default();
-            match after.find(['/', '?', '#']) {
-                Some(slash) if after.as_bytes().get(slash) == Some(&b'/') => {
-                    after.get(slash..).unwrap_or_default()
-                }
-                _ => "",
-            }
-        }
-        None => url,
+    let b = url.as_bytes();
+    let find = |from: usize, stop: fn(u8) -> bool| {
+        b.get(from..)
+            .and_then(|rest| rest.iter().position(|c| stop(*c)))
+            .map_or(b.len(), |i| from + i)
     };
-    match rest.find(['?', '#']) {
-        Some(end) => rest.get(..end).unwrap_or_default(),
-        None => rest,
+    let start = match memchr::memmem::find(b, b"://") {
+        Some(at) => find(at + 3, |c| matches!(c, b'/' | b'?' | b'#')),
+        None => 0,
+    };
+    if b.get(start).is_some_and(|c| *c != b'/') && start > 0 {
+        return "";
     }
+    let end = find(start, |c| matches!(c, b'?' | b'#'));
+    url.get(start..end).unwrap_or_default()
 }
 
 fn template_segment(segment: &str, out: &mut String) {
@@ -83,31 +82,30 @@ fn template_segment(segment: &str, out: &mut String) {
         return;
     }
     let (stem, ext) = split_extension(segment);
-    if is_identifier(stem) {
+    let shape = Shape::of(stem);
+    if is_identifier(stem, &shape) {
         out.push_str(ID);
         out.push_str(ext);
         return;
     }
-    // Digit runs inside the segment (rule 3).
+    // Digit runs inside the segment (rule 3); the extension has no digits.
+    if shape.digits < 4 {
+        out.push_str(segment);
+        return;
+    }
     let bytes = segment.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
-        if bytes[i].is_ascii_digit() {
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            let run = segment.get(start..i).unwrap_or_default();
-            if run.len() >= 4 {
-                out.push_str(ID);
-            } else {
-                out.push_str(run);
-            }
+        let digit = bytes.get(i).is_some_and(u8::is_ascii_digit);
+        while bytes.get(i).is_some_and(|b| b.is_ascii_digit() == digit) {
+            i += 1;
+        }
+        let run = segment.get(start..i).unwrap_or_default();
+        if digit && run.len() >= 4 {
+            out.push_str(ID);
         } else {
-            while i < bytes.len() && !bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            out.push_str(segment.get(start..i).unwrap_or_default());
+            out.push_str(run);
         }
     }
 }
@@ -130,68 +128,91 @@ fn split_extension(segment: &str) -> (&str, &str) {
     }
 }
 
+/// What a segment is made of, read in one pass.
+#[derive(Default)]
+struct Shape {
+    digits: usize,
+    upper: bool,
+    lower: bool,
+    /// A letter that is not a hexadecimal digit.
+    non_hex: bool,
+    /// One of `- _ . ~ +`.
+    separator: bool,
+    /// A byte outside the base64url alphabet, `=` and the separators.
+    other: bool,
+}
+
+impl Shape {
+    fn of(s: &str) -> Shape {
+        let mut sh = Shape::default();
+        for b in s.bytes() {
+            match b {
+                b'0'..=b'9' => sh.digits += 1,
+                b'a'..=b'f' => sh.lower = true,
+                b'A'..=b'F' => sh.upper = true,
+                b'g'..=b'z' => {
+                    sh.lower = true;
+                    sh.non_hex = true;
+                }
+                b'G'..=b'Z' => {
+                    sh.upper = true;
+                    sh.non_hex = true;
+                }
+                b'-' | b'_' | b'.' | b'~' | b'+' => sh.separator = true,
+                b'=' => {}
+                _ => sh.other = true,
+            }
+        }
+        sh
+    }
+}
+
 /// Rule 2.
-fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && (s.len() > 64
-            || s.bytes().all(|b| b.is_ascii_digit())
-            || is_uuid(s)
-            || is_hex_id(s)
-            || is_date(s)
-            || is_token(s))
+fn is_identifier(s: &str, sh: &Shape) -> bool {
+    if s.len() > 64 {
+        return true;
+    }
+    // Every other rule needs a digit: most names end here, after one pass.
+    if sh.digits == 0 {
+        return false;
+    }
+    let hex_only = !sh.non_hex && !sh.separator && !sh.other && !s.contains('=');
+    sh.digits == s.len()
+        || (hex_only && s.len() >= 7)
+        || is_uuid(s)
+        || is_date(s)
+        || (s.len() >= 16
+            && !sh.other
+            && (sh.upper || sh.lower)
+            && ((sh.upper && sh.lower) || !sh.separator))
 }
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
-    match b.len() {
-        32 => b.iter().all(u8::is_ascii_hexdigit),
-        36 => b.iter().enumerate().all(|(i, c)| match i {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),
-        }),
-        _ => false,
-    }
-}
-
-fn is_hex_id(s: &str) -> bool {
-    s.len() >= 7
-        && s.bytes().all(|b| b.is_ascii_hexdigit())
-        && s.bytes().any(|b| b.is_ascii_digit())
+        })
 }
 
 /// `YYYY-MM-DD`, then optionally `T`/`_`/`t` and anything of `0-9 : . + - Z z`.
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 10
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-    {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| at(i).is_ascii_digit());
+    if !(digits(0..4) && at(4) == b'-' && digits(5..7) && at(7) == b'-' && digits(8..10)) {
         return false;
     }
     match b.get(10) {
         None => true,
-        Some(b'T' | b't' | b'_') => b[11..]
+        Some(b'T' | b't' | b'_') => b
+            .get(11..)
+            .unwrap_or_default()
             .iter()
             .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'+' | b'-' | b'Z' | b'z')),
         Some(_) => false,
     }
-}
-
-fn is_token(s: &str) -> bool {
-    let has = |f: fn(&u8) -> bool| s.as_bytes().iter().any(f);
-    s.len() >= 16
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+')
-        })
-        && has(u8::is_ascii_digit)
-        && has(u8::is_ascii_alphabetic)
-        && ((has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase))
-            || !has(|b| matches!(b, b'-' | b'_' | b'.' | b'~' | b'+')))
 }
 
 #[cfg(test)]

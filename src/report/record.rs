@@ -174,6 +174,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Takes the counts, leaving the findings to go on accumulating: a worker sends counts
+    /// batch by batch and its input's findings once, so that each finding is built once per
+    /// input rather than once per batch.
+    pub fn take_counts(&mut self) -> Summary {
+        let findings = std::mem::take(&mut self.findings);
+        let counts = std::mem::take(self);
+        self.findings = findings;
+        counts
+    }
+
     /// Adds the counts of `other`.
     pub fn merge(&mut self, other: &Summary) {
         self.exchanges += other.exchanges;
