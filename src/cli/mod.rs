@@ -51,6 +51,9 @@ enum FormatArg {
     Text,
     Json,
     Jsonl,
+    Sarif,
+    Junit,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -149,6 +152,9 @@ impl Args {
                         FormatArg::Text => ReportFormat::Text,
                         FormatArg::Json => ReportFormat::Json,
                         FormatArg::Jsonl => ReportFormat::Jsonl,
+                        FormatArg::Sarif => ReportFormat::Sarif,
+                        FormatArg::Junit => ReportFormat::Junit,
+                        FormatArg::Markdown => ReportFormat::Markdown,
                     },
                     output,
                     color,

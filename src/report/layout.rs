@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 
-use crate::model::Timestamp;
+use crate::model::{Evidence, Timestamp};
 
 /// `2026-11-01 10:00:01` (UTC), or the raw number when it is out of the calendar's range.
 pub fn utc(t: Timestamp) -> String {
@@ -53,6 +53,55 @@ pub fn clients(n: u64, capped: bool) -> String {
     } else {
         count(n, "client")
     }
+}
+
+/// One piece of evidence as a line: where it was read, the header and its value(s) (or
+/// `(absent)`), marked when decisive.
+pub fn evidence_line(e: &Evidence) -> String {
+    let value = match (&e.header, e.values.is_empty()) {
+        (Some(h), true) => format!("{h}: (absent)"),
+        (Some(h), false) => e
+            .values
+            .iter()
+            .map(|v| format!("{h}: {v}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        (None, _) => e.values.join(" "),
+    };
+    let decisive = if e.primary { "  ◀ decisive" } else { "" };
+    format!("{} {value}{decisive}", e.source.as_str())
+}
+
+/// Whether an evidence note only repeats the header line above it (`Name: 'value'`,
+/// `Name: absent`, `Name on the preflight response: absent`).
+pub fn restates(note: &str, header: &str) -> bool {
+    let Some(rest) = note
+        .get(..header.len())
+        .filter(|p| p.eq_ignore_ascii_case(header))
+        .map(|_| &note[header.len()..])
+    else {
+        return false;
+    };
+    let Some((place, value)) = rest.split_once(": ") else {
+        return false;
+    };
+    (place.is_empty() || place.starts_with(" on the "))
+        && (value == "absent"
+            || (value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'')))
+}
+
+/// Evidence as lines: each piece, then its note indented below it (unless it only repeats
+/// the header line).
+pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in evidence {
+        out.push(evidence_line(e));
+        let restated = e.header.as_ref().is_some_and(|h| restates(&e.note, h));
+        if !e.note.is_empty() && !restated {
+            out.push(format!("    {}", e.note));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::io::{self, Seek, Write};
 
 use tempfile::SpooledTempFile;
 
+use super::layout::{count, restates};
 use super::record::{Record, Summary};
 use super::{InputReport, Renderer};
 use crate::model::{ExchangeKind, Finding, Location, Verdict};
@@ -483,36 +484,5 @@ impl TextRenderer<'_> {
             )?;
         }
         self.out.flush()
-    }
-}
-
-/// Whether an evidence note only repeats the header line above it (`Name: 'value'`,
-/// `Name: absent`, `Name on the preflight response: absent`).
-fn restates(note: &str, header: &str) -> bool {
-    let Some(rest) = note
-        .get(..header.len())
-        .filter(|p| p.eq_ignore_ascii_case(header))
-        .map(|_| &note[header.len()..])
-    else {
-        return false;
-    };
-    let Some((place, value)) = rest.split_once(": ") else {
-        return false;
-    };
-    (place.is_empty() || place.starts_with(" on the "))
-        && (value == "absent"
-            || (value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'')))
-}
-
-/// `n` followed by `word`, plural when `n` is not 1.
-fn count(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else if let Some(stem) = word.strip_suffix('y') {
-        format!("{n} {stem}ies")
-    } else if word.ends_with('s') {
-        format!("{n} {word}es")
-    } else {
-        format!("{n} {word}s")
     }
 }
