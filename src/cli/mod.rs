@@ -54,6 +54,7 @@ enum FormatArg {
     Sarif,
     Junit,
     Markdown,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -155,6 +156,7 @@ impl Args {
                         FormatArg::Sarif => ReportFormat::Sarif,
                         FormatArg::Junit => ReportFormat::Junit,
                         FormatArg::Markdown => ReportFormat::Markdown,
+                        FormatArg::Html => ReportFormat::Html,
                     },
                     output,
                     color,

@@ -3,6 +3,7 @@
 //! and write as they go; they lay out, they never decide or phrase domain text (messages and
 //! fixes come from the engine and the cause catalogue).
 
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod junit;
@@ -59,6 +60,8 @@ pub enum ReportFormat {
     Junit,
     /// GitHub-flavoured Markdown, one collapsible section per rule.
     Markdown,
+    /// One self-contained HTML file.
+    Html,
 }
 
 /// Lays out one record as bytes, on the worker that judged it, for formats whose records
@@ -102,5 +105,6 @@ pub fn renderer<'a>(
         ReportFormat::Sarif => Box::new(sarif::SarifRenderer::new(out)),
         ReportFormat::Junit => Box::new(junit::JunitRenderer::new(out)),
         ReportFormat::Markdown => Box::new(markdown::MarkdownRenderer::new(out)),
+        ReportFormat::Html => Box::new(html::HtmlRenderer::new(out)),
     }
 }
