@@ -22,7 +22,7 @@ use corscope::capture::http1::framer::{End, Events, Framer};
 use corscope::capture::http1::head::{Answering, RequestHead, ResponseHead};
 use corscope::capture::tcp::{At, Close, ConnInfo, FlowTable, Side, StreamHandler};
 use corscope::capture::{CaptureError, Format as CaptureFormat};
-use corscope::model::{FrameNumber, Issue, Limits, Timestamp};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Issue, Limits, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use support::{verify, Format};
@@ -86,6 +86,7 @@ fn streams(input: &[u8], limits: &Limits) -> Result<Streams, CaptureError> {
         &mut &input[..],
         CaptureFormat::Pcap,
         feed.limits.packet_bytes,
+        FileIndex(0),
         &mut feed,
     )?;
     feed.table.finish(&mut feed.streams);
@@ -133,7 +134,7 @@ fn http1_framing(c: &mut Criterion) {
         Err(e) => panic!("reading the bench input failed: {e}"),
     };
     let at = At {
-        frame: FrameNumber(1),
+        frame: FrameRef::new(FileIndex(0), FrameNumber(1)),
         ts: Timestamp(0),
         offset: 0,
     };

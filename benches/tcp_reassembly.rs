@@ -16,7 +16,7 @@ use std::time::Duration;
 use corscope::capture::pcap::{link, reader};
 use corscope::capture::tcp::{At, Close, ConnInfo, Flags, FlowTable, Segment, Side, StreamHandler};
 use corscope::capture::Format as CaptureFormat;
-use corscope::model::{FrameNumber, Issue, Limits, Timestamp};
+use corscope::model::{FileIndex, FrameRef, Issue, Limits, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use support::{verify, Format};
@@ -30,7 +30,7 @@ struct Owned {
     flags: Flags,
     payload: Range<usize>,
     missing: u32,
-    frame: FrameNumber,
+    frame: FrameRef,
     ts: Timestamp,
 }
 
@@ -99,6 +99,7 @@ fn tcp_reassembly(c: &mut Criterion) {
         &mut &input[..],
         CaptureFormat::Pcap,
         limits.packet_bytes,
+        FileIndex(0),
         &mut segs,
     );
     verify(

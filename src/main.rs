@@ -2,7 +2,7 @@
 //! (0 nothing blocked, 1 something blocked, 2 usage error or no input readable).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -45,7 +45,8 @@ fn print(text: &str) -> ExitCode {
     }
 }
 
-fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
+fn analyze(mut config: corscope::cli::AnalyzeConfig) -> ExitCode {
+    let progress = config.progress.then(pipeline::Progress::stderr);
     let out: Box<dyn Write> = match &config.output {
         Some(path) => match File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
@@ -54,8 +55,16 @@ fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        // A report written to the terminal the progress is drawn on clears it first.
+        None => match &progress {
+            Some(p) if io::stdout().is_terminal() => Box::new(BufWriter::with_capacity(
+                1 << 16,
+                p.writer(io::stdout().lock()),
+            )),
+            _ => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        },
     };
+    config.options.progress = progress;
     let mut renderer = report::renderer(config.format, out, config.color);
     let sources = pipeline::expand(&config.inputs);
     let outcome = match pipeline::run(sources, &config.options, renderer.as_mut()) {
@@ -69,6 +78,11 @@ fn analyze(config: corscope::cli::AnalyzeConfig) -> ExitCode {
     for input in &outcome.inputs {
         if let Some(e) = &input.error {
             eprintln!("corscope: {}: {e}", input.path);
+        }
+        for file in &input.files {
+            if let Some(e) = &file.error {
+                eprintln!("corscope: {}: {e}", file.path);
+            }
         }
     }
     if !outcome.any_read() {

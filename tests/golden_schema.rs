@@ -136,11 +136,22 @@ fn check_location(at: &str, v: &Value) {
         &[],
         &[
             ("entry", T::Uint),
+            ("file", T::Uint),
             ("frame", T::Uint),
+            ("response_file", T::Uint),
             ("response_frame", T::Uint),
             ("inferred", T::Bool),
         ],
     );
+    for (file, frame) in [("file", "frame"), ("response_file", "response_frame")] {
+        if let Some(f) = l.get(file) {
+            assert!(l.contains_key(frame), "{at}: {file} without {frame}");
+            assert!(
+                f.as_u64() > Some(0),
+                "{at}: {file} is left out for the first file"
+            );
+        }
+    }
     assert!(
         l.contains_key("entry") != l.contains_key("frame"),
         "{at}: exactly one of entry and frame: {v}"
@@ -353,9 +364,38 @@ fn check_input(at: &str, i: &Value, index: usize) {
             ("error", T::OptStr),
             ("issues", T::Arr),
         ],
-        &[("compression", T::Str), ("skipped", T::Str)],
+        &[
+            ("compression", T::Str),
+            ("skipped", T::Str),
+            ("files", T::Arr),
+        ],
     );
     assert_eq!(i["index"], index, "{at}: inputs in order");
+    if let Some(files) = i.get("files").and_then(Value::as_array) {
+        assert!(files.len() > 1, "{at}.files: only for several files");
+        assert_eq!(
+            i["path"], files[0]["path"],
+            "{at}: named after its first file"
+        );
+        for (n, f) in files.iter().enumerate() {
+            let at = format!("{at}.files[{n}]");
+            shape(
+                &at,
+                f,
+                &[
+                    ("path", T::Str),
+                    ("format", T::OptStr),
+                    ("frames", T::Uint),
+                    ("first", T::OptNum),
+                    ("last", T::OptNum),
+                ],
+                &[("compression", T::Str), ("error", T::Str)],
+            );
+            if let (Some(a), Some(b)) = (f["first"].as_f64(), f["last"].as_f64()) {
+                assert!(a <= b, "{at}: first after last");
+            }
+        }
+    }
     if !i["format"].is_null() {
         one_of(
             &format!("{at}.format"),
@@ -510,6 +550,18 @@ fn validate(doc: &Value) {
     assert_eq!(ids.len(), exchanges.len(), "exchange ids are unique");
     for (i, x) in exchanges.iter().enumerate() {
         check_exchange(&format!("$.exchanges[{i}]"), x, &ids, inputs.len());
+        let files = inputs[x["input"].as_u64().unwrap_or(0) as usize]
+            .get("files")
+            .and_then(Value::as_array)
+            .map_or(1, Vec::len) as u64;
+        for key in ["file", "response_file"] {
+            if let Some(f) = x["location"].get(key) {
+                assert!(
+                    f.as_u64() < Some(files),
+                    "$.exchanges[{i}].location.{key} names no file of its input"
+                );
+            }
+        }
     }
     for (i, input) in inputs.iter().enumerate() {
         check_input(&format!("$.inputs[{i}]"), input, i);
@@ -615,6 +667,44 @@ fn json_report_matches_the_readme_schema() {
     for k in ["blocked", "if-credentialed", "warning"] {
         assert!(kinds.contains(k), "no {k} finding in {kinds:?}");
     }
+}
+
+/// A legacy pcap cut in two after `frames` frames.
+fn cut_pcap(bytes: &[u8], frames: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut at = 24;
+    for _ in 0..frames {
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes"));
+        at += 16 + len as usize;
+    }
+    let mut second = bytes[..24].to_vec();
+    second.extend_from_slice(&bytes[at..]);
+    (bytes[..at].to_vec(), second)
+}
+
+#[test]
+fn a_capture_of_several_files_follows_the_schema() {
+    let pcap = proxy_pcap(&[], &[("Access-Control-Allow-Origin", O)]);
+    // Cut between the client leg's request and its response.
+    let (a, b) = cut_pcap(&pcap, 5);
+    let inputs = [
+        ("recordings/mixed.har", mixed_har()),
+        ("recordings/proxy.pcap", a),
+        ("recordings/proxy.pcap1", b),
+    ];
+    let refs: Vec<(&str, &[u8])> = inputs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let doc: Value = serde_json::from_str(&report(&refs, ReportFormat::Json)).expect("JSON parses");
+    validate(&doc);
+    let files = doc["inputs"][1]["files"].as_array().expect("files listed");
+    let paths: Vec<&str> = files.iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["recordings/proxy.pcap", "recordings/proxy.pcap1"]);
+    assert!(
+        doc["exchanges"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|x| x["location"]["response_file"] == 1),
+        "a response in the second file"
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn run(input: &str) -> (HarSummary, Collect) {
 fn error_offset(input: &[u8]) -> u64 {
     match run_with(input, &Limits::default()) {
         Err(CaptureError::Malformed {
-            at: Position::Offset(n),
+            at: Position::Offset { offset: n, .. },
             ..
         }) => n,
         other => panic!("{:?}", other.map(|(s, c)| (s, c.issues))),
@@ -173,12 +173,12 @@ fn truncated_file_keeps_the_entries_before() {
     assert_eq!(sink.exchanges.len(), 2);
     assert_eq!(sink.issues.len(), 1);
     assert_eq!(sink.issues[0].id, har::HAR_TRUNCATED);
-    assert_eq!(sink.issues[0].at, Some(Position::Offset(cut as u64)));
+    assert_eq!(sink.issues[0].at, Some(Position::offset(cut as u64)));
     // Cut between entries and after the array: still the same issue, every entry kept.
     let after = full.len() - 2;
     let (summary, sink) = run(&full[..after]);
     assert_eq!((summary.entries, sink.exchanges.len()), (3, 3));
-    assert_eq!(sink.issues[0].at, Some(Position::Offset(after as u64)));
+    assert_eq!(sink.issues[0].at, Some(Position::offset(after as u64)));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use corscope::capture::http1::framer::{End, Events, Framer};
 use corscope::capture::http1::head::{Answering, RequestHead, ResponseHead};
 use corscope::capture::tcp::At;
 use corscope::capture::Format;
-use corscope::model::{FrameNumber, Issue, Limits, Timestamp};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Issue, Limits, Timestamp};
 use pcap_writer::*;
 use proptest::prelude::*;
 
@@ -160,7 +160,7 @@ fn frame(data: &[u8], cuts: &[usize], request: bool) -> Vec<String> {
             .max(1);
         let end = (off + n).min(data.len());
         let at = At {
-            frame: FrameNumber(1),
+            frame: FrameRef::new(FileIndex(0), FrameNumber(1)),
             ts: Timestamp(0),
             offset: off as u64,
         };

@@ -6,7 +6,9 @@
 mod pcap_writer;
 
 use corscope::capture::{CaptureError, Format};
-use corscope::model::{FailureKind, FrameNumber, Limits, Location, Position, Timestamp};
+use corscope::model::{
+    FailureKind, FileIndex, FrameNumber, FrameRef, Limits, Location, Position, Timestamp,
+};
 use pcap_writer::*;
 
 const GET: &[u8] = b"GET /api/items?x=1 HTTP/1.1\r\nHost: api.example.test\r\nOrigin: https://app.example.test\r\n\r\n";
@@ -50,8 +52,8 @@ fn one_exchange_with_frames_times_and_endpoints() {
     assert_eq!(
         e.location,
         Location::Frames {
-            request: FrameNumber(4),
-            response: Some(FrameNumber(5))
+            request: FrameRef::new(FileIndex(0), FrameNumber(4)),
+            response: Some(FrameRef::new(FileIndex(0), FrameNumber(5)))
         }
     );
     assert_eq!(e.timing.started, Some(Timestamp(1_003_000_000)));

@@ -156,7 +156,7 @@ fn gzip_corrupt_midway_in_a_pcap_keeps_the_frames_before() {
     assert!(n > 0 && n < 200, "{n} exchanges");
     let t: Vec<_> = sink.issues().filter(|i| i.id == "pcap-truncated").collect();
     assert_eq!(t.len(), 1, "{:?}", sink.0);
-    assert!(matches!(t[0].at, Some(Position::Offset(_))));
+    assert!(matches!(t[0].at, Some(Position::Offset { .. })));
     assert!(
         t[0].message.starts_with("read failed at byte offset "),
         "{}",

@@ -55,7 +55,7 @@ fn truncated_mid_entry_keeps_the_entries_before_and_says_where_it_ends() {
     assert_eq!(entries, Ok(2));
     assert_eq!(entry_indices(&sink), [0, 1]);
     let t = only(&sink, "har-truncated");
-    assert_eq!(t.at, Some(Position::Offset(cut.len() as u64)));
+    assert_eq!(t.at, Some(Position::offset(cut.len() as u64)));
     assert_eq!(
         t.message,
         format!(
@@ -160,7 +160,7 @@ fn a_million_open_brackets_that_never_close_end_as_a_truncated_file() {
     assert_eq!(entries, Ok(1));
     assert_eq!(entry_indices(&sink), [0]);
     let t = only(&sink, "har-truncated");
-    assert_eq!(t.at, Some(Position::Offset(text.len() as u64)));
+    assert_eq!(t.at, Some(Position::offset(text.len() as u64)));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 mod pcap_writer;
 
 use corscope::capture::{self, CaptureError, Format};
-use corscope::model::{FrameNumber, Issue, Limits, Position};
+use corscope::model::{FileIndex, FrameNumber, FrameRef, Issue, Limits, Position};
 use pcap_writer::{epb, ethernet, idb, pcap, run, shb, Collect, Conn, Rec, Seg, SYN};
 
 const GET: &[u8] = b"GET /v1/items HTTP/1.1\r\nHost: api.test\r\nOrigin: https://app.test\r\n\r\n";
@@ -65,7 +65,7 @@ fn wrong_magic_is_not_recognised_and_says_what_it_starts_with() {
     let (r, sink) = run(&file, Format::Pcap, &Limits::default());
     match r {
         Err(CaptureError::Malformed { at, message }) => {
-            assert_eq!(at, Position::Offset(0));
+            assert_eq!(at, Position::offset(0));
             assert!(
                 message.starts_with("invalid capture file header"),
                 "{message}"
@@ -83,7 +83,7 @@ fn truncated_global_header_is_an_error_at_offset_0() {
         let (r, sink) = run(&file[..cut], Format::Pcap, &Limits::default());
         match r {
             Err(CaptureError::Malformed { at, message }) => {
-                assert_eq!(at, Position::Offset(0), "cut at {cut}");
+                assert_eq!(at, Position::offset(0), "cut at {cut}");
                 assert_eq!(message, "capture file header truncated", "cut at {cut}");
             }
             other => panic!("cut at {cut}: {other:?}"),
@@ -111,7 +111,7 @@ fn record_longer_than_the_rest_of_the_file_keeps_the_frames_before() {
     assert_eq!(sink.exchanges.len(), 1, "{:?}", sink.issues);
     let t = issues(&sink, "pcap-truncated");
     assert_eq!(t.len(), 1, "{:?}", sink.issues);
-    assert_eq!(t[0].at, Some(Position::Offset(start)));
+    assert_eq!(t[0].at, Some(Position::offset(start)));
     assert_eq!(
         t[0].message,
         format!("file ends inside a record at byte offset {start}; 7 frames read")
@@ -142,7 +142,10 @@ fn record_longer_than_the_snap_length_is_read_and_cut_frames_are_counted() {
     assert_eq!(r.unwrap().frames, 7);
     let s = issues(&sink, "pcap-snaplen-truncated");
     assert_eq!(s.len(), 1, "{:?}", sink.issues);
-    assert_eq!(s[0].at, Some(Position::Frame(FrameNumber(1))));
+    assert_eq!(
+        s[0].at,
+        Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(1))))
+    );
     assert_eq!(
         s[0].message,
         "7 frames were captured shorter than sent (snapshot length)"
@@ -165,7 +168,7 @@ fn record_over_the_packet_cap_stops_with_a_bad_block_at_its_offset() {
     assert_eq!(sink.exchanges.len(), 1);
     let b = issues(&sink, "pcap-bad-block");
     assert_eq!(b.len(), 1, "{:?}", sink.issues);
-    assert_eq!(b[0].at, Some(Position::Offset(big_at)));
+    assert_eq!(b[0].at, Some(Position::offset(big_at)));
     assert_eq!(
         b[0].message,
         "record larger than 100000 bytes at the packet size limit"
@@ -194,7 +197,7 @@ fn pcapng_block_with_a_bad_length_stops_with_a_bad_block_at_its_offset() {
     assert!(sink.exchanges.is_empty(), "{:?}", sink.exchanges);
     let b = issues(&sink, "pcap-bad-block");
     assert_eq!(b.len(), 1, "{:?}", sink.issues);
-    assert_eq!(b[0].at, Some(Position::Offset(bad_at as u64)));
+    assert_eq!(b[0].at, Some(Position::offset(bad_at as u64)));
     assert!(
         b[0].message
             .starts_with(&format!("unreadable record at byte offset {bad_at} (")),
@@ -239,8 +242,20 @@ fn tcp_streams_that_are_not_http_are_reported_and_the_http_one_is_read() {
     assert_eq!(sink.exchanges.len(), 1, "{:?}", sink.issues);
     assert_eq!(sink.exchanges[0].request.url, "http://api.test/v1/items");
     let u = issues(&sink, "http-unparsed-stream");
-    // One per direction of each non-HTTP connection.
-    assert_eq!(u.len(), 4, "{:?}", sink.issues);
+    // One per direction of the connection that is neither HTTP nor TLS.
+    assert_eq!(u.len(), 2, "{:?}", sink.issues);
+    // The TLS one is counted for its server, from the frame of its ClientHello.
+    let tls = issues(&sink, "tls-not-decrypted");
+    assert_eq!(tls.len(), 1, "{:?}", sink.issues);
+    assert_eq!(
+        tls[0].message,
+        "1 TLS connection to 10.0.0.2:80 not decrypted: encrypted traffic is not read"
+    );
+    assert_eq!(
+        tls[0].at,
+        Some(Position::Frame(FrameRef::new(FileIndex(0), FrameNumber(4))))
+    );
+    assert_eq!(s.tls.connections, 1);
     for i in &u {
         assert!(
             matches!(

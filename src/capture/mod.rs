@@ -7,6 +7,7 @@ pub mod decompress;
 pub mod har;
 pub mod http1;
 pub mod pcap;
+pub mod protocol;
 pub mod sniff;
 pub mod tcp;
 
@@ -62,14 +63,23 @@ pub enum CaptureError {
     },
 }
 
+/// An input with its compression undone and its format recognised, ready to be read.
+pub type Recognised = (Option<Compression>, Format, Box<dyn Read + Send>);
+
+/// Undoes the compression of an input and recognises its format, ready to be read.
+pub fn recognise(input: Box<dyn Read + Send>) -> Result<Recognised, CaptureError> {
+    let (compression, input) = decompress::undo(input)?;
+    let (format, input) = sniff::detect(input)?;
+    Ok((compression, format, Box::new(input)))
+}
+
 /// Reads one input of any supported format into `sink`.
 pub fn read(
     input: Box<dyn Read + Send>,
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<InputInfo, CaptureError> {
-    let (compression, input) = decompress::undo(input)?;
-    let (format, mut input) = sniff::detect(input)?;
+    let (compression, format, mut input) = recognise(input)?;
     let producer = match format {
         Format::Har => har::read(&mut input, limits, sink)?.producer,
         Format::Pcap | Format::PcapNg => pcap::read(&mut input, format, limits, sink)?.producer,

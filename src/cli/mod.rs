@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::model::{CauseId, Limits};
-use crate::pipeline::{Input, Options};
+use crate::pipeline::{Input, Join, Options};
 use crate::report::ReportFormat;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
@@ -38,6 +38,16 @@ enum CommandArgs {
         /// Worker threads (default: one per core).
         #[arg(short, long, value_name = "N")]
         jobs: Option<usize>,
+        /// Read every pcap and pcapng input as one capture, in time order (by default, files
+        /// that continue one capture, such as rotated files, are detected and joined).
+        #[arg(long, conflicts_with = "no_join")]
+        join: bool,
+        /// Read every file on its own, even files that continue one capture.
+        #[arg(long)]
+        no_join: bool,
+        /// No progress on standard error (shown only when it is a terminal).
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
@@ -88,6 +98,8 @@ pub struct AnalyzeConfig {
     pub color: bool,
     /// Pipeline options.
     pub options: Options,
+    /// Whether to show progress on standard error.
+    pub progress: bool,
 }
 
 /// Why the arguments do not make a command.
@@ -122,6 +134,9 @@ impl Args {
                 output,
                 color,
                 jobs,
+                join,
+                no_join,
+                quiet,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
@@ -163,7 +178,14 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        join: match (join, no_join) {
+                            (true, _) => Join::All,
+                            (_, true) => Join::Never,
+                            _ => Join::Detect,
+                        },
+                        progress: None,
                     },
+                    progress: !quiet && std::io::stderr().is_terminal(),
                 }))
             }
         }

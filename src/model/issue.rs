@@ -117,7 +117,7 @@ mod tests {
     fn tally_counts_by_id_and_keeps_first_examples() {
         let mut t = IssueTally::new();
         for i in 0..8 {
-            t.add(Issue::at("a", Position::Offset(i), format!("a{i}")));
+            t.add(Issue::at("a", Position::offset(i), format!("a{i}")));
         }
         t.add(Issue::general("b", "b"));
         t.add_many(Issue::general("c", "c"), 40);

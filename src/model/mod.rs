@@ -20,4 +20,6 @@ pub use finding::{
 pub use headers::{Header, HeaderList, HeaderRef};
 pub use issue::{Issue, IssueSummary, IssueTally};
 pub use limits::Limits;
-pub use location::{EntryIndex, FrameNumber, InferredAnchor, Location, Position};
+pub use location::{
+    EntryIndex, FileIndex, FrameNumber, FrameRef, InferredAnchor, Location, Position,
+};

@@ -11,7 +11,8 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc::{self, TrySendError};
 
-use crate::model::Assessment;
+use super::progress::Progress;
+use crate::model::{Assessment, Verdict};
 use crate::report::{Encoder, Record, Summary};
 
 /// Batches an input may have finished ahead of the renderer. Beyond them a worker spills laid
@@ -63,6 +64,10 @@ pub(super) struct Batcher<'a> {
     pending: usize,
     /// Assessments taken.
     judged: u64,
+    /// Where assessments are counted as batches leave, with the blocked ones among those
+    /// pending.
+    progress: Option<&'a Progress>,
+    blocked: u64,
     /// Where laid-out records go while the channel is full.
     spill: Spill,
 }
@@ -78,7 +83,12 @@ enum Spill {
 }
 
 impl<'a> Batcher<'a> {
-    pub(super) fn new(index: usize, tx: &'a mpsc::SyncSender<Message>, handoff: Handoff) -> Self {
+    pub(super) fn new(
+        index: usize,
+        tx: &'a mpsc::SyncSender<Message>,
+        handoff: Handoff,
+        progress: Option<&'a Progress>,
+    ) -> Self {
         Self {
             index,
             tx,
@@ -89,6 +99,8 @@ impl<'a> Batcher<'a> {
             counts: Summary::default(),
             pending: 0,
             judged: 0,
+            progress,
+            blocked: 0,
             spill: Spill::No,
         }
     }
@@ -96,6 +108,7 @@ impl<'a> Batcher<'a> {
     pub(super) fn push(&mut self, a: Assessment) {
         self.judged += 1;
         self.pending += 1;
+        self.blocked += u64::from(a.verdict == Verdict::Blocked);
         match self.handoff {
             Handoff::Assessments => self.assessments.push(a),
             Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
@@ -126,7 +139,11 @@ impl<'a> Batcher<'a> {
         if self.pending == 0 {
             return;
         }
+        if let Some(p) = self.progress {
+            p.judged(self.pending as u64, self.blocked);
+        }
         self.pending = 0;
+        self.blocked = 0;
         let send = |msg| {
             // A closed channel means the run is over; nothing left to tell.
             let _ = self.tx.send(msg);

@@ -1,6 +1,10 @@
 //! Inputs → capture → CORS engine → report, over many inputs in parallel (rayon), with output
 //! in input order.
 //!
+//! The files named are first grouped into inputs ([`chain`]): a capture written as several
+//! files (rotated by its writer) is one input, its files read in time order as one stream
+//! ([`extract`]), so TCP, HTTP and CORS state carry over from file to file.
+//!
 //! Each input is read by one worker that pushes exchanges through its own engine and sends
 //! the results down a bounded channel of its own. The calling thread renders the channels in
 //! input order: the input being rendered streams straight through, later inputs wait in their
@@ -14,53 +18,29 @@
 //! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
 //!   worker and prepares each exchange (URL keys, classification), its engine runs on a
 //!   second thread, and the calling thread turns assessments into records and lays them out:
-//!   a three-stage pipeline over one file.
+//!   a three-stage pipeline over one file, or over the files of one long rotated capture: its
+//!   reader goes on to the next file while the engine judges the exchanges of the last one.
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
-use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
 
 mod batch;
+pub mod chain;
+pub mod extract;
+pub mod progress;
+mod source;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
 
-use crate::capture::{self, CaptureError, Sink};
+pub use chain::{Chain, Join};
+pub use progress::Progress;
+pub use source::{expand, Input, Source, SourceOrigin};
+
+use crate::capture::Sink;
 use crate::cors::{Engine, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
 use crate::report::{InputReport, Record, Renderer, Summary};
-
-/// An input as named on the command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input {
-    /// A file or a directory (walked recursively).
-    Path(PathBuf),
-    /// Standard input.
-    Stdin,
-}
-
-/// One thing to read, after directories were walked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Source {
-    /// How reports name it.
-    pub name: String,
-    /// Where to read it from.
-    pub origin: SourceOrigin,
-}
-
-/// Where a [`Source`] is read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceOrigin {
-    /// A file named directly.
-    File(PathBuf),
-    /// A file found while walking a directory: one that is not a capture is skipped, not an
-    /// error.
-    FoundIn(PathBuf),
-    /// Standard input.
-    Stdin,
-    /// A path that could not be listed or opened, with the reason.
-    Unreadable(String),
-}
 
 /// Options of a run.
 #[derive(Clone, Debug, Default)]
@@ -69,6 +49,10 @@ pub struct Options {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// How files are joined into captures.
+    pub join: Join,
+    /// Where progress is counted and drawn, if anywhere.
+    pub progress: Option<Progress>,
 }
 
 /// What a run found.
@@ -89,71 +73,39 @@ impl Outcome {
     }
 }
 
-/// Expands directories into the files below them (sorted by path, hidden entries included,
-/// symbolic links to directories not followed).
-pub fn expand(inputs: &[Input]) -> Vec<Source> {
-    let mut out = Vec::new();
-    for input in inputs {
-        match input {
-            Input::Stdin => out.push(Source {
-                name: "-".into(),
-                origin: SourceOrigin::Stdin,
-            }),
-            Input::Path(p) => match std::fs::metadata(p) {
-                Ok(m) if m.is_dir() => walk(p, &mut out),
-                Ok(_) => out.push(Source {
-                    name: p.display().to_string(),
-                    origin: SourceOrigin::File(p.clone()),
-                }),
-                Err(e) => out.push(Source {
-                    name: p.display().to_string(),
-                    origin: SourceOrigin::Unreadable(e.to_string()),
-                }),
-            },
-        }
-    }
-    out
-}
-
-fn walk(dir: &Path, out: &mut Vec<Source>) {
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(e) => {
-            out.push(Source {
-                name: dir.display().to_string(),
-                origin: SourceOrigin::Unreadable(e.to_string()),
-            });
-            return;
-        }
-    };
-    entries.sort();
-    for p in entries {
-        let Ok(meta) = std::fs::symlink_metadata(&p) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(&p, out);
-        } else if meta.is_file() || (meta.file_type().is_symlink() && p.is_file()) {
-            out.push(Source {
-                name: p.display().to_string(),
-                origin: SourceOrigin::FoundIn(p),
-            });
-        }
-    }
-}
-
 /// Exchanges handed at once from an input's reader to its engine when they run on two
 /// threads, and how many such batches may wait.
 const EXCHANGE_BATCH: usize = 256;
 const EXCHANGE_BACKLOG: usize = 4;
 
-/// Analyses every source and renders the results in source order.
+/// Analyses every source and renders the results in source order: sources that are one
+/// capture (as [`Options::join`] says) are one input.
 pub fn run(
     sources: Vec<Source>,
     options: &Options,
     renderer: &mut dyn Renderer,
 ) -> io::Result<Outcome> {
-    let n = sources.len();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = options.jobs {
+        builder = builder.num_threads(j.max(1));
+    }
+    let pool = builder.build().map_err(io::Error::other)?;
+    let _drawing = options.progress.as_ref().map(|p| {
+        let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
+        p.start(sizes.map(|s| s.iter().sum()))
+    });
+    let chains = pool.install(|| chain::plan(sources, options.join));
+    run_chains(chains, options, pool, renderer)
+}
+
+/// Analyses every chain (one input each) on `pool` and renders the results in order.
+fn run_chains(
+    chains: Vec<Chain>,
+    options: &Options,
+    pool: rayon::ThreadPool,
+    renderer: &mut dyn Renderer,
+) -> io::Result<Outcome> {
+    let n = chains.len();
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
         .map(|_| mpsc::sync_channel::<Message>(BACKLOG))
         .unzip();
@@ -162,11 +114,7 @@ pub fn run(
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = options.jobs {
-        builder = builder.num_threads(j.max(1));
-    }
-    let pool = builder.build().map_err(io::Error::other)?;
+    let progress = options.progress.clone();
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
     let threads = pool.current_num_threads();
@@ -182,7 +130,7 @@ pub fn run(
     // input, the one being rendered, is always being worked on, so waiting for room in a
     // channel cannot deadlock, and threads stay busy to the end.
     let work = Mutex::new(
-        sources
+        chains
             .into_iter()
             .zip(senders)
             .zip(done_senders)
@@ -194,7 +142,7 @@ pub fn run(
             for _ in 0..threads {
                 scope.spawn(|_| loop {
                     let taken = work.lock().ok().and_then(|mut w| w.next());
-                    let Some((index, ((source, tx), done))) = taken else {
+                    let Some((index, ((chain, tx), done))) = taken else {
                         return;
                     };
                     let plan = Plan {
@@ -202,8 +150,9 @@ pub fn run(
                         limits: &limits,
                         handoff,
                         split,
+                        progress: progress.as_ref(),
                     };
-                    let report = analyse(&plan, source, &tx);
+                    let report = analyse(&plan, &chain, &tx);
                     // The records end when `tx` is dropped; then the report.
                     drop(tx);
                     let _ = done.send(report);
@@ -271,6 +220,8 @@ struct Plan<'a> {
     handoff: Handoff,
     /// Reader and engine on two threads.
     split: bool,
+    /// Where exchanges judged are counted.
+    progress: Option<&'a Progress>,
 }
 
 /// Reads into the engine on the same thread.
@@ -329,7 +280,7 @@ fn judge_all(
     exchanges: impl Iterator<Item = Prepared>,
 ) -> u64 {
     let mut engine = Engine::new(plan.limits);
-    let mut out = Batcher::new(plan.index, tx, plan.handoff);
+    let mut out = Batcher::new(plan.index, tx, plan.handoff, plan.progress);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
@@ -337,29 +288,25 @@ fn judge_all(
     out.close()
 }
 
-/// Reads `reader` and judges its exchanges: on this thread, or with the engine on a thread of
-/// its own when the plan splits. Returns the read result, the assessments sent (or why the
-/// engine stopped) and the in-band issues.
+/// Reads `chain` and judges its exchanges: on this thread, or with the engine on a thread of
+/// its own when the plan splits. Returns what the capture said of the input, the assessments
+/// sent (or why the engine stopped) and the in-band issues.
 fn read_and_judge(
     plan: &Plan<'_>,
-    reader: Box<dyn Read + Send>,
+    chain: &Chain,
     tx: &mpsc::SyncSender<Message>,
-) -> (
-    Result<capture::InputInfo, CaptureError>,
-    Result<u64, String>,
-    IssueTally,
-) {
+) -> (InputReport, Result<u64, String>, IssueTally) {
     if !plan.split {
         let mut sink = EngineSink {
             engine: Engine::new(plan.limits),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.index, tx, plan.handoff),
+            out: Batcher::new(plan.index, tx, plan.handoff, plan.progress),
         };
-        let result = capture::read(reader, plan.limits, &mut sink);
+        let report = extract::extract(chain, plan.limits, plan.progress, &mut sink);
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
         let judged = sink.out.close();
-        return (result, Ok(judged), sink.issues);
+        return (report, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
     std::thread::scope(|scope| {
@@ -369,7 +316,7 @@ fn read_and_judge(
             tx: etx,
             issues: IssueTally::new(),
         };
-        let result = capture::read(reader, plan.limits, &mut sink);
+        let report = extract::extract(chain, plan.limits, plan.progress, &mut sink);
         sink.flush();
         let ForwardSink {
             tx: etx, issues, ..
@@ -380,50 +327,18 @@ fn read_and_judge(
             "the engine judging this input stopped unexpectedly; records before that are shown"
                 .to_string()
         });
-        (result, judged, issues)
+        (report, judged, issues)
     })
 }
 
-fn open(source: &Source) -> Result<Box<dyn Read + Send>, String> {
-    match &source.origin {
-        SourceOrigin::File(p) | SourceOrigin::FoundIn(p) => File::open(p)
-            .map(|f| Box::new(f) as Box<dyn Read + Send>)
-            .map_err(|e| e.to_string()),
-        SourceOrigin::Stdin => Ok(Box::new(io::stdin())),
-        SourceOrigin::Unreadable(e) => Err(e.clone()),
+/// Reads and judges one chain, sending its records; returns its report.
+fn analyse(plan: &Plan<'_>, chain: &Chain, tx: &mpsc::SyncSender<Message>) -> InputReport {
+    let (mut report, judged, issues) = read_and_judge(plan, chain, tx);
+    report.index = plan.index;
+    match judged {
+        Ok(n) => report.exchanges = n,
+        Err(e) => report.error = report.error.or(Some(e)),
     }
-}
-
-/// Reads and judges one source, sending its records; returns its report.
-fn analyse(plan: &Plan<'_>, source: Source, tx: &mpsc::SyncSender<Message>) -> InputReport {
-    let mut report = InputReport {
-        index: plan.index,
-        path: source.name.clone(),
-        ..InputReport::default()
-    };
-    match open(&source) {
-        Err(e) => report.error = Some(e),
-        Ok(reader) => {
-            let (result, judged, issues) = read_and_judge(plan, reader, tx);
-            match judged {
-                Ok(n) => report.exchanges = n,
-                Err(e) => report.error = Some(e),
-            }
-            report.issues = issues.into_summaries();
-            match result {
-                Ok(info) => {
-                    report.format = Some(info.format);
-                    report.compression = info.compression;
-                    report.producer = info.producer;
-                }
-                Err(CaptureError::NotRecognised(why))
-                    if matches!(source.origin, SourceOrigin::FoundIn(_)) =>
-                {
-                    report.skipped = Some(format!("not a HAR, pcap or pcapng capture ({why})"));
-                }
-                Err(e) => report.error = Some(e.to_string()),
-            }
-        }
-    }
+    report.issues = issues.into_summaries();
     report
 }

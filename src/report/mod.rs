@@ -3,6 +3,7 @@
 //! and write as they go; they lay out, they never decide or phrase domain text (messages and
 //! fixes come from the engine and the cause catalogue).
 
+pub mod files;
 pub mod html;
 pub mod json;
 pub mod jsonl;
@@ -18,16 +19,18 @@ mod wire;
 use std::io;
 
 use crate::capture::{Compression, Format};
-use crate::model::IssueSummary;
+use crate::model::{IssueSummary, Timestamp};
 
 pub use record::{Record, Summary};
 
 /// What a report says about one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InputReport {
-    /// Index in the run, in the order inputs were named (directories expanded, sorted).
+    /// Index in the run, in the order inputs were named (directories expanded, sorted); a
+    /// capture of several files is one input, placed where its first-named file was.
     pub index: usize,
-    /// Path as given, or `-` for standard input.
+    /// Path as given, or `-` for standard input; for a capture of several files, the path of
+    /// the file read first.
     pub path: String,
     /// Format recognised, when it was.
     pub format: Option<Format>,
@@ -43,6 +46,37 @@ pub struct InputReport {
     pub skipped: Option<String>,
     /// In-band issues, aggregated by id.
     pub issues: Vec<IssueSummary>,
+    /// The files of an input that is one capture written as several files, in the order they
+    /// were read (their index is the `file` of the input's locations); empty for an input of
+    /// one file.
+    pub files: Vec<FileReport>,
+}
+
+impl InputReport {
+    /// The names of the input's files, indexed as its locations' files (empty for an input
+    /// of one file).
+    pub fn file_names(&self) -> Vec<String> {
+        self.files.iter().map(|f| f.path.clone()).collect()
+    }
+}
+
+/// One file of an input read as one capture of several files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileReport {
+    /// Path as found.
+    pub path: String,
+    /// Format recognised, when it was.
+    pub format: Option<Format>,
+    /// Compression undone, if any.
+    pub compression: Option<Compression>,
+    /// Frames read from it.
+    pub frames: u64,
+    /// Capture time of its first frame.
+    pub first: Option<Timestamp>,
+    /// Capture time of its last frame.
+    pub last: Option<Timestamp>,
+    /// Why it could not be read, when it could not (the other files were read).
+    pub error: Option<String>,
 }
 
 /// Output format.

@@ -65,6 +65,8 @@ pub struct TextRenderer<'a> {
     out: SpooledTempFile,
     color: bool,
     state: InputState,
+    /// The files of the input being written, when it has several: locations name them.
+    files: Vec<String>,
 }
 
 impl<'a> TextRenderer<'a> {
@@ -75,6 +77,7 @@ impl<'a> TextRenderer<'a> {
             out: SpooledTempFile::new(SPOOL_BYTES),
             color,
             state: InputState::default(),
+            files: Vec::new(),
         }
     }
 
@@ -117,7 +120,7 @@ impl<'a> TextRenderer<'a> {
             _ => ("~ IF CREDENTIALED", YELLOW),
         };
         let head = format!("  {mark}  {} {}", r.method, r.url);
-        let mut place = r.location.to_string();
+        let mut place = r.location.named(&self.files).to_string();
         if !r.sent {
             place.push_str(", never sent");
         }
@@ -142,6 +145,7 @@ impl<'a> TextRenderer<'a> {
         if let Some(pf) = r.preflight {
             if let Some((loc, status, method)) = self.state.preflights.get(&pf) {
                 let st = status.map_or("no response".to_string(), |s| s.to_string());
+                let loc = loc.named(&self.files);
                 writeln!(self.out, "      preflight  {method} at {loc} → {st}")?;
             }
         }
@@ -185,7 +189,7 @@ impl<'a> TextRenderer<'a> {
             self.paint(YELLOW, "~"),
             r.method,
             r.url,
-            self.paint(DIM, &r.location.to_string()),
+            self.paint(DIM, &r.location.named(&self.files).to_string()),
             self.paint(
                 YELLOW,
                 &format!("blocked if credentialed: {}", causes.join(", "))
@@ -321,6 +325,10 @@ impl Renderer for TextRenderer<'_> {
             format!("{}  ({})", input.path, what.join(" · "))
         };
         writeln!(self.out, "{}", self.paint(BOLD, &title))?;
+        self.files = input.file_names();
+        for line in super::files::lines(input) {
+            writeln!(self.out, "{line}")?;
+        }
         if let Some(e) = &input.error {
             writeln!(self.out, "  {}", self.paint(RED, &format!("not read: {e}")))?;
         }
@@ -345,7 +353,7 @@ impl Renderer for TextRenderer<'_> {
             let first = s.examples.first();
             let at = first
                 .and_then(|e| e.at)
-                .map(|p| format!(" (first at {p})"))
+                .map(|p| format!(" (first at {})", p.named(&self.files)))
                 .unwrap_or_default();
             let msg = first.map(|e| e.message.as_str()).unwrap_or("");
             writeln!(

@@ -4,8 +4,8 @@
 //! out gracefully: a missing byte reads as 0.
 
 use corscope::model::{
-    CacheSource, EntryIndex, Exchange, Failure, FrameNumber, Initiator, Limits, Location, Request,
-    Response, Timestamp,
+    CacheSource, EntryIndex, Exchange, Failure, FileIndex, FrameNumber, FrameRef, Initiator,
+    Limits, Location, Request, Response, Timestamp,
 };
 
 use super::judge;
@@ -101,7 +101,7 @@ fn exchange(b: &mut Bytes<'_>, n: u64) -> Exchange {
         Location::Entry(EntryIndex(n))
     } else {
         Location::Frames {
-            request: FrameNumber(n + 1),
+            request: FrameRef::new(FileIndex(0), FrameNumber(n + 1)),
             response: None,
         }
     };

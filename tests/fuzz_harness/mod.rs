@@ -33,7 +33,7 @@ use std::io::{Cursor, Read};
 
 use corscope::capture::{self, har, pcap, CaptureError, Format, Sink};
 use corscope::cors::{Engine, INFERRED_BASE};
-use corscope::model::{EntryIndex, Exchange, FrameNumber, Issue, Limits, Location, Position};
+use corscope::model::{EntryIndex, Exchange, FrameRef, Issue, Limits, Location, Position};
 
 pub use engine_input::engine;
 pub use segments::{capture_of, tcp_stream};
@@ -215,7 +215,7 @@ pub fn check_pcap(r: &Result<pcap::PcapSummary, CaptureError>, sink: &Collect) {
         return;
     };
     let frames = summary.frames;
-    let within = |n: FrameNumber| (1..=frames).contains(&n.0);
+    let within = |n: FrameRef| n.file.0 == 0 && (1..=frames).contains(&n.number.0);
     for x in sink.exchanges() {
         match x.location {
             Location::Frames { request, response } => {

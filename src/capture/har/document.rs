@@ -79,13 +79,13 @@ pub(super) fn read(
                     _ => "input ends before log.entries".to_owned(),
                 };
                 return Err(CaptureError::Malformed {
-                    at: Position::Offset(at),
+                    at: Position::offset(at),
                     message,
                 });
             }
             Halt::End(at) => Issue::at(
                 HAR_TRUNCATED,
-                Position::Offset(at),
+                Position::offset(at),
                 format!(
                     "input ends at byte offset {at}; the {} entries before were read",
                     w.entries
@@ -93,7 +93,7 @@ pub(super) fn read(
             ),
             Halt::Syntax(at, expected) => Issue::at(
                 HAR_STRUCTURE_BROKEN,
-                Position::Offset(at),
+                Position::offset(at),
                 format!("expected {expected} at byte offset {at}; nothing after it was read"),
             ),
             Halt::Io(e) => {

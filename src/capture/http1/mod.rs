@@ -10,6 +10,9 @@
 //! expect a live, loss-free connection and keep bodies. Here bodies are counted, never stored,
 //! and lost bytes resynchronise at the next start line.
 //!
+//! Caps and counters come from the per-input [`Ctx`](crate::capture::protocol::Ctx) every
+//! protocol layer shares.
+//!
 //! Memory: per direction one head buffer of at most `Limits::http_header_bytes`; per
 //! connection at most `Limits::http_pending_requests` request heads.
 
@@ -17,9 +20,6 @@ pub mod chunked;
 pub mod connection;
 pub mod framer;
 pub mod head;
-
-use crate::capture::Sink;
-use crate::model::Limits;
 
 pub use connection::Http1Connection;
 pub use framer::Framer;
@@ -37,28 +37,4 @@ pub struct Http1Stats {
     pub unpaired_responses: u64,
     /// Exchanges emitted.
     pub exchanges: u64,
-}
-
-/// What every connection of one input shares: the sink, caps and counters.
-pub struct Http1Ctx<'s> {
-    /// Where exchanges and issues go.
-    pub sink: &'s mut dyn Sink,
-    /// Largest head section.
-    pub header_cap: usize,
-    /// Largest number of requests awaiting a response per connection.
-    pub pending_cap: usize,
-    /// Counters.
-    pub stats: Http1Stats,
-}
-
-impl<'s> Http1Ctx<'s> {
-    /// A context writing to `sink` with the caps of `limits`.
-    pub fn new(sink: &'s mut dyn Sink, limits: &Limits) -> Self {
-        Self {
-            sink,
-            header_cap: limits.http_header_bytes,
-            pending_cap: limits.http_pending_requests.max(1),
-            stats: Http1Stats::default(),
-        }
-    }
 }

@@ -17,7 +17,7 @@ use pcap_parser::Linktype;
 
 use super::fast_path;
 use crate::capture::tcp::{Flags, Segment};
-use crate::model::{FrameNumber, Timestamp};
+use crate::model::{FrameRef, Timestamp};
 
 /// VXLAN's registered UDP port.
 pub const VXLAN_PORT: u16 = 4789;
@@ -43,7 +43,7 @@ pub struct TcpPacket<'a> {
 
 impl<'a> TcpPacket<'a> {
     /// The segment as the flow table takes it, seen in frame `frame` at `ts`.
-    pub fn segment(&self, frame: FrameNumber, ts: Timestamp) -> Segment<'a> {
+    pub fn segment(&self, frame: FrameRef, ts: Timestamp) -> Segment<'a> {
         Segment {
             src: self.src,
             dst: self.dst,

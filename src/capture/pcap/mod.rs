@@ -8,20 +8,27 @@
 //! reported once per kind at the end, with the count and the first frame; stream problems
 //! (gaps, malformed messages) are reported where they happen.
 //!
+//! A capture written as several files is read through [`stream`], one file after the other
+//! into the same flow table; [`probe`] looks at a file's first and last frames without reading
+//! it, to tell which files are one capture.
+//!
 //! Memory: the reader's buffer, the flow table's caps and the HTTP layer's caps, all from
 //! [`Limits`]; nothing grows with the size of the file.
 
 pub mod fast_path;
 pub mod link;
+pub mod probe;
 pub mod reader;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::http1::{Http1Connection, Http1Ctx, Http1Stats};
+use super::http1::Http1Stats;
+use super::protocol::{Connection, Ctx, Http2Stats, TlsStats};
 use super::tcp::{FlowTable, TcpStats, ISSUE_CONNECTION_REFUSED, ISSUE_FLOW_EVICTED};
 use super::{CaptureError, Format, Sink};
-use crate::model::{FrameNumber, Issue, Limits, Position};
+use crate::model::{FileIndex, FrameRef, Issue, Limits, Position};
 
 use link::Skip;
 use reader::{Frame, FrameSink};
@@ -46,26 +53,40 @@ pub struct PcapSummary {
     pub frames: u64,
     /// TCP layer counters.
     pub tcp: TcpStats,
-    /// HTTP layer counters.
+    /// HTTP/1 layer counters.
     pub http: Http1Stats,
+    /// HTTP/2 layer counters.
+    pub http2: Http2Stats,
+    /// TLS layer counters.
+    pub tls: TlsStats,
 }
 
 /// Count and first frame of one kind of skipped frame.
 #[derive(Clone, Copy)]
 struct Tally {
     count: u64,
-    first: FrameNumber,
+    first: FrameRef,
 }
 
+/// Frames to exchanges: state that lasts for a whole capture, across its files.
 struct Pipeline<'s> {
-    table: FlowTable<Http1Connection<'s>>,
-    ctx: Http1Ctx<'s>,
+    table: FlowTable<Connection<'s>>,
+    ctx: Ctx<'s>,
     skipped: BTreeMap<Skip, Tally>,
     snaplen: Option<Tally>,
 }
 
-impl Pipeline<'_> {
-    fn skip(&mut self, why: Skip, frame: FrameNumber) {
+impl<'s> Pipeline<'s> {
+    fn new(limits: &Limits, sink: &'s mut dyn Sink) -> Self {
+        Self {
+            table: FlowTable::new(limits),
+            ctx: Ctx::new(sink, limits),
+            skipped: BTreeMap::new(),
+            snaplen: None,
+        }
+    }
+
+    fn skip(&mut self, why: Skip, frame: FrameRef) {
         self.skipped
             .entry(why)
             .and_modify(|t| t.count += 1)
@@ -77,6 +98,7 @@ impl Pipeline<'_> {
 
     fn finish(&mut self) {
         self.table.finish(&mut self.ctx);
+        self.ctx.finish();
         let sink = &mut *self.ctx.sink;
         if let Some(t) = self.snaplen {
             let msg = format!(
@@ -117,10 +139,7 @@ impl Pipeline<'_> {
                 Some((server, frame)) => Issue::at(
                     ISSUE_CONNECTION_REFUSED,
                     Position::Frame(frame),
-                    format!(
-                        "{what} (SYN answered by RST), {first} {server} at frame {}",
-                        frame.0
-                    ),
+                    format!("{what} (SYN answered by RST), {first} {server} at {frame}"),
                 ),
                 None => Issue::general(
                     ISSUE_CONNECTION_REFUSED,
@@ -169,18 +188,7 @@ pub fn read(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<PcapSummary, CaptureError> {
-    let mut p = Pipeline {
-        table: FlowTable::new(limits),
-        ctx: Http1Ctx::new(sink, limits),
-        skipped: BTreeMap::new(),
-        snaplen: None,
-    };
-    let info = reader::read_frames(input, format, limits.packet_bytes, &mut p)?;
-    p.finish();
-    Ok(PcapSummary {
-        producer: info.producer,
-        frames: info.frames,
-        tcp: p.table.stats.clone(),
-        http: p.ctx.stats.clone(),
-    })
+    let mut stream = stream::Stream::new(limits, sink);
+    stream.file(FileIndex(0), "", input, format)?;
+    Ok(stream.finish())
 }

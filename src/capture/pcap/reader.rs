@@ -21,7 +21,7 @@ use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{LegacyPcapReader, Linktype, PcapBlockOwned, PcapError, PcapNGReader};
 
 use crate::capture::{CaptureError, Format};
-use crate::model::{FrameNumber, Issue, Position, Timestamp};
+use crate::model::{FileIndex, FrameNumber, FrameRef, Issue, Position, Timestamp};
 
 /// Issue id: the file ends in the middle of a record.
 pub const ISSUE_TRUNCATED: &str = "pcap-truncated";
@@ -33,8 +33,8 @@ const INITIAL_BUFFER: usize = 256 << 10;
 /// One captured frame.
 #[derive(Clone, Copy, Debug)]
 pub struct Frame<'a> {
-    /// 1-based, across the whole file.
-    pub number: FrameNumber,
+    /// Its file, and its number there (1-based).
+    pub number: FrameRef,
     /// Capture time.
     pub ts: Timestamp,
     /// Link type of its interface.
@@ -102,13 +102,14 @@ impl Read for FullRead<'_> {
     }
 }
 
+/// What frames need of a pcapng interface.
 #[derive(Clone, Copy)]
-struct Interface {
-    linktype: Linktype,
-    snaplen: u32,
+pub(super) struct Interface {
+    pub(super) linktype: Linktype,
+    pub(super) snaplen: u32,
     /// Timestamp units per second.
-    units: u64,
-    offset_secs: i64,
+    pub(super) units: u64,
+    pub(super) offset_secs: i64,
 }
 
 /// Units per second of an `if_tsresol` value: 10^-n, or 2^-n when the top bit is set.
@@ -132,7 +133,10 @@ pub fn ts_of(raw: u64, units: u64, offset_secs: i64) -> Timestamp {
     Timestamp(i64::try_from(ns).unwrap_or(i64::MAX))
 }
 
-fn interface_of(idb: &pcap_parser::InterfaceDescriptionBlock<'_>, big_endian: bool) -> Interface {
+pub(super) fn interface_of(
+    idb: &pcap_parser::InterfaceDescriptionBlock<'_>,
+    big_endian: bool,
+) -> Interface {
     let mut offset_secs = 0;
     for opt in &idb.options {
         if opt.code.0 == 14 {
@@ -153,7 +157,11 @@ fn interface_of(idb: &pcap_parser::InterfaceDescriptionBlock<'_>, big_endian: bo
     }
 }
 
-fn header_error(e: PcapError<&[u8]>, err: &Rc<RefCell<Option<io::Error>>>) -> CaptureError {
+fn header_error(
+    e: PcapError<&[u8]>,
+    err: &Rc<RefCell<Option<io::Error>>>,
+    file: FileIndex,
+) -> CaptureError {
     if let Some(source) = err.borrow_mut().take() {
         return CaptureError::Io { offset: 0, source };
     }
@@ -167,16 +175,18 @@ fn header_error(e: PcapError<&[u8]>, err: &Rc<RefCell<Option<io::Error>>>) -> Ca
         _ => "invalid capture file header".to_string(),
     };
     CaptureError::Malformed {
-        at: Position::Offset(0),
+        at: Position::Offset { file, offset: 0 },
         message,
     }
 }
 
-/// Reads every frame of `input` into `out`.
+/// Reads every frame of `input`, file `file` of its capture, into `out`; frames are numbered
+/// from 1 in each file.
 pub fn read_frames(
     input: &mut dyn Read,
     format: Format,
     max_record: usize,
+    file: FileIndex,
     out: &mut dyn FrameSink,
 ) -> Result<ReadInfo, CaptureError> {
     let error = Rc::new(RefCell::new(None));
@@ -186,11 +196,12 @@ pub fn read_frames(
         pending: None,
     };
     let mut reader: Box<dyn PcapReaderIterator + '_> = match format {
-        Format::PcapNg => {
-            Box::new(PcapNGReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, &error))?)
-        }
+        Format::PcapNg => Box::new(
+            PcapNGReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, &error, file))?,
+        ),
         _ => Box::new(
-            LegacyPcapReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, &error))?,
+            LegacyPcapReader::new(INITIAL_BUFFER, src)
+                .map_err(|e| header_error(e, &error, file))?,
         ),
     };
     let max_buffer = max_record.saturating_add(64 << 10).max(INITIAL_BUFFER);
@@ -240,7 +251,7 @@ pub fn read_frames(
                                 let msg = format!("packet for undefined interface {}", epb.if_id);
                                 out.issue(Issue::at(
                                     ISSUE_BAD_BLOCK,
-                                    Position::Offset(offset),
+                                    Position::Offset { file, offset },
                                     msg,
                                 ));
                                 None
@@ -266,7 +277,7 @@ pub fn read_frames(
                 if let Some((linktype, ts, data, orig_len)) = frame {
                     info.frames += 1;
                     last_ts = ts;
-                    let number = FrameNumber(info.frames);
+                    let number = FrameRef::new(file, FrameNumber(info.frames));
                     out.frame(&Frame {
                         number,
                         ts,
@@ -280,20 +291,24 @@ pub fn read_frames(
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
                 if reader.refill().is_err() {
-                    return io_failure(&error, offset, &info, out);
+                    return io_failure(&error, (file, offset), &info, out);
                 }
             }
             Err(PcapError::BufferTooSmall) => {
                 if capacity >= max_buffer {
                     let msg =
                         format!("record larger than {max_record} bytes at the packet size limit");
-                    out.issue(Issue::at(ISSUE_BAD_BLOCK, Position::Offset(offset), msg));
+                    out.issue(Issue::at(
+                        ISSUE_BAD_BLOCK,
+                        Position::Offset { file, offset },
+                        msg,
+                    ));
                     break;
                 }
                 capacity = capacity.saturating_mul(2).min(max_buffer);
                 reader.grow(capacity);
                 if reader.refill().is_err() {
-                    return io_failure(&error, offset, &info, out);
+                    return io_failure(&error, (file, offset), &info, out);
                 }
             }
             Err(PcapError::UnexpectedEof) => {
@@ -301,10 +316,14 @@ pub fn read_frames(
                     "file ends inside a record at byte offset {offset}; {} frames read",
                     info.frames
                 );
-                out.issue(Issue::at(ISSUE_TRUNCATED, Position::Offset(offset), msg));
+                out.issue(Issue::at(
+                    ISSUE_TRUNCATED,
+                    Position::Offset { file, offset },
+                    msg,
+                ));
                 break;
             }
-            Err(PcapError::ReadError) => return io_failure(&error, offset, &info, out),
+            Err(PcapError::ReadError) => return io_failure(&error, (file, offset), &info, out),
             Err(e) => {
                 let what = match e {
                     PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => format!("{k:?}"),
@@ -312,7 +331,11 @@ pub fn read_frames(
                 };
                 let msg =
                     format!("unreadable record at byte offset {offset} ({what}); reading stopped");
-                out.issue(Issue::at(ISSUE_BAD_BLOCK, Position::Offset(offset), msg));
+                out.issue(Issue::at(
+                    ISSUE_BAD_BLOCK,
+                    Position::Offset { file, offset },
+                    msg,
+                ));
                 break;
             }
         }
@@ -323,7 +346,7 @@ pub fn read_frames(
 /// An I/O error: an error for the input when nothing was read, an issue otherwise.
 fn io_failure(
     error: &Rc<RefCell<Option<io::Error>>>,
-    offset: u64,
+    (file, offset): (FileIndex, u64),
     info: &ReadInfo,
     out: &mut dyn FrameSink,
 ) -> Result<ReadInfo, CaptureError> {
@@ -338,7 +361,11 @@ fn io_failure(
         "read failed at byte offset {offset}: {source}; {} frames read",
         info.frames
     );
-    out.issue(Issue::at(ISSUE_TRUNCATED, Position::Offset(offset), msg));
+    out.issue(Issue::at(
+        ISSUE_TRUNCATED,
+        Position::Offset { file, offset },
+        msg,
+    ));
     Ok(info.clone())
 }
 

@@ -27,7 +27,7 @@ pub mod table;
 
 use std::net::SocketAddr;
 
-use crate::model::{FrameNumber, Issue, Timestamp};
+use crate::model::{FrameRef, Issue, Timestamp};
 
 pub use reassembler::Reassembler;
 pub use table::{FlowTable, TcpStats};
@@ -72,7 +72,7 @@ impl Side {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct At {
     /// Frame that carried it.
-    pub frame: FrameNumber,
+    pub frame: FrameRef,
     /// Capture time of that frame.
     pub ts: Timestamp,
     /// Offset from the first byte of this direction of the stream.
@@ -133,7 +133,7 @@ pub struct Segment<'a> {
     /// Payload bytes the packet carried but the capture cut off (snaplen).
     pub missing: u32,
     /// Frame number.
-    pub frame: FrameNumber,
+    pub frame: FrameRef,
     /// Capture time.
     pub ts: Timestamp,
 }
@@ -161,9 +161,23 @@ pub trait StreamHandler {
     fn issue(ctx: &mut Self::Ctx, issue: Issue);
 }
 
-/// Whether `data` looks like the start of an HTTP/1 status line (`HTTP/1.`), a request line
-/// (`TOKEN SP`), or neither. Used to tell client from server without a SYN.
+/// Whether `data` looks like what a client or a server sends first: an HTTP/1 status line
+/// (`HTTP/1.`) or request line (`TOKEN SP`), the HTTP/2 connection preface (RFC 9113 §3.4), a
+/// TLS ClientHello or ServerHello record (RFC 8446 §4.1); or neither. Used to tell client from
+/// server without a SYN.
 pub fn sniff_role(data: &[u8]) -> Option<Side> {
+    if let [0x16, 3, minor, _, _, kind, ..] = *data {
+        if minor <= 4 {
+            match kind {
+                1 => return Some(Side::Client),
+                2 => return Some(Side::Server),
+                _ => {}
+            }
+        }
+    }
+    if data.starts_with(crate::capture::protocol::opening::PREFACE) {
+        return Some(Side::Client);
+    }
     let data = match data.iter().position(|&b| b != b'\r' && b != b'\n') {
         Some(p) => data.get(p..).unwrap_or_default(),
         None => return None,
@@ -180,4 +194,35 @@ pub fn sniff_role(data: &[u8]) -> Option<Side> {
         return Some(Side::Client);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_bytes_name_the_side() {
+        let client_hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+        let server_hello = b"\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03";
+        let cases: &[(&[u8], Option<Side>)] = &[
+            (b"GET / HTTP/1.1\r\n", Some(Side::Client)),
+            (b"\r\nOPTIONS * HTTP/1.1\r\n", Some(Side::Client)),
+            (b"HTTP/1.1 200 OK\r\n", Some(Side::Server)),
+            (
+                crate::capture::protocol::opening::PREFACE,
+                Some(Side::Client),
+            ),
+            (client_hello, Some(Side::Client)),
+            (server_hello, Some(Side::Server)),
+            // a TLS alert or application data says nothing about the side
+            (b"\x15\x03\x03\x00\x02\x02\x28", None),
+            (b"\x17\x03\x03\x00\x20\x01", None),
+            // an HTTP/2 SETTINGS frame neither
+            (b"\x00\x00\x06\x04\x00\x00\x00\x00\x00", None),
+            (b"get / http/1.1", None),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(sniff_role(bytes), *want, "{bytes:?}");
+        }
+    }
 }

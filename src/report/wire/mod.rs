@@ -10,8 +10,9 @@ mod finding;
 pub use finding::WireFinding;
 
 use super::record::{exchange_ref, Record, Summary};
-use super::InputReport;
-use crate::model::{Evidence, Finding, InferredAnchor, Location, Warning};
+use super::{FileReport, InputReport};
+use crate::capture::Compression;
+use crate::model::{Evidence, Finding, FrameRef, InferredAnchor, Location, Timestamp, Warning};
 
 /// Schema version of the JSON and JSON-lines reports.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -31,8 +32,13 @@ pub const TOOL: Tool = Tool {
 pub struct WireLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     entry: Option<u64>,
+    /// Index in the input's `files`, left out for the first (or only) file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_file: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_frame: Option<u64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -43,22 +49,28 @@ impl From<&Location> for WireLocation {
     fn from(l: &Location) -> Self {
         let mut w = WireLocation {
             entry: None,
+            file: None,
             frame: None,
+            response_file: None,
             response_frame: None,
             inferred: false,
         };
+        let file = |f: FrameRef| Some(f.file.0).filter(|i| *i > 0);
         match *l {
             Location::Entry(e) => w.entry = Some(e.0),
             Location::Frames { request, response } => {
-                w.frame = Some(request.0);
-                w.response_frame = response.map(|f| f.0);
+                w.file = file(request);
+                w.frame = Some(request.number.0);
+                w.response_file = response.and_then(file);
+                w.response_frame = response.map(|f| f.number.0);
             }
             Location::InferredFrom(InferredAnchor::Entry(e)) => {
                 w.entry = Some(e.0);
                 w.inferred = true;
             }
             Location::InferredFrom(InferredAnchor::Frame(f)) => {
-                w.frame = Some(f.0);
+                w.file = file(f);
+                w.frame = Some(f.number.0);
                 w.inferred = true;
             }
         }
@@ -126,7 +138,7 @@ pub struct WireExchange<'a> {
 
 /// Seconds since the epoch, to the millisecond: what recorders keep; more digits would be
 /// float noise.
-pub(super) fn seconds(t: crate::model::Timestamp) -> f64 {
+pub(super) fn seconds(t: Timestamp) -> f64 {
     (t.0 / 1_000_000) as f64 / 1e3
 }
 
@@ -211,18 +223,52 @@ pub struct WireInput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     skipped: Option<&'a str>,
     issues: Vec<WireIssue<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    files: Vec<WireFile<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireFile<'a> {
+    path: &'a str,
+    format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compression: Option<&'static str>,
+    frames: u64,
+    first: Option<f64>,
+    last: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+fn compression(c: Compression) -> &'static str {
+    match c {
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+    }
+}
+
+impl<'a> From<&'a FileReport> for WireFile<'a> {
+    fn from(f: &'a FileReport) -> Self {
+        WireFile {
+            path: &f.path,
+            format: f.format.map(|f| f.as_str()),
+            compression: f.compression.map(compression),
+            frames: f.frames,
+            first: f.first.map(seconds),
+            last: f.last.map(seconds),
+            error: f.error.as_deref(),
+        }
+    }
 }
 
 impl<'a> From<&'a InputReport> for WireInput<'a> {
     fn from(i: &'a InputReport) -> Self {
+        let names = i.file_names();
         WireInput {
             index: i.index,
             path: &i.path,
             format: i.format.map(|f| f.as_str()),
-            compression: i.compression.map(|c| match c {
-                crate::capture::Compression::Gzip => "gzip",
-                crate::capture::Compression::Zstd => "zstd",
-            }),
+            compression: i.compression.map(compression),
             producer: i.producer.as_deref(),
             exchanges: i.exchanges,
             error: i.error.as_deref(),
@@ -234,9 +280,14 @@ impl<'a> From<&'a InputReport> for WireInput<'a> {
                     id: s.id,
                     message: s.examples.first().map(|e| e.message.as_str()).unwrap_or(""),
                     count: s.count,
-                    at: s.examples.first().and_then(|e| e.at).map(|p| p.to_string()),
+                    at: s
+                        .examples
+                        .first()
+                        .and_then(|e| e.at)
+                        .map(|p| p.named(&names).to_string()),
                 })
                 .collect(),
+            files: i.files.iter().map(WireFile::from).collect(),
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::model::{Issue, Request, Response};
 
 use super::framer::Framer;
 use super::head::Answering;
-use super::Http1Ctx;
+use crate::capture::protocol::Ctx;
 use crate::capture::tcp::{At, Close, ConnInfo, Side, StreamHandler};
 
 /// Issue id: a response with no request to pair it with.
@@ -67,14 +67,14 @@ pub(super) struct Ev<'c, 's, 'x> {
     pub(super) current: &'c mut Option<Current>,
     pub(super) tunnel: &'c mut bool,
     pub(super) resync: &'c mut bool,
-    pub(super) ctx: &'x mut Http1Ctx<'s>,
+    pub(super) ctx: &'x mut Ctx<'s>,
     pub(super) conn: &'c ConnInfo,
 }
 
 impl<'s> Http1Connection<'s> {
     fn split<'c, 'x>(
         &'c mut self,
-        ctx: &'x mut Http1Ctx<'s>,
+        ctx: &'x mut Ctx<'s>,
         conn: &'c ConnInfo,
     ) -> (&'c mut [Option<Framer>; 2], Ev<'c, 's, 'x>) {
         let Self {
@@ -99,7 +99,7 @@ impl<'s> Http1Connection<'s> {
     }
 
     /// Requests still awaiting a response get `failure`.
-    fn fail_pending(&mut self, ctx: &mut Http1Ctx<'s>, conn: &ConnInfo, failure: &str) {
+    fn fail_pending(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo, failure: &str) {
         let (_, mut ev) = self.split(ctx, conn);
         while let Some(p) = ev.pending.pop_front() {
             ev.emit(p, None, None, Some(failure));
@@ -108,7 +108,7 @@ impl<'s> Http1Connection<'s> {
 }
 
 impl<'s> StreamHandler for Http1Connection<'s> {
-    type Ctx = Http1Ctx<'s>;
+    type Ctx = Ctx<'s>;
 
     fn new_connection(_ctx: &mut Self::Ctx) -> Self {
         Self {

@@ -88,7 +88,7 @@ impl Ev<'_, '_, '_> {
             server: Some(self.conn.server),
             server_ip: None,
         };
-        self.ctx.stats.exchanges += 1;
+        self.ctx.stats.http1.exchanges += 1;
         self.ctx.sink.exchange(ex);
     }
 
@@ -113,7 +113,7 @@ impl Ev<'_, '_, '_> {
 
 impl Events for Ev<'_, '_, '_> {
     fn request(&mut self, head: RequestHead, at: At) {
-        self.ctx.stats.requests += 1;
+        self.ctx.stats.http1.requests += 1;
         let answering = if head.method.eq_ignore_ascii_case("HEAD") {
             Answering::Head
         } else if head.method.eq_ignore_ascii_case("CONNECT") {
@@ -156,9 +156,9 @@ impl Events for Ev<'_, '_, '_> {
     fn response(&mut self, head: ResponseHead, at: At) -> Answering {
         let interim = (100..200).contains(&head.status) && head.status != 101;
         if interim {
-            self.ctx.stats.interim_responses += 1;
+            self.ctx.stats.http1.interim_responses += 1;
         } else {
-            self.ctx.stats.responses += 1;
+            self.ctx.stats.http1.responses += 1;
             self.realign(at);
         }
         let answering = self
@@ -217,7 +217,7 @@ impl Events for Ev<'_, '_, '_> {
                 "response {status} on {} -> {} answers no captured request",
                 self.conn.server, self.conn.client
             );
-            self.ctx.stats.unpaired_responses += 1;
+            self.ctx.stats.http1.unpaired_responses += 1;
             self.ctx
                 .sink
                 .issue(Issue::at(ISSUE_RESPONSE_WITHOUT_REQUEST, pos, msg));
@@ -227,7 +227,7 @@ impl Events for Ev<'_, '_, '_> {
             *self.tunnel = true;
         }
         if let Slot::Lost = p.slot {
-            self.ctx.stats.unpaired_responses += 1;
+            self.ctx.stats.http1.unpaired_responses += 1;
             let pos = Position::Frame(cur.at.frame);
             let msg = format!("response {status} answers a request lost in a capture gap");
             self.ctx

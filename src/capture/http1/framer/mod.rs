@@ -102,7 +102,10 @@ impl Framer {
             },
             buf: Vec::new(),
             head_at: At {
-                frame: crate::model::FrameNumber(0),
+                frame: crate::model::FrameRef::new(
+                    crate::model::FileIndex(0),
+                    crate::model::FrameNumber(0),
+                ),
                 ts: Default::default(),
                 offset: 0,
             },

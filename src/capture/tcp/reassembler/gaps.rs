@@ -1,7 +1,7 @@
 //! Where the reassembler gives up on missing bytes: the peer acknowledged data never captured,
 //! or the connection ended with holes; and the end of the stream once the FIN is reached.
 
-use crate::model::{FrameNumber, Timestamp};
+use crate::model::{FrameRef, Timestamp};
 
 use super::{Budget, Chunk, GapCause, Reassembler};
 use crate::capture::tcp::At;
@@ -11,7 +11,7 @@ impl Reassembler {
     pub fn acknowledged<F: FnMut(Chunk<'_>)>(
         &mut self,
         ack: u32,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         budget: &mut Budget,
         out: &mut F,
@@ -49,7 +49,7 @@ impl Reassembler {
     /// The connection ended: delivers everything buffered, with gaps for the holes.
     pub fn flush<F: FnMut(Chunk<'_>)>(
         &mut self,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         budget: &mut Budget,
         out: &mut F,
@@ -89,7 +89,7 @@ impl Reassembler {
 
     pub(super) fn check_end<F: FnMut(Chunk<'_>)>(
         &mut self,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         out: &mut F,
     ) {

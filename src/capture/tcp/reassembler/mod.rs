@@ -14,7 +14,7 @@ mod gaps;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{FrameNumber, Timestamp};
+use crate::model::{FrameRef, Timestamp};
 
 use super::At;
 
@@ -55,7 +55,7 @@ struct Pending {
     off: u64,
     data: Vec<u8>,
     missing: u64,
-    frame: FrameNumber,
+    frame: FrameRef,
     ts: Timestamp,
 }
 
@@ -123,7 +123,7 @@ impl Reassembler {
         payload: &[u8],
         missing: u32,
         fin: bool,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         budget: &mut Budget,
         out: &mut F,
@@ -157,7 +157,7 @@ impl Reassembler {
         start: i64,
         payload: &[u8],
         missing: u64,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         out: &mut F,
     ) {
@@ -203,7 +203,7 @@ impl Reassembler {
         start: u64,
         payload: &[u8],
         missing: u32,
-        frame: FrameNumber,
+        frame: FrameRef,
         ts: Timestamp,
         budget: &mut Budget,
         out: &mut F,

@@ -2,6 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use crate::model::{FileIndex, FrameNumber};
+
+const FIRST: FrameRef = FrameRef {
+    file: FileIndex(0),
+    number: FrameNumber(1),
+};
 
 fn budget() -> Budget {
     Budget {
@@ -22,21 +28,12 @@ fn run(segs: &[(u32, &[u8], bool)], acks: &[u32], budget: &mut Budget) -> String
     };
     r.set_base(segs.first().map_or(0, |s| s.0));
     for &(seq, p, fin) in segs {
-        r.push(
-            seq,
-            p,
-            0,
-            fin,
-            FrameNumber(1),
-            Timestamp(0),
-            budget,
-            &mut out,
-        );
+        r.push(seq, p, 0, fin, FIRST, Timestamp(0), budget, &mut out);
     }
     for &a in acks {
-        r.acknowledged(a, FrameNumber(1), Timestamp(0), budget, &mut out);
+        r.acknowledged(a, FIRST, Timestamp(0), budget, &mut out);
     }
-    r.flush(FrameNumber(1), Timestamp(0), budget, &mut out);
+    r.flush(FIRST, Timestamp(0), budget, &mut out);
     s
 }
 

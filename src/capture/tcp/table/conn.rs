@@ -1,7 +1,7 @@
 //! One connection of the flow table: handshake state, roles, its two reassemblers and its
 //! handler; each segment goes to the acknowledged direction first, then to its own.
 
-use crate::model::{FrameNumber, Issue, Position, Timestamp};
+use crate::model::{FrameRef, Issue, Position, Timestamp};
 
 use super::TcpStats;
 use crate::capture::tcp::reassembler::{Budget, Chunk, GapCause, Reassembler};
@@ -28,7 +28,7 @@ pub(super) struct Conn<H> {
     pub(super) live: Option<Box<Live<H>>>,
     pub(super) touch: u64,
     pub(super) last_ts: Timestamp,
-    pub(super) last_frame: FrameNumber,
+    pub(super) last_frame: FrameRef,
 }
 
 impl<H: StreamHandler> Conn<H> {

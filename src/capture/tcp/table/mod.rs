@@ -17,7 +17,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use crate::model::{FrameNumber, Timestamp};
+use crate::model::{FrameRef, Timestamp};
 
 mod conn;
 
@@ -35,7 +35,7 @@ pub struct TcpStats {
     /// Connections refused (SYN answered by RST).
     pub refused: u64,
     /// The first refused connection: the server's address and the frame of its RST.
-    pub first_refused: Option<(SocketAddr, FrameNumber)>,
+    pub first_refused: Option<(SocketAddr, FrameRef)>,
     /// Connections evicted because the table was full.
     pub evicted: u64,
     /// Connections closed after an idle period.
