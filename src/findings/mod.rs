@@ -1,8 +1,8 @@
 //! Findings: the exchanges of a run grouped into what is broken, where, for whom and since
 //! when. One finding per (server origin, route, page origin, rule) and kind, where the route
-//! is the URL path with its identifiers collapsed ([`route`]), with the number of exchanges,
+//! is the URL path with its identifiers collapsed ([`route()`]), with the number of exchanges,
 //! of distinct clients, the first and last time seen (capture time), an example exchange with
-//! its message, evidence and fix, and a stable [`fingerprint`].
+//! its message, evidence and fix, and a stable [`fingerprint()`].
 //!
 //! Kinds, in the order of impact reports sort by:
 //! - `blocked`: requests the browser blocked, by the cause it reports (a failed preflight is
@@ -162,7 +162,7 @@ pub struct RouteFinding {
 }
 
 impl RouteFinding {
-    /// The finding's stable fingerprint (see [`fingerprint`]).
+    /// The finding's stable fingerprint (see [`fingerprint()`]).
     pub fn fingerprint(&self) -> String {
         fingerprint(
             self.kind.as_str(),
