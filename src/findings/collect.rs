@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use super::key::{client_hash, server_origin, Key, KeyRef};
 use super::route::route_into;
 use super::security::{self, Grant, SecurityId, SUBDOMAINS_TRUSTED};
+use super::tally::Tally;
 use super::{Example, FindingKind, RouteFinding, Rule};
 use crate::model::{
     Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Location, Timestamp, Verdict,
@@ -21,9 +22,6 @@ pub const MAX_FINDINGS: usize = 10_000;
 
 /// Distinct clients counted exactly per finding; past it the count is a lower bound.
 pub const MAX_CLIENTS: usize = 1_000;
-
-/// Subdomains remembered per `subdomains-trusted` finding (more are counted as "more").
-const MAX_HOSTS: usize = 8;
 
 /// What the fold reads of one judged exchange.
 #[derive(Clone, Copy, Debug)]
@@ -56,78 +54,6 @@ pub struct Observation<'a> {
     pub client: Option<&'a str>,
     /// What the server granted, for an allowed CORS request.
     pub grant: Option<Grant>,
-}
-
-/// A finding while it is being counted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Tally {
-    exchanges: u64,
-    /// Sorted client hashes, at most [`MAX_CLIENTS`].
-    clients: Vec<u64>,
-    clients_capped: bool,
-    first_seen: Option<Timestamp>,
-    last_seen: Option<Timestamp>,
-    example: Example,
-    /// For `subdomains-trusted`: the hosts seen, sorted, and whether there were more.
-    hosts: Vec<String>,
-    hosts_more: bool,
-}
-
-impl Tally {
-    fn count(&mut self, client: u64, started: Option<Timestamp>) {
-        self.exchanges += 1;
-        self.add_client(client);
-        if let Some(t) = started {
-            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
-            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
-        }
-    }
-
-    fn add_client(&mut self, client: u64) {
-        if let Err(at) = self.clients.binary_search(&client) {
-            if self.clients.len() < MAX_CLIENTS {
-                self.clients.insert(at, client);
-            } else {
-                self.clients_capped = true;
-            }
-        }
-    }
-
-    fn add_host(&mut self, host: &str) {
-        if let Err(at) = self.hosts.binary_search_by(|h| h.as_str().cmp(host)) {
-            if self.hosts.len() < MAX_HOSTS {
-                self.hosts.insert(at, host.to_string());
-            } else {
-                self.hosts_more = true;
-            }
-        }
-    }
-
-    /// Adds a later tally of the same finding.
-    fn merge(&mut self, later: &Tally) {
-        self.exchanges += later.exchanges;
-        for c in &later.clients {
-            self.add_client(*c);
-        }
-        self.clients_capped |= later.clients_capped;
-        for (mine, theirs, pick) in [
-            (
-                &mut self.first_seen,
-                later.first_seen,
-                i64::min as fn(i64, i64) -> i64,
-            ),
-            (&mut self.last_seen, later.last_seen, i64::max),
-        ] {
-            *mine = match (*mine, theirs) {
-                (Some(a), Some(b)) => Some(Timestamp(pick(a.0, b.0))),
-                (a, b) => a.or(b),
-            };
-        }
-        for h in &later.hosts {
-            self.add_host(h);
-        }
-        self.hosts_more |= later.hosts_more;
-    }
 }
 
 /// Findings by key, in the order first seen. Hashed with foldhash: keys are a few short

@@ -30,6 +30,7 @@ pub mod fingerprint;
 mod key;
 pub mod route;
 pub mod security;
+mod tally;
 
 pub use collect::{Findings, Observation, MAX_CLIENTS, MAX_FINDINGS};
 pub use fingerprint::{fingerprint, FINGERPRINT_VERSION};
