@@ -225,8 +225,68 @@ def ops_seeds():
     write(t, "ramp", bytes(range(256)))
 
 
+# ---------------------------------------------------------------- http2
+
+def h2_frame(kind, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def hpack_int(value, n, high):
+    top = (1 << n) - 1
+    if value < top:
+        return bytes([high | value])
+    out = [high | top]
+    value -= top
+    while value >= 128:
+        out.append(value % 128 | 0x80)
+        value //= 128
+    return bytes(out + [value])
+
+
+def hpack_literal(name, value, indexing=False):
+    return (bytes([0x40 if indexing else 0]) + hpack_int(len(name), 7, 0) + name
+            + hpack_int(len(value), 7, 0) + value)
+
+
+H2_REQUEST = (hpack_literal(b":method", b"GET") + bytes([0x86])  # :scheme http
+              + hpack_literal(b":authority", b"api.test", True) + bytes([0x84])  # :path /
+              + hpack_literal(b"origin", b"https://app.test", True))
+H2_RESPONSE = bytes([0x88]) + hpack_literal(b"access-control-allow-origin", b"https://app.test", True)
+# "www.example.com" Huffman-coded (RFC 7541 C.4.1)
+HUFFMAN = bytes([0x41, 0x8c, 0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff])
+
+
+def h2_connection(mode, client, server):
+    return bytes([mode]) + struct.pack(">H", len(client)) + client + server
+
+
+def http2_seeds():
+    t = "http2"
+    settings = h2_frame(4, 0, 0, struct.pack(">HI", 1, 65536) + struct.pack(">HI", 5, 1 << 15))
+    request = h2_frame(1, 0x5, 1, H2_REQUEST)
+    second = h2_frame(1, 0x5, 3, bytes([0x82, 0x86, 0xbe, 0x84, 0xbf]))  # indexed, dynamic refs
+    response = h2_frame(1, 0x4, 1, H2_RESPONSE) + h2_frame(0, 0x1, 1, b"hello")
+    response3 = h2_frame(1, 0x5, 3, bytes([0x3f, 0xe1, 0x1f, 0x88, 0xbe]))  # size update, 200
+    write(t, "exchange", h2_connection(0, settings + request + second, h2_frame(4, 0, 0) + response + response3))
+    cut = len(H2_REQUEST) // 2
+    split = h2_frame(1, 0x8 | 0x20 | 0x1, 1, bytes([2]) + bytes(5) + H2_REQUEST[:cut] + bytes(2)) \
+        + h2_frame(9, 0x4, 1, H2_REQUEST[cut:])
+    push = h2_frame(5, 0x4, 1, struct.pack(">I", 2) + H2_RESPONSE)
+    write(t, "continuation-push-reset-goaway", h2_connection(
+        3, settings + split + h2_frame(3, 0, 1, struct.pack(">I", 8)),
+        push + response + h2_frame(7, 0, 0, struct.pack(">II", 1, 1))))
+    write(t, "mid-stream", h2_connection(1, request, response))
+    write(t, "hpack-huffman-and-table", bytes([0x80]) + bytes([len(H2_REQUEST)]) + H2_REQUEST
+          + bytes([len(HUFFMAN)]) + HUFFMAN + bytes([3, 0xbe, 0xbf, 0xc0]))
+    # Found by fuzzing: without the preface, an HTTP/1-looking start is HTTP/1.
+    write(t, "no-preface-http1", b"giPRI * HTTP/1.0\r\n\r\nS\x00\x00\x0c\x04" + bytes(6)
+          + b"M\r\n\r\nn\x10http*s://ap\n\x00\x00\x01pp.\x01\x00F\x00\x00=\x01\x05\x00\xfbp.t")
+    write(t, "hpack-size-updates", bytes([0x81, 4, 0x3f, 0xe1, 0x1f, 0x82, 2, 0x20, 0x82, 2, 0x82, 0x20]))
+
+
 if __name__ == "__main__":
     har_seeds()
     pcap_seeds()
     capture_seeds()
     ops_seeds()
+    http2_seeds()

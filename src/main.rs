@@ -1,5 +1,6 @@
 //! The `corscope` binary: parse arguments, run, map the outcome to an exit status
-//! (0 nothing blocked, 1 something blocked, 2 usage error or no input readable).
+//! (0 nothing found at the `--fail-on` level, 1 something found, 2 usage error or no input
+//! readable).
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -10,6 +11,7 @@ use clap::Parser;
 use corscope::cli::{Args, Command};
 use corscope::explain;
 use corscope::pipeline;
+use corscope::pipeline::Input;
 use corscope::report;
 
 /// The engine allocates and frees many small strings per exchange; mimalloc's thread-local
@@ -29,7 +31,71 @@ fn main() -> ExitCode {
     match command {
         Command::Explain(cause) => print(&explain::explain(cause)),
         Command::ListCauses => print(&explain::list()),
-        Command::Analyze(config) => analyze(config),
+        Command::Analyze(config) => analyze(*config),
+        Command::Sanitize(config) => sanitize(*config),
+    }
+}
+
+fn sanitize(config: corscope::cli::SanitizeConfig) -> ExitCode {
+    let (name, input): (String, Box<dyn io::Read + Send>) = match &config.input {
+        Input::Stdin => ("-".into(), Box::new(io::stdin())),
+        Input::Path(p) => match File::open(p) {
+            Ok(f) => (p.display().to_string(), Box::new(f)),
+            Err(e) => {
+                eprintln!("corscope: cannot read {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let written = match &config.output {
+        // A temporary file beside the output, renamed once complete: a failed run leaves no
+        // half-sanitized file behind.
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            tempfile::NamedTempFile::new_in(&dir)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                .and_then(|tmp| {
+                    let mut out = BufWriter::with_capacity(1 << 16, tmp);
+                    let summary = corscope::sanitize::sanitize(input, &mut out, &config.options)
+                        .map_err(|e| format!("{name}: {e}"))?;
+                    out.into_inner()
+                        .map_err(|e| e.into_error().to_string())?
+                        .persist(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    Ok(summary)
+                })
+        }
+        None => {
+            let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            corscope::sanitize::sanitize(input, &mut out, &config.options)
+                .map_err(|e| format!("{name}: {e}"))
+        }
+    };
+    match written {
+        Ok(s) => {
+            eprintln!(
+                "corscope: {name}: {} entries, {} values redacted, {} bodies dropped{}",
+                s.entries,
+                s.values_redacted,
+                s.bodies_dropped,
+                if s.too_long > 0 {
+                    format!(
+                        ", {} strings too long to inspect replaced by markers",
+                        s.too_long
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -89,7 +155,7 @@ fn analyze(mut config: corscope::cli::AnalyzeConfig) -> ExitCode {
         eprintln!("corscope: no input could be read");
         return ExitCode::from(2);
     }
-    if outcome.summary.blocked > 0 {
+    if config.fail_on.fails(&outcome.summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 type Harness = fn(&[u8]);
 
 /// Every fuzz target, by directory name, with its harness.
-const TARGETS: [(&str, Harness); 5] = [
+const TARGETS: [(&str, Harness); 6] = [
     ("har_read", fuzz_harness::har_read),
     ("pcap_read", fuzz_harness::pcap_read),
     ("capture_read", fuzz_harness::capture_read),
     ("tcp_stream", fuzz_harness::tcp_stream),
     ("engine", fuzz_harness::engine),
+    ("http2", fuzz_harness::http2),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -118,4 +119,17 @@ fn seeds_reach_the_layers_they_are_for() {
         (Format::Har, Some(Compression::Gzip))
     );
     assert_eq!(sink.exchanges().count(), 2, "{:?}", sink.0);
+
+    // Both streams of the HTTP/2 seed decode, the second through dynamic-table references and
+    // a size update: the fuzzer starts past the frame layer and the header decoder.
+    let capture = fuzz_harness::http2_capture(&seed("http2", "exchange"));
+    let (_, sink) = fuzz_harness::run_pcap(&capture, Format::Pcap, &limits);
+    assert!(sink.issues().next().is_none(), "{:?}", sink.0);
+    let x: Vec<_> = sink.exchanges().collect();
+    assert_eq!(x.len(), 2, "{:?}", sink.0);
+    for e in x {
+        assert_eq!(e.request.url, "http://api.test/");
+        assert_eq!(e.response.as_ref().map(|r| r.status), Some(200));
+        assert!(e.request.headers.contains("origin"));
+    }
 }

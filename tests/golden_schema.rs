@@ -25,7 +25,10 @@ fn mixed_har() -> Vec<u8> {
         fetch("GET", "https://api.test/v1/me")
             .acao_ok()
             .rh("Vary", "Origin"),
-        fetch("GET", API).status(200).blocked(),
+        fetch("GET", API)
+            .status(200)
+            .rh("Server", "nginx/1.25.3")
+            .blocked(),
         stopped("PUT", API).h("Content-Type", "application/json"),
         preflight(API, "PUT", Some("content-type"))
             .status(204)
@@ -185,8 +188,27 @@ fn check_cause(at: &str, c: &Value, ids: &BTreeSet<String>) {
             ("if_credentialed", T::Bool),
             ("evidence", T::Arr),
         ],
-        &[],
+        &[("stack_fix", T::Obj)],
     );
+    if let Some(fix) = c.get("stack_fix") {
+        shape(
+            &format!("{at}.stack_fix"),
+            fix,
+            &[
+                ("stack", T::Str),
+                ("name", T::Str),
+                ("evidence", T::Str),
+                ("language", T::Str),
+                ("config", T::Str),
+            ],
+            &[("exchange", T::Str)],
+        );
+        let stacks: Vec<&str> = corscope::stack::Stack::ALL.iter().map(|s| s.id()).collect();
+        assert!(
+            stacks.contains(&fix["stack"].as_str().unwrap_or_default()),
+            "{at}.stack_fix.stack"
+        );
+    }
     let info = CauseId::find(c["id"].as_str().unwrap_or_default())
         .unwrap_or_else(|| panic!("{at}: unknown cause id {}", c["id"]))
         .info();
@@ -472,7 +494,7 @@ fn check_finding(at: &str, f: &Value, ids: &BTreeSet<String>) {
             ("fix", T::Str),
             ("evidence", T::Arr),
         ],
-        &[("clients_capped", T::Bool)],
+        &[("clients_capped", T::Bool), ("stack_fix", T::Obj)],
     );
     one_of(
         &format!("{at}.kind"),

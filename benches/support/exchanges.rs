@@ -147,6 +147,7 @@ pub fn records(count: usize, seed: u64) -> Vec<Record> {
                         primary: true,
                         note: "the response's allowed origin".into(),
                     }],
+                    stack_fix: None,
                 })
                 .into_iter()
                 .collect();

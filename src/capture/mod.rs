@@ -6,6 +6,7 @@
 pub mod decompress;
 pub mod har;
 pub mod http1;
+pub mod http2;
 pub mod pcap;
 pub mod protocol;
 pub mod sniff;

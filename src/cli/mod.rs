@@ -6,9 +6,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::gate::{FailOn, FailOnError};
 use crate::model::{CauseId, Limits};
 use crate::pipeline::{Input, Join, Options};
+use crate::redact::Redactor;
 use crate::report::ReportFormat;
+use crate::sanitize::SanitizeOptions;
 
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
 #[derive(Debug, Parser)]
@@ -48,12 +51,75 @@ enum CommandArgs {
         /// No progress on standard error (shown only when it is a terminal).
         #[arg(short, long)]
         quiet: bool,
+        /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
+        /// cause ids, cause names and warning names (comma-separated).
+        #[arg(long, value_name = "WHAT", default_value = "blocked")]
+        fail_on: Vec<String>,
+        #[command(flatten)]
+        redaction: RedactionArgs,
+    },
+    /// Write a shareable copy of a HAR file: secrets redacted, bodies dropped, everything
+    /// else kept, so that `analyze` gives it the same verdicts.
+    Sanitize {
+        /// The HAR file (gzip or zstd compressed or not), or `-` for standard input.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Where to write the sanitized HAR (`-` for standard output).
+        #[arg(short, long, value_name = "FILE", required = true)]
+        output: PathBuf,
+        /// Keep response and request bodies (as recorded: they may hold secrets).
+        #[arg(long)]
+        keep_bodies: bool,
+        /// Key of the markers' hashes, so that the same value gets the same marker in every
+        /// run (default: a random key per run). Prefer the environment variable to the flag.
+        #[arg(
+            long,
+            value_name = "KEY",
+            env = "CORSCOPE_REDACT_KEY",
+            hide_env_values = true
+        )]
+        redact_key: Option<String>,
     },
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
         /// Cause id or name; `all` lists every cause.
         cause: String,
     },
+}
+
+/// How secrets are redacted.
+#[derive(Debug, clap::Args)]
+struct RedactionArgs {
+    /// Show cookie, token and credential values as recorded instead of redacted markers.
+    #[arg(long, conflicts_with = "redact_key")]
+    no_redact: bool,
+    /// Key of the markers' hashes, so that the same value gets the same marker in every run
+    /// (default: a random key per run). Prefer the environment variable to the flag.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CORSCOPE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    redact_key: Option<String>,
+}
+
+impl RedactionArgs {
+    fn redactor(&self) -> Redactor {
+        if self.no_redact {
+            Redactor::off()
+        } else {
+            keyed(self.redact_key.as_deref())
+        }
+    }
+}
+
+/// Redaction with the key given, or a random one.
+fn keyed(key: Option<&str>) -> Redactor {
+    match key {
+        Some(k) if !k.is_empty() => Redactor::with_key(k.as_bytes()),
+        _ => Redactor::random(),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -78,7 +144,9 @@ enum ColorArg {
 #[derive(Debug)]
 pub enum Command {
     /// Analyse inputs.
-    Analyze(AnalyzeConfig),
+    Analyze(Box<AnalyzeConfig>),
+    /// Sanitize a HAR file.
+    Sanitize(Box<SanitizeConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -96,10 +164,23 @@ pub struct AnalyzeConfig {
     pub output: Option<PathBuf>,
     /// Whether the text report is coloured.
     pub color: bool,
+    /// What makes the exit status 1.
+    pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
     /// Whether to show progress on standard error.
     pub progress: bool,
+}
+
+/// Everything `sanitize` needs.
+#[derive(Debug)]
+pub struct SanitizeConfig {
+    /// The HAR to read.
+    pub input: Input,
+    /// Where to write; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// How.
+    pub options: SanitizeOptions,
 }
 
 /// Why the arguments do not make a command.
@@ -114,12 +195,33 @@ pub enum UsageError {
     /// Zero threads.
     #[error("--jobs must be at least 1")]
     NoJobs,
+    /// A bad `--fail-on`.
+    #[error(transparent)]
+    FailOn(#[from] FailOnError),
 }
 
 impl Args {
     /// Validates the arguments into a command.
     pub fn into_command(self) -> Result<Command, UsageError> {
         match self.command {
+            CommandArgs::Sanitize {
+                input,
+                output,
+                keep_bodies,
+                redact_key,
+            } => Ok(Command::Sanitize(Box::new(SanitizeConfig {
+                input: if input.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(input)
+                },
+                output: (output.as_os_str() != "-").then_some(output),
+                options: SanitizeOptions {
+                    redactor: keyed(redact_key.as_deref()),
+                    keep_bodies,
+                    ..SanitizeOptions::default()
+                },
+            }))),
             CommandArgs::Explain { cause } => {
                 if cause.eq_ignore_ascii_case("all") {
                     return Ok(Command::ListCauses);
@@ -137,10 +239,13 @@ impl Args {
                 join,
                 no_join,
                 quiet,
+                fail_on,
+                redaction,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
+                let fail_on = FailOn::parse(&fail_on)?;
                 let inputs: Vec<Input> = inputs
                     .into_iter()
                     .map(|p| {
@@ -162,7 +267,7 @@ impl Args {
                         to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     }
                 };
-                Ok(Command::Analyze(AnalyzeConfig {
+                Ok(Command::Analyze(Box::new(AnalyzeConfig {
                     inputs,
                     format: match format {
                         FormatArg::Text => ReportFormat::Text,
@@ -175,6 +280,7 @@ impl Args {
                     },
                     output,
                     color,
+                    fail_on,
                     options: Options {
                         limits: Limits::default(),
                         jobs,
@@ -184,9 +290,10 @@ impl Args {
                             _ => Join::Detect,
                         },
                         progress: None,
+                        redactor: redaction.redactor(),
                     },
                     progress: !quiet && std::io::stderr().is_terminal(),
-                }))
+                })))
             }
         }
     }

@@ -83,6 +83,7 @@ impl Fault {
             ),
             if_credentialed: self.if_credentialed,
             evidence: self.evidence.clone(),
+            stack_fix: None,
         }
     }
 }

@@ -176,6 +176,22 @@ mod tests {
     }
 
     #[test]
+    fn an_http2_leg_compares_with_an_http1_leg_whatever_the_case_of_names() {
+        // h2 sends names in lower case, with pseudo-headers; HTTP/1.1 keeps the server's case.
+        let h2 = leg(&[
+            (":status", "200"),
+            ("access-control-allow-origin", "https://a.test"),
+            ("vary", "Origin"),
+        ]);
+        let h1 = leg(&[(ACAO, "https://a.test"), ("Vary", "Origin")]);
+        assert_eq!(compare_proxy_legs(&h2, &h1), Vec::new());
+        assert_eq!(compare_proxy_legs(&h1, &h2), Vec::new());
+        let stripped = leg(&[(":status", "200"), ("vary", "Origin")]);
+        let d = compare_proxy_legs(&stripped, &h1);
+        assert_eq!((d[0].header, d[0].change), (ACAO, ProxyChange::Stripped));
+    }
+
+    #[test]
     fn causes() {
         let up = leg(&[(ACAO, "https://a.test")]);
         let d = compare_proxy_legs(&leg(&[]), &up);

@@ -12,8 +12,8 @@ use super::security::{self, Grant, SecurityId, SUBDOMAINS_TRUSTED};
 use super::tally::Tally;
 use super::{Example, FindingKind, RouteFinding, Rule};
 use crate::model::{
-    Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Location, Timestamp, Verdict,
-    Warning, WarningId,
+    Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Location, StackFix, Timestamp,
+    Verdict, Warning, WarningId,
 };
 
 /// Findings kept at most; exchanges of further findings are counted in
@@ -95,6 +95,7 @@ struct Contribution<'a> {
     message: &'a str,
     fix: &'a str,
     evidence: &'a [Evidence],
+    stack_fix: Option<&'a StackFix>,
 }
 
 impl Findings {
@@ -142,6 +143,7 @@ impl Findings {
                     message: &f.message,
                     fix: &f.fix,
                     evidence: &f.evidence,
+                    stack_fix: f.stack_fix.as_ref(),
                 });
             }
         }
@@ -195,6 +197,7 @@ impl Findings {
                     message: &w.message,
                     fix: w.id.info().explanation,
                     evidence: &[],
+                    stack_fix: None,
                 };
                 Self::count(map, folded, at(kind, c.rule), o, client, &c);
             }
@@ -215,6 +218,7 @@ impl Findings {
                     message: &message,
                     fix: SecurityId::HttpOriginTrusted.info().fix,
                     evidence: &evidence,
+                    stack_fix: None,
                 };
                 Self::count(map, folded, at(c.kind, rule), o, client, &c);
             }
@@ -243,6 +247,7 @@ impl Findings {
                     message: "",
                     fix: SecurityId::SubdomainsTrusted.info().fix,
                     evidence: &[],
+                    stack_fix: None,
                 };
                 if let Some(t) = Self::count(map, folded, key, o, client, &c) {
                     t.add_host(host);
@@ -277,6 +282,7 @@ impl Findings {
                         message: c.message.to_string(),
                         fix: c.fix.to_string(),
                         evidence: c.evidence.to_vec(),
+                        stack_fix: c.stack_fix.cloned(),
                     },
                     hosts: Vec::new(),
                     hosts_more: false,

@@ -37,7 +37,7 @@ pub use fingerprint::{fingerprint, FINGERPRINT_VERSION};
 pub use route::route;
 pub use security::{Grant, SecurityId, SecurityInfo, SECURITY};
 
-use crate::model::{CauseId, Evidence, Location, Timestamp, WarningId};
+use crate::model::{CauseId, Evidence, Location, StackFix, Timestamp, WarningId};
 
 /// What kind of problem a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -131,6 +131,8 @@ pub struct Example {
     pub fix: String,
     /// The evidence, primary first (empty for warnings, which carry none).
     pub evidence: Vec<Evidence>,
+    /// The fix in the configuration of the server stack the recording shows, when known.
+    pub stack_fix: Option<StackFix>,
 }
 
 /// One finding: a problem of one kind and rule, between one page origin and one route of one

@@ -12,6 +12,7 @@ fn blocked_by(cause: CauseId) -> Vec<Finding> {
         fix: format!("fix of {}", cause.info().name),
         if_credentialed: false,
         evidence: Vec::new(),
+        stack_fix: None,
     }]
 }
 

@@ -130,6 +130,26 @@ pub struct Finding {
     pub if_credentialed: bool,
     /// Evidence, primary first.
     pub evidence: Vec<Evidence>,
+    /// The fix in the configuration of the server stack the recording shows, when one was
+    /// recognised (filled in after judging; the engine leaves it `None`).
+    pub stack_fix: Option<StackFix>,
+}
+
+/// The fix of a cause in one server stack's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackFix {
+    /// The stack's id (`nginx`, `express`, `aws-cloudfront`).
+    pub stack: &'static str,
+    /// The stack's name as shown.
+    pub name: &'static str,
+    /// The header line that named the stack.
+    pub evidence: String,
+    /// The exchange whose response showed it.
+    pub exchange: Option<ExchangeId>,
+    /// The configuration's language (`nginx`, `javascript`, `yaml`).
+    pub language: &'static str,
+    /// The configuration, filled with the request's origin, methods and headers.
+    pub config: String,
 }
 
 /// A non-blocking observation worth fixing.

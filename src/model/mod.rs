@@ -15,7 +15,8 @@ pub use exchange::{
     Response, Timestamp, Timing,
 };
 pub use finding::{
-    Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, Verdict, Warning,
+    Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, StackFix, Verdict,
+    Warning,
 };
 pub use headers::{Header, HeaderList, HeaderRef};
 pub use issue::{Issue, IssueSummary, IssueTally};

@@ -12,6 +12,7 @@ use std::io::Write;
 use std::sync::mpsc::{self, TrySendError};
 
 use super::progress::Progress;
+use super::project::Projector;
 use crate::model::{Assessment, Verdict};
 use crate::report::{Encoder, Record, Summary};
 
@@ -54,7 +55,7 @@ pub(super) enum Handoff {
 /// Collects one input's assessments and sends them in batches, as far along as the handoff
 /// says.
 pub(super) struct Batcher<'a> {
-    index: usize,
+    project: Projector<'a>,
     tx: &'a mpsc::SyncSender<Message>,
     handoff: Handoff,
     assessments: Vec<Assessment>,
@@ -84,13 +85,13 @@ enum Spill {
 
 impl<'a> Batcher<'a> {
     pub(super) fn new(
-        index: usize,
+        project: Projector<'a>,
         tx: &'a mpsc::SyncSender<Message>,
         handoff: Handoff,
         progress: Option<&'a Progress>,
     ) -> Self {
         Self {
-            index,
+            project,
             tx,
             handoff,
             assessments: Vec::new(),
@@ -111,9 +112,9 @@ impl<'a> Batcher<'a> {
         self.blocked += u64::from(a.verdict == Verdict::Blocked);
         match self.handoff {
             Handoff::Assessments => self.assessments.push(a),
-            Handoff::Records => self.records.push(Record::from_assessment(self.index, a)),
+            Handoff::Records => self.records.push(self.project.record(a)),
             Handoff::Encoded(encode) => {
-                let record = Record::from_assessment(self.index, a);
+                let record = self.project.record(a);
                 if self.bytes.capacity() == 0 {
                     self.bytes.reserve(BATCH_BYTES + 4096);
                 }

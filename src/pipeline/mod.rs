@@ -29,9 +29,11 @@ mod batch;
 pub mod chain;
 pub mod extract;
 pub mod progress;
+mod project;
 mod source;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
+use project::Projector;
 
 pub use chain::{Chain, Join};
 pub use progress::Progress;
@@ -40,7 +42,8 @@ pub use source::{expand, Input, Source, SourceOrigin};
 use crate::capture::Sink;
 use crate::cors::{Engine, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
-use crate::report::{InputReport, Record, Renderer, Summary};
+use crate::redact::Redactor;
+use crate::report::{InputReport, Renderer, Summary};
 
 /// Options of a run.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +56,9 @@ pub struct Options {
     pub join: Join,
     /// Where progress is counted and drawn, if anywhere.
     pub progress: Option<Progress>,
+    /// The redaction policy applied to every record and issue message before it is laid out
+    /// (on, with a random key, by default).
+    pub redactor: Redactor,
 }
 
 /// What a run found.
@@ -115,6 +121,7 @@ fn run_chains(
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
     let progress = options.progress.clone();
+    let redactor = options.redactor.clone();
     // With more threads than inputs, each input's reader and engine run on threads of their
     // own, one feeding the other.
     let threads = pool.current_num_threads();
@@ -151,6 +158,7 @@ fn run_chains(
                         handoff,
                         split,
                         progress: progress.as_ref(),
+                        redactor: &redactor,
                     };
                     let report = analyse(&plan, &chain, &tx);
                     // The records end when `tx` is dropped; then the report.
@@ -162,11 +170,12 @@ fn run_chains(
     });
     let mut outcome = Outcome::default();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
+        let mut project = Projector::new(index, &options.redactor);
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
                     for a in batch {
-                        let r = Record::from_assessment(index, a);
+                        let r = project.record(a);
                         outcome.summary.add(&r);
                         renderer.record(&r)?;
                     }
@@ -222,6 +231,13 @@ struct Plan<'a> {
     split: bool,
     /// Where exchanges judged are counted.
     progress: Option<&'a Progress>,
+    redactor: &'a Redactor,
+}
+
+impl<'a> Plan<'a> {
+    fn projector(&self) -> Projector<'a> {
+        Projector::new(self.index, self.redactor)
+    }
 }
 
 /// Reads into the engine on the same thread.
@@ -280,7 +296,7 @@ fn judge_all(
     exchanges: impl Iterator<Item = Prepared>,
 ) -> u64 {
     let mut engine = Engine::new(plan.limits);
-    let mut out = Batcher::new(plan.index, tx, plan.handoff, plan.progress);
+    let mut out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
@@ -300,7 +316,7 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::new(plan.limits),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.index, tx, plan.handoff, plan.progress),
+            out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
         };
         let report = extract::extract(chain, plan.limits, plan.progress, &mut sink);
         let out = &mut sink.out;
@@ -340,5 +356,6 @@ fn analyse(plan: &Plan<'_>, chain: &Chain, tx: &mpsc::SyncSender<Message>) -> In
         Err(e) => report.error = report.error.or(Some(e)),
     }
     report.issues = issues.into_summaries();
+    plan.redactor.issues(&mut report.issues);
     report
 }

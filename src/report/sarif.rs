@@ -9,8 +9,8 @@
 //! requests blocked if credentialed, `note` for warnings; its message is the first exchange's
 //! console message (or the warning's); its location is the input file (artifact) with a
 //! logical location `server + route` and a message naming where the first exchange is; its
-//! `partialFingerprints` hold the finding's fingerprint under `corscopeFinding/v1`; counts
-//! and times are in its properties. Only findings are laid out, so workers send no records.
+//! `partialFingerprints` hold the finding's fingerprint under `corscopeFinding/v1`; counts,
+//! times, the fix and the first exchange's evidence are in its properties. Only findings are laid out, so workers send no records.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,6 +22,7 @@ use serde_sarif::sarif::{
     Sarif, Tool, ToolComponent,
 };
 
+use super::layout::evidence_lines;
 use super::record::{exchange_ref, Record, Summary};
 use super::wire::seconds;
 use super::{Encoder, InputReport, Renderer};
@@ -160,6 +161,9 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     }
     props.insert("example".to_string(), json!(exchange_ref(x.input, x.seq)));
     props.insert("fix".to_string(), json!(x.fix));
+    if !x.evidence.is_empty() {
+        props.insert("evidence".to_string(), json!(evidence_lines(&x.evidence)));
+    }
     let location = Location {
         physical_location: Some(PhysicalLocation {
             artifact_location: Some(ArtifactLocation {

@@ -14,7 +14,7 @@ use std::io::{self, Seek, Write};
 use tempfile::SpooledTempFile;
 
 use super::layout::{count, restates};
-use super::record::{Record, Summary};
+use super::record::{exchange_ref, Record, Summary};
 use super::{InputReport, Renderer};
 use crate::model::{ExchangeKind, Finding, Location, Verdict};
 
@@ -150,7 +150,7 @@ impl<'a> TextRenderer<'a> {
             }
         }
         if let Some(f) = r.primary_cause() {
-            self.write_finding(f, r.if_only_credentialed_label())?;
+            self.write_finding(r.input, f, r.if_only_credentialed_label())?;
         }
         for f in r.causes.iter().skip(1) {
             let info = f.cause.info();
@@ -197,7 +197,7 @@ impl<'a> TextRenderer<'a> {
         )
     }
 
-    fn write_finding(&mut self, f: &Finding, qualifier: &str) -> io::Result<()> {
+    fn write_finding(&mut self, input: usize, f: &Finding, qualifier: &str) -> io::Result<()> {
         let info = f.cause.info();
         let chromium = info
             .chromium
@@ -247,7 +247,24 @@ impl<'a> TextRenderer<'a> {
                 )?;
             }
         }
-        writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))
+        writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))?;
+        if let Some(sf) = &f.stack_fix {
+            let at = sf
+                .exchange
+                .map(|e| format!(" (response of {})", exchange_ref(input, e.0)))
+                .unwrap_or_default();
+            writeln!(
+                self.out,
+                "      {:<10} {}, named by {}{at}",
+                "fix for",
+                self.paint(BOLD, sf.name),
+                sf.evidence
+            )?;
+            for line in sf.config.lines() {
+                writeln!(self.out, "                 {}", self.paint(GREEN, line))?;
+            }
+        }
+        Ok(())
     }
 }
 

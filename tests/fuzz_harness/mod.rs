@@ -12,6 +12,8 @@
 //!   are reported as issues.
 //! - [`capture_read`]: sniffing and decompression; a gzip or zstd wrapper changes nothing but
 //!   the compression reported.
+//! - [`http2`]: an HTTP/2 connection built from the bytes keeps the pcap invariants; header
+//!   blocks decode to what `loona-hpack` decodes them to.
 //! - [`engine`]: one assessment per pushed exchange (recorded ids 0..n, each once; inferred
 //!   ids from `INFERRED_BASE`, each once) and never more held than the window.
 
@@ -24,6 +26,7 @@
 )]
 
 mod engine_input;
+mod http2;
 #[path = "../pcap_writer/mod.rs"]
 pub mod pcap_writer;
 mod segments;
@@ -36,6 +39,7 @@ use corscope::cors::{Engine, INFERRED_BASE};
 use corscope::model::{EntryIndex, Exchange, FrameRef, Issue, Limits, Location, Position};
 
 pub use engine_input::engine;
+pub use http2::{http2, http2_capture};
 pub use segments::{capture_of, tcp_stream};
 
 /// What a reader emitted, in order.
@@ -236,7 +240,11 @@ pub fn check_pcap(r: &Result<pcap::PcapSummary, CaptureError>, sink: &Collect) {
         }
     }
     let exchanges = sink.exchanges().count() as u64;
-    assert_eq!(summary.http.exchanges, exchanges, "{summary:?}");
+    assert_eq!(
+        summary.http.exchanges + summary.http2.exchanges,
+        exchanges,
+        "{summary:?}"
+    );
     let reported = |id: &str| sink.count(id) > 0;
     assert_eq!(summary.tcp.evicted > 0, reported("tcp-flow-evicted"));
     assert_eq!(summary.tcp.refused > 0, reported("tcp-connection-refused"));

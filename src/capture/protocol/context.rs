@@ -6,19 +6,11 @@
 //! costs it nothing per byte.
 
 use crate::capture::http1::Http1Stats;
+use crate::capture::http2::Http2Stats;
 use crate::capture::Sink;
-use crate::model::{FrameRef, Limits};
+use crate::model::Limits;
 
 use super::undecrypted::TlsStats;
-
-/// Counters of the HTTP/2 layer of one input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Http2Stats {
-    /// Connections recognised as HTTP/2 (by their preface).
-    pub connections: u64,
-    /// The frame where the first of them was recognised.
-    pub first: Option<FrameRef>,
-}
 
 /// Counters of every protocol layer of one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,7 +27,8 @@ pub struct ProtocolStats {
 pub struct Ctx<'s> {
     /// Where exchanges and issues go.
     pub sink: &'s mut dyn Sink,
-    /// Largest HTTP/1 head section.
+    /// Largest HTTP/1 head section, HTTP/2 header block, decoded header list and HPACK dynamic
+    /// table.
     pub header_cap: usize,
     /// Largest number of requests awaiting a response per connection.
     pub pending_cap: usize,
@@ -54,12 +47,8 @@ impl<'s> Ctx<'s> {
         }
     }
 
-    /// The input ended: issues that sum up whole connections (HTTP/2 not decoded; TLS not
-    /// decrypted, per server).
+    /// The input ended: issues that sum up whole connections (TLS not decrypted, per server).
     pub fn finish(&mut self) {
-        if let Some(issue) = self.stats.http2.issue() {
-            self.sink.issue(issue);
-        }
         self.stats.tls.report(&mut *self.sink);
     }
 }

@@ -1,11 +1,13 @@
 //! Which protocol each TCP connection speaks, and the layer that reads it.
 //!
 //! [`Connection`] is the flow table's handler: it holds a connection's first bytes
-//! ([`opening`]) until they tell HTTP/1, HTTP/2 (the client connection preface, RFC 9113 §3.4)
-//! or TLS apart, then hands both directions, from their first byte, to that layer. HTTP/1 and
-//! HTTP/2 sit behind [`App`], the application protocol of a byte stream, so that a layer below
-//! (TLS, once it decrypts) can own an [`App`] and feed it plaintext the same way. TLS
-//! connections are counted per server address ([`undecrypted`]): their bytes are not read.
+//! ([`opening`]) until they tell HTTP/1, HTTP/2 (the client connection preface, RFC 9113 §3.4;
+//! or frames without it, from a capture that started mid-connection) or TLS apart, then hands
+//! both directions, from their first byte, to that layer. HTTP/1 hands over to HTTP/2 itself
+//! after an `Upgrade: h2c` answered by 101. HTTP/1 and HTTP/2 sit behind [`App`], the
+//! application protocol of a byte stream, so that a layer below (TLS, once it decrypts) can own
+//! an [`App`] and feed it plaintext the same way. TLS connections are counted per server
+//! address ([`undecrypted`]): their bytes are not read.
 //!
 //! Every layer shares one [`Ctx`] per input ([`context`]): the sink, the caps and each
 //! layer's counters.
@@ -17,18 +19,18 @@ pub mod context;
 pub mod opening;
 pub mod undecrypted;
 
+use crate::capture::http1::connection::H2cUpgrade;
 use crate::capture::http1::Http1Connection;
+use crate::capture::http2::Http2Connection;
 use crate::capture::tcp::{At, Close, ConnInfo, Side, StreamHandler};
-use crate::model::{FrameRef, Issue, Position};
+use crate::model::Issue;
 
-pub use context::{Ctx, Http2Stats, ProtocolStats};
+pub use crate::capture::http2::Http2Stats;
+pub use context::{Ctx, ProtocolStats};
 pub use opening::Kind;
 pub use undecrypted::TlsStats;
 
 use opening::{Held, Opening};
-
-/// Issue id: HTTP/2 connections, which are recognised but not decoded.
-pub const ISSUE_HTTP2_NOT_DECODED: &str = "http2-not-decoded";
 
 /// The application protocol a byte stream carries, chosen by the bytes themselves or by a layer
 /// below (TLS ALPN).
@@ -44,23 +46,20 @@ pub enum AppProtocol {
 // HTTP/1 stays inline: it is the common case, and the flow table boxes each connection's state.
 #[allow(clippy::large_enum_variant)]
 pub enum App<'s> {
-    /// HTTP/1.x: framing and request/response pairing.
+    /// HTTP/1.x: framing and request/response pairing; it may switch to HTTP/2 (`Upgrade:
+    /// h2c`).
     Http1(Http1Connection<'s>),
-    /// HTTP/2, recognised and counted; its frames are not decoded.
-    Http2,
+    /// HTTP/2: frames, header compression, streams.
+    Http2(Box<Http2Connection>),
 }
 
 impl<'s> App<'s> {
-    /// The layer for `protocol`. `frame` is where the protocol was recognised.
-    pub fn new(protocol: AppProtocol, ctx: &mut Ctx<'s>, frame: FrameRef) -> Self {
+    /// The layer for `protocol`, read from the first byte of each direction (an HTTP/2 client
+    /// direction starts with the connection preface).
+    pub fn new(protocol: AppProtocol, ctx: &mut Ctx<'s>) -> Self {
         match protocol {
             AppProtocol::Http1 => App::Http1(Http1Connection::new_connection(ctx)),
-            AppProtocol::Http2 => {
-                let s = &mut ctx.stats.http2;
-                s.connections += 1;
-                s.first.get_or_insert(frame);
-                App::Http2
-            }
+            AppProtocol::Http2 => App::Http2(Box::new(Http2Connection::new(ctx))),
         }
     }
 
@@ -69,16 +68,39 @@ impl<'s> App<'s> {
     #[inline]
     pub fn data(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo, side: Side, bytes: &[u8], at: At) {
         match self {
-            App::Http1(h) => h.data(ctx, conn, side, bytes, at),
-            App::Http2 => {}
+            App::Http1(h) => {
+                h.data(ctx, conn, side, bytes, at);
+                if h.upgraded() {
+                    if let Some(up) = h.take_upgrade(ctx, conn) {
+                        self.upgrade(ctx, conn, up, side, bytes, at);
+                    }
+                }
+            }
+            App::Http2(h) => h.data(ctx, conn, side, bytes, at),
         }
+    }
+
+    /// HTTP/1.1 switched to HTTP/2: the rest of this piece, after the 101, is HTTP/2.
+    #[cold]
+    fn upgrade(
+        &mut self,
+        ctx: &mut Ctx<'s>,
+        conn: &ConnInfo,
+        up: H2cUpgrade,
+        side: Side,
+        bytes: &[u8],
+        at: At,
+    ) {
+        let mut h2 = Http2Connection::upgraded(ctx, conn, up.request, up.at, up.start);
+        h2.data(ctx, conn, side, bytes, at);
+        *self = App::Http2(Box::new(h2));
     }
 
     /// `len` bytes of one direction that were never captured.
     pub fn gap(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo, side: Side, len: u64, at: At) {
         match self {
             App::Http1(h) => h.gap(ctx, conn, side, len, at),
-            App::Http2 => {}
+            App::Http2(h) => h.gap(ctx, conn, side, at),
         }
     }
 
@@ -93,7 +115,7 @@ impl<'s> App<'s> {
     ) {
         match self {
             App::Http1(h) => h.close(ctx, conn, side, how, at),
-            App::Http2 => {}
+            App::Http2(h) => h.close(ctx, conn, side, how),
         }
     }
 }
@@ -117,12 +139,15 @@ pub struct Connection<'s> {
 
 impl<'s> Connection<'s> {
     /// Leaves the opening for the layer of `kind` and hands it what was held.
-    fn open(&mut self, kind: Kind, ctx: &mut Ctx<'s>, conn: &ConnInfo, frame: FrameRef) {
+    fn open(&mut self, kind: Kind, ctx: &mut Ctx<'s>, conn: &ConnInfo, at: At) {
         let layer = match kind {
-            Kind::Http1 => Layer::App(App::new(AppProtocol::Http1, ctx, frame)),
-            Kind::Http2 => Layer::App(App::new(AppProtocol::Http2, ctx, frame)),
+            Kind::Http1 => Layer::App(App::new(AppProtocol::Http1, ctx)),
+            Kind::Http2 => Layer::App(App::new(AppProtocol::Http2, ctx)),
+            Kind::Http2MidStream => Layer::App(App::Http2(Box::new(Http2Connection::mid_stream(
+                ctx, conn, at,
+            )))),
             Kind::Tls => {
-                ctx.stats.tls.undecrypted(conn.server, frame);
+                ctx.stats.tls.undecrypted(conn.server, at.frame);
                 Layer::Tls
             }
         };
@@ -157,7 +182,7 @@ impl<'s> Connection<'s> {
         if let Layer::Opening(o) = &self.layer {
             if !o.is_empty() {
                 let kind = o.forced();
-                self.open(kind, ctx, conn, at.frame);
+                self.open(kind, ctx, conn, at);
             }
         }
     }
@@ -181,13 +206,13 @@ impl<'s> StreamHandler for Connection<'s> {
                 // The common case: the client's first segment tells at once, nothing is held.
                 if o.is_empty() && side == Side::Client {
                     if let Some(kind) = opening::client_kind(bytes) {
-                        self.open(kind, ctx, conn, at.frame);
+                        self.open(kind, ctx, conn, at);
                         self.data(ctx, conn, side, bytes, at);
                         return;
                     }
                 }
                 if let Some(kind) = o.data(side, bytes, at) {
-                    self.open(kind, ctx, conn, at.frame);
+                    self.open(kind, ctx, conn, at);
                 }
             }
         }
@@ -217,19 +242,5 @@ impl<'s> StreamHandler for Connection<'s> {
 
     fn issue(ctx: &mut Self::Ctx, issue: Issue) {
         ctx.sink.issue(issue);
-    }
-}
-
-impl Http2Stats {
-    /// The issue that counts the HTTP/2 connections seen, if any.
-    pub fn issue(&self) -> Option<Issue> {
-        let first = self.first?;
-        let n = self.connections;
-        let what = if n == 1 { "connection" } else { "connections" };
-        Some(Issue::at(
-            ISSUE_HTTP2_NOT_DECODED,
-            Position::Frame(first),
-            format!("{n} HTTP/2 {what} not decoded: HTTP/2 frames are not read"),
-        ))
     }
 }

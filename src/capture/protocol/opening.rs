@@ -2,8 +2,9 @@
 //!
 //! The client speaks first in HTTP/1, HTTP/2 and TLS, so its first bytes decide: the HTTP/2
 //! client connection preface (RFC 9113 §3.4), a TLS record (RFC 8446 §5.1: content type 20-23,
-//! legacy version 3.x), or anything else, which is left to HTTP/1 (as before there was a
-//! choice). A first piece too short to tell (a prefix of the preface, of `POST`, or of a record
+//! legacy version 3.x), an HTTP/2 frame header (a connection whose start was not captured:
+//! recognised here so that it is counted, not misread as HTTP/1), or anything else, which is
+//! left to HTTP/1 (as before there was a choice). A first piece too short to tell (a prefix of the preface, of `POST`, or of a record
 //! header) waits for the next. A server whose bytes come first (an HTTP/2 server sends its
 //! SETTINGS without waiting for the preface) is held until the client speaks, unless its
 //! bytes already tell (an HTTP/1 status line, a TLS record).
@@ -12,6 +13,7 @@
 //! it would have seen alone. Memory: at most [`HOLD_CAP`] bytes per connection; past it, or
 //! when the connection ends, the bytes held decide as far as they can and HTTP/1 takes the rest.
 
+use crate::capture::http2::frame::FrameHeader;
 use crate::capture::tcp::{At, Side};
 
 /// The HTTP/2 client connection preface (RFC 9113 §3.4).
@@ -27,6 +29,8 @@ pub enum Kind {
     Http1,
     /// HTTP/2 with prior knowledge: the client sent the connection preface.
     Http2,
+    /// HTTP/2 frames without the preface: the capture started after it.
+    Http2MidStream,
     /// TLS records.
     Tls,
 }
@@ -77,13 +81,26 @@ pub fn client_kind(first: &[u8]) -> Option<Kind> {
     if PREFACE.starts_with(first) {
         return None;
     }
-    match tls_record(first)? {
-        true => Some(Kind::Tls),
-        false => Some(Kind::Http1),
+    if tls_record(first)? {
+        return Some(Kind::Tls);
     }
+    h2_frames(first)
 }
 
-/// What the server's first bytes say on their own, `None` when only the client can tell.
+/// HTTP/2 frames (a plausible frame header first) or HTTP/1, `None` while too short to tell.
+/// An HTTP/1 message never starts with the zero byte that starts every frame under 64 KiB.
+fn h2_frames(first: &[u8]) -> Option<Kind> {
+    if first.first() != Some(&0) {
+        return Some(Kind::Http1);
+    }
+    Some(match FrameHeader::plausible(first)? {
+        true => Kind::Http2MidStream,
+        false => Kind::Http1,
+    })
+}
+
+/// What the server's first bytes say on their own, `None` when only the client can tell (an
+/// HTTP/2 server's SETTINGS may come before the client's preface).
 fn server_kind(first: &[u8]) -> Option<Kind> {
     if first.starts_with(b"HTTP/") {
         return Some(Kind::Http1);
@@ -135,8 +152,9 @@ impl Opening {
         self.held.push(Held::Gap { side, len, at });
     }
 
-    fn server_first(&self) -> Option<Kind> {
-        let first = self.held.iter().find_map(|h| match *h {
+    /// The server's first piece held.
+    fn server_bytes(&self) -> Option<&[u8]> {
+        self.held.iter().find_map(|h| match *h {
             Held::Data {
                 side: Side::Server,
                 start,
@@ -144,8 +162,11 @@ impl Opening {
                 ..
             } => self.bytes.get(start..end),
             _ => None,
-        })?;
-        server_kind(first)
+        })
+    }
+
+    fn server_first(&self) -> Option<Kind> {
+        server_kind(self.server_bytes()?)
     }
 
     /// The kind the held bytes point to when no more will come (or too many came).
@@ -153,7 +174,12 @@ impl Opening {
         if !self.client.is_empty() {
             return client_kind(&self.client).unwrap_or(Kind::Http1);
         }
-        self.server_first().unwrap_or(Kind::Http1)
+        match self.server_bytes() {
+            Some(b) => server_kind(b)
+                .or_else(|| h2_frames(b))
+                .unwrap_or(Kind::Http1),
+            None => Kind::Http1,
+        }
     }
 
     /// The pieces held, in arrival order, with the buffer their data ranges index.
@@ -181,7 +207,17 @@ mod tests {
             (b"\x17\x03\x03", Some(Kind::Tls)),
             (b"\x16\x02\x01", Some(Kind::Http1)),
             (b"\x16\x03\x09", Some(Kind::Http1)),
-            (b"\x00\x00\x12\x04", Some(Kind::Http1)),
+            (b"\x00\x00\x12\x04", None),
+            (
+                b"\x00\x00\x0c\x04\x00\x00\x00\x00\x00",
+                Some(Kind::Http2MidStream),
+            ),
+            (b"\x00\x00\x0c\x04\x00\x00\x00\x00\x01", Some(Kind::Http1)),
+            (
+                b"\x00\x00\x10\x01\x04\x00\x00\x00\x03",
+                Some(Kind::Http2MidStream),
+            ),
+            (b"\x00\x00\x10\x0b\x04\x00\x00\x00\x03", Some(Kind::Http1)),
         ];
         for (bytes, want) in cases {
             assert_eq!(client_kind(bytes), *want, "{bytes:?}");

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{evidence, seconds, WireEvidence};
+use super::{evidence, seconds, stack_fix, WireEvidence, WireStackFix};
 use crate::findings::RouteFinding;
 use crate::report::record::exchange_ref;
 
@@ -29,6 +29,8 @@ pub struct WireFinding<'a> {
     message: &'a str,
     fix: &'a str,
     evidence: Vec<WireEvidence<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack_fix: Option<WireStackFix<'a>>,
 }
 
 impl<'a> From<&'a RouteFinding> for WireFinding<'a> {
@@ -54,6 +56,7 @@ impl<'a> From<&'a RouteFinding> for WireFinding<'a> {
             message: &x.message,
             fix: &x.fix,
             evidence: x.evidence.iter().map(|e| evidence(x.input, e)).collect(),
+            stack_fix: x.stack_fix.as_ref().map(|s| stack_fix(x.input, s)),
         }
     }
 }

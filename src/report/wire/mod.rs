@@ -98,6 +98,19 @@ pub struct WireCause<'a> {
     fix: &'a str,
     if_credentialed: bool,
     evidence: Vec<WireEvidence<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack_fix: Option<WireStackFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireStackFix<'a> {
+    stack: &'static str,
+    name: &'static str,
+    evidence: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exchange: Option<String>,
+    language: &'static str,
+    config: &'a str,
 }
 
 #[derive(Serialize)]
@@ -164,6 +177,18 @@ fn cause(input: usize, f: &Finding) -> WireCause<'_> {
         fix: &f.fix,
         if_credentialed: f.if_credentialed,
         evidence: f.evidence.iter().map(|e| evidence(input, e)).collect(),
+        stack_fix: f.stack_fix.as_ref().map(|s| stack_fix(input, s)),
+    }
+}
+
+pub(super) fn stack_fix(input: usize, s: &crate::model::StackFix) -> WireStackFix<'_> {
+    WireStackFix {
+        stack: s.stack,
+        name: s.name,
+        evidence: &s.evidence,
+        exchange: s.exchange.map(|e| exchange_ref(input, e.0)),
+        language: s.language,
+        config: &s.config,
     }
 }
 

@@ -52,6 +52,18 @@ pub(super) struct Current {
     pub(super) interim: bool,
 }
 
+/// An HTTP/1.1 connection that switched to HTTP/2 (`Upgrade: h2c` answered by 101, RFC 7540
+/// §3.2).
+#[derive(Debug)]
+pub struct H2cUpgrade {
+    /// The upgrade request: stream 1's request.
+    pub request: Request,
+    /// Where it started.
+    pub at: At,
+    /// Where HTTP/2 starts in each direction's stream: after the request, after the 101.
+    pub start: [u64; 2],
+}
+
 /// The HTTP/1 state of one TCP connection.
 pub struct Http1Connection<'s> {
     framers: [Option<Framer>; 2],
@@ -59,6 +71,8 @@ pub struct Http1Connection<'s> {
     current: Option<Current>,
     tunnel: bool,
     resync: bool,
+    request_end: u64,
+    upgrade: Option<Box<H2cUpgrade>>,
     _sink: std::marker::PhantomData<&'s ()>,
 }
 
@@ -67,6 +81,8 @@ pub(super) struct Ev<'c, 's, 'x> {
     pub(super) current: &'c mut Option<Current>,
     pub(super) tunnel: &'c mut bool,
     pub(super) resync: &'c mut bool,
+    pub(super) request_end: &'c mut u64,
+    pub(super) upgrade: &'c mut Option<Box<H2cUpgrade>>,
     pub(super) ctx: &'x mut Ctx<'s>,
     pub(super) conn: &'c ConnInfo,
 }
@@ -83,6 +99,8 @@ impl<'s> Http1Connection<'s> {
             current,
             tunnel,
             resync,
+            request_end,
+            upgrade,
             ..
         } = self;
         (
@@ -92,10 +110,26 @@ impl<'s> Http1Connection<'s> {
                 current,
                 tunnel,
                 resync,
+                request_end,
+                upgrade,
                 ctx,
                 conn,
             },
         )
+    }
+
+    /// Whether the connection switched to HTTP/2 ([`Self::take_upgrade`] says how).
+    #[inline]
+    pub fn upgraded(&self) -> bool {
+        self.upgrade.is_some()
+    }
+
+    /// The switch to HTTP/2, once: requests still pending get a failure (a client waits for the
+    /// 101 before sending more, so there are none but lost ones).
+    pub fn take_upgrade(&mut self, ctx: &mut Ctx<'s>, conn: &ConnInfo) -> Option<H2cUpgrade> {
+        let up = self.upgrade.take()?;
+        self.fail_pending(ctx, conn, "incomplete: the connection switched to HTTP/2");
+        Some(*up)
     }
 
     /// Requests still awaiting a response get `failure`.
@@ -117,6 +151,8 @@ impl<'s> StreamHandler for Http1Connection<'s> {
             current: None,
             tunnel: false,
             resync: false,
+            request_end: 0,
+            upgrade: None,
             _sink: std::marker::PhantomData,
         }
     }

@@ -4,10 +4,12 @@
 
 use crate::capture::tcp::{At, ConnInfo};
 use crate::model::{
-    Endpoints, Exchange, Failure, Issue, Location, Position, Request, Response, Timing,
+    Endpoints, Exchange, Failure, HeaderList, Issue, Location, Position, Request, Response, Timing,
 };
 
-use super::{Current, Ev, Pending, Slot, ISSUE_PENDING_OVERFLOW, ISSUE_RESPONSE_WITHOUT_REQUEST};
+use super::{
+    Current, Ev, H2cUpgrade, Pending, Slot, ISSUE_PENDING_OVERFLOW, ISSUE_RESPONSE_WITHOUT_REQUEST,
+};
 use crate::capture::http1::framer::{End, Events};
 use crate::capture::http1::head::{Answering, RequestHead, ResponseHead};
 
@@ -40,6 +42,15 @@ fn url_of(head: &RequestHead, conn: &ConnInfo) -> String {
             _ => format!("http://{}{path}", conn.server),
         },
     }
+}
+
+/// Whether an `Upgrade` field names `h2c` (RFC 7540 §3.2).
+fn h2c(headers: &HeaderList) -> bool {
+    headers.get_all("upgrade").any(|h| {
+        h.value
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"h2c"))
+    })
 }
 
 /// `HTTP/1.0`, `HTTP/1.1`, ... without formatting.
@@ -194,6 +205,7 @@ impl Events for Ev<'_, '_, '_> {
 
     fn message_end(&mut self, request: bool, body_bytes: u64, end: End, at: At) {
         if request {
+            *self.request_end = at.offset;
             if let Some(Pending {
                 slot: Slot::Request(r),
                 ..
@@ -226,6 +238,17 @@ impl Events for Ev<'_, '_, '_> {
         if crate::capture::http1::head::switches(status, p.answering) {
             *self.tunnel = true;
         }
+        let p = match p.slot {
+            Slot::Request(r) if status == 101 && h2c(&r.headers) && h2c(&cur.response.headers) => {
+                *self.upgrade = Some(Box::new(H2cUpgrade {
+                    request: *r,
+                    at: p.at,
+                    start: [*self.request_end, at.offset],
+                }));
+                return;
+            }
+            slot => Pending { slot, ..p },
+        };
         if let Slot::Lost = p.slot {
             self.ctx.stats.http1.unpaired_responses += 1;
             let pos = Position::Frame(cur.at.frame);

@@ -1,0 +1,269 @@
+//! Recognising stacks from a response's header lines. Each rule names the header line that
+//! proves it; a response may show several stacks (an application behind nginx behind
+//! CloudFront), listed in [`Stack::ALL`] order.
+
+use super::Stack;
+use crate::model::{ExchangeId, HeaderList};
+
+/// A stack seen on a response, with the header line that named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    /// Which stack.
+    pub stack: Stack,
+    /// The header line, e.g. `Server: nginx/1.25.3`.
+    pub evidence: String,
+    /// The exchange whose response showed it, when the caller knows.
+    pub exchange: Option<ExchangeId>,
+}
+
+/// Lower-case words of a `Server` or `Via` value and the stacks they name.
+const PRODUCTS: &[(&str, Stack)] = &[
+    ("nginx", Stack::Nginx),
+    ("openresty", Stack::Nginx),
+    ("apache", Stack::Apache),
+    ("caddy", Stack::Caddy),
+    ("traefik", Stack::Traefik),
+    ("haproxy", Stack::HaProxy),
+    ("envoy", Stack::Envoy),
+    ("istio-envoy", Stack::Envoy),
+    ("kestrel", Stack::AspNetCore),
+    ("werkzeug", Stack::Flask),
+    ("wsgiserver", Stack::Django),
+    ("amazons3", Stack::S3),
+    ("cloudfront", Stack::CloudFront),
+    ("cloudflare", Stack::Cloudflare),
+    ("windows-azure", Stack::Azure),
+    ("uploadserver", Stack::Gcs),
+];
+
+/// Header names whose presence alone names a stack.
+const VENDOR_HEADERS: &[(&str, Stack)] = &[
+    ("x-amzn-requestid", Stack::ApiGateway),
+    ("x-amz-apigw-id", Stack::ApiGateway),
+    ("x-amzn-errortype", Stack::ApiGateway),
+    ("x-amz-cf-id", Stack::CloudFront),
+    ("x-amz-cf-pop", Stack::CloudFront),
+    ("cf-ray", Stack::Cloudflare),
+    ("x-envoy-upstream-service-time", Stack::Envoy),
+    ("x-ms-request-id", Stack::Azure),
+    ("x-azure-ref", Stack::Azure),
+    ("x-goog-generation", Stack::Gcs),
+    ("x-goog-storage-class", Stack::Gcs),
+    ("x-guploader-uploadid", Stack::Gcs),
+    ("x-runtime", Stack::Rails),
+    ("x-aspnet-version", Stack::AspNetCore),
+];
+
+/// The stacks `headers` show, each once, in [`Stack::ALL`] order.
+pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
+    let mut found: Vec<Sighting> = Vec::new();
+    let mut add = |stack: Stack, evidence: String| {
+        if !found.iter().any(|s| s.stack == stack) {
+            found.push(Sighting {
+                stack,
+                evidence,
+                exchange: None,
+            });
+        }
+    };
+    let mut vary_names = Vec::new();
+    for h in headers.iter() {
+        let name = h.name_str();
+        let lower = name.to_ascii_lowercase();
+        let value = h.value_str();
+        let line = || format!("{name}: {value}");
+        match lower.as_str() {
+            "server" | "via" | "x-served-by" => {
+                let v = value.to_ascii_lowercase();
+                for (word, stack) in PRODUCTS {
+                    if v.contains(word) {
+                        add(*stack, line());
+                    }
+                }
+            }
+            "x-powered-by" => {
+                let v = value.to_ascii_lowercase();
+                if v.contains("express") {
+                    add(Stack::Express, line());
+                } else if v.contains("asp.net") {
+                    add(Stack::AspNetCore, line());
+                } else if v.contains("phusion") || v.contains("rails") {
+                    add(Stack::Rails, line());
+                }
+            }
+            "x-cache" if value.to_ascii_lowercase().contains("cloudfront") => {
+                add(Stack::CloudFront, line());
+            }
+            "x-amz-request-id" if headers.contains("x-amz-id-2") => add(Stack::S3, line()),
+            "set-cookie" => {
+                let cookie = value.split('=').next().unwrap_or("").trim();
+                if cookie == "csrftoken" || cookie == "django_language" {
+                    add(Stack::Django, format!("{name}: {cookie}=..."));
+                }
+            }
+            "vary" => vary_names.extend(
+                value
+                    .split(',')
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .filter(|v| !v.is_empty()),
+            ),
+            _ => {
+                if let Some((_, stack)) = VENDOR_HEADERS.iter().find(|(n, _)| *n == lower) {
+                    add(*stack, line());
+                }
+            }
+        }
+    }
+    // Spring's DefaultCorsProcessor and rs/cors both vary on the origin and both request
+    // headers: told apart by what else the response shows.
+    let shape = [
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+    ];
+    if shape.iter().all(|n| vary_names.iter().any(|v| v == n)) {
+        let evidence = format!("Vary: {}", vary_names.join(", "));
+        let spring_security = headers.contains("x-content-type-options")
+            && headers
+                .first_str("x-xss-protection")
+                .is_some_and(|v| v.trim() == "0");
+        if spring_security || !headers.contains("server") {
+            add(
+                if spring_security {
+                    Stack::Spring
+                } else {
+                    Stack::Go
+                },
+                evidence,
+            );
+        }
+    }
+    found.sort_by_key(|s| Stack::ALL.iter().position(|a| *a == s.stack));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(lines: &[(&str, &str)]) -> HeaderList {
+        let mut h = HeaderList::new();
+        for (n, v) in lines {
+            h.push(n, v);
+        }
+        h
+    }
+
+    fn stacks(lines: &[(&str, &str)]) -> Vec<Stack> {
+        detect(&headers(lines))
+            .into_iter()
+            .map(|s| s.stack)
+            .collect()
+    }
+
+    /// Header lines, and the stacks they show.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [Stack]);
+
+    #[test]
+    fn each_stack_from_its_own_evidence() {
+        let table: &[Case] = &[
+            (&[("Server", "nginx/1.25.3")], &[Stack::Nginx]),
+            (&[("server", "openresty")], &[Stack::Nginx]),
+            (&[("Server", "Apache/2.4.57 (Debian)")], &[Stack::Apache]),
+            (&[("X-Powered-By", "Express")], &[Stack::Express]),
+            (&[("Set-Cookie", "csrftoken=abc; Path=/")], &[Stack::Django]),
+            (
+                &[("Server", "Werkzeug/3.0.1 Python/3.12.1")],
+                &[Stack::Flask],
+            ),
+            (
+                &[
+                    ("Vary", "Origin"),
+                    ("Vary", "Access-Control-Request-Method"),
+                    ("Vary", "Access-Control-Request-Headers"),
+                    ("X-Content-Type-Options", "nosniff"),
+                    ("X-XSS-Protection", "0"),
+                ],
+                &[Stack::Spring],
+            ),
+            (&[("Server", "Kestrel")], &[Stack::AspNetCore]),
+            (&[("X-Runtime", "0.012")], &[Stack::Rails]),
+            (
+                &[(
+                    "Vary",
+                    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+                )],
+                &[Stack::Go],
+            ),
+            (&[("Server", "Caddy")], &[Stack::Caddy]),
+            (&[("Via", "1.1 traefik")], &[Stack::Traefik]),
+            (&[("server", "haproxy")], &[Stack::HaProxy]),
+            (&[("x-envoy-upstream-service-time", "3")], &[Stack::Envoy]),
+            (
+                &[("cf-ray", "8a1b-AMS"), ("Server", "cloudflare")],
+                &[Stack::Cloudflare],
+            ),
+            (
+                &[("x-amzn-RequestId", "1f2e"), ("x-amz-apigw-id", "Ab=")],
+                &[Stack::ApiGateway],
+            ),
+            (
+                &[
+                    ("Via", "1.1 abc.cloudfront.net (CloudFront)"),
+                    ("X-Cache", "Hit from cloudfront"),
+                ],
+                &[Stack::CloudFront],
+            ),
+            (
+                &[
+                    ("Server", "AmazonS3"),
+                    ("x-amz-request-id", "R"),
+                    ("x-amz-id-2", "I"),
+                ],
+                &[Stack::S3],
+            ),
+            (
+                &[
+                    ("Server", "Windows-Azure-Blob/1.0"),
+                    ("x-ms-request-id", "1"),
+                ],
+                &[Stack::Azure],
+            ),
+            (
+                &[("x-goog-generation", "1"), ("Server", "UploadServer")],
+                &[Stack::Gcs],
+            ),
+            (
+                &[("Server", "gunicorn"), ("Content-Type", "text/html")],
+                &[],
+            ),
+        ];
+        for (lines, want) in table {
+            assert_eq!(stacks(lines), *want, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn layers_come_application_first_with_their_evidence() {
+        let found = detect(&headers(&[
+            ("Via", "1.1 abc.cloudfront.net (CloudFront)"),
+            ("Server", "nginx"),
+            ("X-Powered-By", "Express"),
+        ]));
+        let got: Vec<(Stack, &str)> = found
+            .iter()
+            .map(|s| (s.stack, s.evidence.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Stack::Express, "X-Powered-By: Express"),
+                (Stack::Nginx, "Server: nginx"),
+                (
+                    Stack::CloudFront,
+                    "Via: 1.1 abc.cloudfront.net (CloudFront)"
+                ),
+            ]
+        );
+    }
+}
