@@ -12,6 +12,7 @@ pub mod capture;
 pub mod cli;
 pub mod cors;
 pub mod explain;
+pub mod findings;
 pub mod gate;
 pub mod model;
 pub mod pipeline;

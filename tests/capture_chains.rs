@@ -120,7 +120,7 @@ fn split(frames: &[Rec], per: usize, dir: &Path, style: Style, counter: usize) -
     paths
 }
 
-/// A JSON-lines report: the exchanges and the closing line.
+/// A JSON-lines report: the exchanges (finding lines left out) and the closing line.
 fn jsonl(args: &[&str]) -> (Vec<Value>, Value) {
     let mut all = vec!["analyze", "--format", "jsonl", "-j", "2"];
     all.extend(args);
@@ -137,6 +137,7 @@ fn jsonl(args: &[&str]) -> (Vec<Value>, Value) {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let last = lines.pop().expect("a closing line");
+    lines.retain(|l| l.get("finding").is_none());
     (lines, last)
 }
 

@@ -73,7 +73,7 @@ fn blocked_exchange_exits_1_with_chromium_cause_and_message() {
     let out = corscope(&["analyze", &har, "--format", "json"], None);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["tool"]["name"], "corscope");
     assert_eq!(doc["inputs"][0]["format"], "har");
     assert_eq!(doc["inputs"][0]["exchanges"], 2);
@@ -98,6 +98,15 @@ fn blocked_exchange_exits_1_with_chromium_cause_and_message() {
         .is_some_and(|f| f.contains("Access-Control-Allow-Origin")));
     assert_eq!(doc["summary"]["blocked"], 1);
     assert_eq!(doc["summary"]["by_cause"]["missing-allow-origin"], 1);
+    let findings = doc["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f["kind"], "blocked");
+    assert_eq!(f["server"], "http://api.test:8001");
+    assert_eq!(f["route"], "/data");
+    assert_eq!(f["page_origin"], "http://app.test:8000");
+    assert_eq!(f["exchanges"], 1);
+    assert_eq!(f["message"], cause["message"]);
     // The page load itself is a navigation: CORS does not apply.
     assert_eq!(doc["exchanges"][0]["kind"], "not-cors");
 }
@@ -123,9 +132,11 @@ fn stdin_gzip_and_jsonl() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert_eq!(lines.len(), 3, "two exchanges and a trailer");
+    assert_eq!(lines.len(), 4, "two exchanges, one finding and a trailer");
     assert_eq!(lines[1]["verdict"], "blocked");
-    let trailer = &lines[2];
+    assert_eq!(lines[2]["finding"]["rule"], "A01");
+    assert_eq!(lines[2]["finding"]["example"], "0:1");
+    let trailer = &lines[3];
     assert_eq!(trailer["inputs"][0]["path"], "-");
     assert_eq!(trailer["inputs"][0]["compression"], "gzip");
     assert_eq!(trailer["summary"]["blocked"], 1);

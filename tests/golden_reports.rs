@@ -88,18 +88,25 @@ fn snapshot_only(snap: &str, recording: Recording) {
     insta::assert_json_snapshot!(format!("{snap}__json"), doc);
 }
 
-/// The JSON-lines report holds the JSON report's exchanges one per line, then one line with
-/// everything else.
+/// The JSON-lines report holds the JSON report's exchanges one per line, then its findings
+/// one per line (`{"finding": ...}`), then one line with everything else.
 fn jsonl_agrees_with_json(jsonl: &str, doc: &Value) {
     let lines: Vec<Value> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).expect("each JSON line parses"))
         .collect();
-    let (last, exchanges) = lines.split_last().expect("a summary line");
+    let (last, rest) = lines.split_last().expect("a summary line");
+    let split = rest
+        .iter()
+        .position(|l| l.get("finding").is_some())
+        .unwrap_or(rest.len());
+    let (exchanges, findings) = rest.split_at(split);
     assert_eq!(
         Some(exchanges),
         doc["exchanges"].as_array().map(Vec::as_slice)
     );
+    let findings: Vec<Value> = findings.iter().map(|l| l["finding"].clone()).collect();
+    assert_eq!(Some(&findings), doc["findings"].as_array());
     for key in ["schema_version", "tool", "inputs", "summary"] {
         assert_eq!(last[key], doc[key], "{key}");
     }

@@ -1,7 +1,8 @@
 //! The JSON report of a run over a multi-exchange HAR and a pcap, checked by hand against the
-//! schema the README documents (schema version 1): every required key with its type at every
-//! level, the optional keys' types, enumerations, and that every reference (`preflight`,
-//! evidence `exchange`) names an exchange of the report. Its text report is snapshotted too,
+//! schema the README documents (schema version 2): every required key with its type at every
+//! level, the optional keys' types, enumerations, that every reference (`preflight`,
+//! evidence `exchange`, a finding's `example`) names an exchange of the report, and that the
+//! findings count what the exchanges say. Its text report is snapshotted too,
 //! as the one golden of several groups, verdicts and inputs in one run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -15,9 +16,9 @@ use corscope::report::ReportFormat;
 use golden::*;
 use serde_json::{Map, Value};
 
-/// A page that makes seven calls: allowed, blocked, stopped by its preflight, allowed only
-/// while not credentialed, a preflight with no recorded request, a DNS failure, and a
-/// same-origin call.
+/// A page that makes eight calls: allowed, blocked, stopped by its preflight, allowed only
+/// while not credentialed, a preflight with no recorded request, a DNS failure, a
+/// same-origin call, and an allowed call whose answer lacks `Vary: Origin` (a warning).
 fn mixed_har() -> Vec<u8> {
     let entries = vec![
         document(),
@@ -45,6 +46,9 @@ fn mixed_har() -> Vec<u8> {
         fetch("GET", "https://app.test/api/session")
             .h("Sec-Fetch-Mode", "cors")
             .status(200),
+        fetch("GET", "https://api.test/v1/settings")
+            .acao_ok()
+            .after(50),
     ];
     har(PAGE, &entries)
 }
@@ -473,6 +477,7 @@ fn check_summary(at: &str, s: &Value) {
     ];
     let required: Vec<(&str, T)> = counts
         .iter()
+        .chain(&["findings_folded"])
         .map(|k| (*k, T::Uint))
         .chain(maps.iter().map(|k| (*k, T::Obj)))
         .collect();
@@ -491,6 +496,81 @@ fn check_summary(at: &str, s: &Value) {
     }
 }
 
+fn check_finding(at: &str, f: &Value, ids: &BTreeSet<String>) {
+    shape(
+        at,
+        f,
+        &[
+            ("fingerprint", T::Str),
+            ("kind", T::Str),
+            ("rule", T::Str),
+            ("name", T::Str),
+            ("chromium", T::OptStr),
+            ("server", T::Str),
+            ("route", T::Str),
+            ("page_origin", T::OptStr),
+            ("exchanges", T::Uint),
+            ("clients", T::Uint),
+            ("first_seen", T::OptNum),
+            ("last_seen", T::OptNum),
+            ("example", T::Str),
+            ("method", T::Str),
+            ("url", T::Str),
+            ("message", T::Str),
+            ("fix", T::Str),
+            ("evidence", T::Arr),
+        ],
+        &[("clients_capped", T::Bool), ("stack_fix", T::Obj)],
+    );
+    one_of(
+        &format!("{at}.kind"),
+        &f["kind"],
+        &[
+            "blocked",
+            "security",
+            "if-credentialed",
+            "latent",
+            "warning",
+        ],
+    );
+    let fp = f["fingerprint"].as_str().unwrap_or_default();
+    assert!(
+        fp.len() == 35 && fp.starts_with("v1:") && fp[3..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{at}.fingerprint `{fp}`"
+    );
+    let example = f["example"].as_str().unwrap_or_default();
+    assert!(
+        ids.contains(example),
+        "{at}.example `{example}` names no exchange"
+    );
+    let rule = f["rule"].as_str().unwrap_or_default();
+    match f["kind"].as_str() {
+        Some("blocked" | "if-credentialed" | "latent") => {
+            let info = CauseId::find(rule)
+                .unwrap_or_else(|| panic!("{at}: unknown cause id {rule}"))
+                .info();
+            assert_eq!(info.id, rule, "{at}: a cause's rule is its id");
+            assert_eq!(f["name"], info.name, "{at}: name matches rule");
+            assert_eq!(f["chromium"].as_str(), info.chromium, "{at}: chromium");
+        }
+        _ => assert_eq!(f["rule"], f["name"], "{at}: a warning's rule is its name"),
+    }
+    assert!(
+        f["exchanges"].as_u64() > Some(0) && f["clients"].as_u64() > Some(0),
+        "{at}: counts"
+    );
+    if let (Some(a), Some(b)) = (f["first_seen"].as_f64(), f["last_seen"].as_f64()) {
+        assert!(a <= b, "{at}: first_seen after last_seen");
+    }
+    for (i, e) in f["evidence"].as_array().expect("array").iter().enumerate() {
+        let x = e["exchange"].as_str().unwrap_or_default();
+        assert!(
+            ids.contains(x),
+            "{at}.evidence[{i}].exchange `{x}` names no exchange"
+        );
+    }
+}
+
 /// Validates a whole report document.
 fn validate(doc: &Value) {
     shape(
@@ -500,12 +580,13 @@ fn validate(doc: &Value) {
             ("schema_version", T::Uint),
             ("tool", T::Obj),
             ("exchanges", T::Arr),
+            ("findings", T::Arr),
             ("inputs", T::Arr),
             ("summary", T::Obj),
         ],
         &[],
     );
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     shape(
         "$.tool",
         &doc["tool"],
@@ -539,6 +620,28 @@ fn validate(doc: &Value) {
     for (i, input) in inputs.iter().enumerate() {
         check_input(&format!("$.inputs[{i}]"), input, i);
     }
+    let findings = doc["findings"].as_array().expect("array");
+    let mut fingerprints = BTreeSet::new();
+    for (i, f) in findings.iter().enumerate() {
+        check_finding(&format!("$.findings[{i}]"), f, &ids);
+        assert!(
+            fingerprints.insert(f["fingerprint"].as_str().unwrap_or_default()),
+            "$.findings[{i}]: fingerprints are unique"
+        );
+    }
+    let rank = |f: &Value| match f["kind"].as_str() {
+        Some("blocked") => 0,
+        Some("security") => 1,
+        Some("if-credentialed") => 2,
+        _ => 3,
+    };
+    assert!(
+        findings.windows(2).all(
+            |w| (rank(&w[0]), std::cmp::Reverse(w[0]["exchanges"].as_u64()))
+                <= (rank(&w[1]), std::cmp::Reverse(w[1]["exchanges"].as_u64()))
+        ),
+        "findings are sorted by kind, then exchanges"
+    );
     check_summary("$.summary", &doc["summary"]);
 
     // The summary counts what the exchanges say.
@@ -578,6 +681,18 @@ fn validate(doc: &Value) {
         by_cause, blocked_requests,
         "by_cause counts blocked requests"
     );
+    // The blocked findings group exactly the blocked requests.
+    if s["findings_folded"] == 0 {
+        let in_findings: u64 = findings
+            .iter()
+            .filter(|f| f["kind"] == "blocked")
+            .filter_map(|f| f["exchanges"].as_u64())
+            .sum();
+        assert_eq!(
+            in_findings, blocked_requests,
+            "blocked findings count blocked requests"
+        );
+    }
 }
 
 #[test]
@@ -599,6 +714,17 @@ fn json_report_matches_the_readme_schema() {
     // completed ones is a latent risk.
     assert!(doc["summary"]["latent"].as_u64() > Some(0));
     assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(2));
+    let kinds: BTreeSet<&str> = doc["findings"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    // The HAR's credentials causes are latent risks (its recorder marks every failed
+    // request); the pcap's one request is blocked.
+    for k in ["blocked", "latent", "warning"] {
+        assert!(kinds.contains(k), "no {k} finding in {kinds:?}");
+    }
 }
 
 /// A legacy pcap cut in two after `frames` frames.
@@ -648,7 +774,19 @@ fn jsonl_lines_follow_the_same_schema() {
         .collect();
     let last = lines.pop().expect("a last line");
     let mut doc = last.clone();
+    let split = lines
+        .iter()
+        .position(|l| l.get("finding").is_some())
+        .unwrap_or(lines.len());
+    let findings: Vec<Value> = lines.split_off(split);
+    assert!(
+        findings
+            .iter()
+            .all(|l| l.as_object().is_some_and(|o| o.len() == 1)),
+        "finding lines hold one key, `finding`, and come after every exchange"
+    );
     doc["exchanges"] = Value::Array(lines);
+    doc["findings"] = findings.into_iter().map(|l| l["finding"].clone()).collect();
     validate(&doc);
     let keys: Vec<&String> = last.as_object().expect("object").keys().collect();
     assert_eq!(
@@ -662,7 +800,20 @@ fn jsonl_lines_follow_the_same_schema() {
 fn validator_rejects_a_broken_report() {
     let good: Value = serde_json::from_str(&run(ReportFormat::Json)).expect("JSON parses");
     type Breakage = (&'static str, fn(&mut Value));
-    let breakages: [Breakage; 6] = [
+    let breakages: [Breakage; 9] = [
+        ("finding without fingerprint", |d| {
+            d["findings"][0]
+                .as_object_mut()
+                .map(|o| o.remove("fingerprint"));
+        }),
+        ("finding with a dangling example", |d| {
+            d["findings"][0]["example"] = "0:99".into()
+        }),
+        ("findings out of order", |d| {
+            if let Some(f) = d["findings"].as_array_mut() {
+                f.reverse();
+            }
+        }),
         ("no summary", |d| {
             d.as_object_mut().map(|o| o.remove("summary"));
         }),

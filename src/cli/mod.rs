@@ -143,6 +143,10 @@ enum FormatArg {
     Text,
     Json,
     Jsonl,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -333,6 +337,10 @@ impl Args {
                         FormatArg::Text => ReportFormat::Text,
                         FormatArg::Json => ReportFormat::Json,
                         FormatArg::Jsonl => ReportFormat::Jsonl,
+                        FormatArg::Sarif => ReportFormat::Sarif,
+                        FormatArg::Junit => ReportFormat::Junit,
+                        FormatArg::Markdown => ReportFormat::Markdown,
+                        FormatArg::Html => ReportFormat::Html,
                     },
                     output,
                     color,

@@ -154,7 +154,7 @@ impl<'a> Batcher<'a> {
         }
         if !self.bytes.is_empty() {
             let bytes = std::mem::take(&mut self.bytes);
-            let counts = Box::new(std::mem::take(&mut self.counts));
+            let counts = Box::new(self.counts.take_counts());
             self.send_encoded(bytes, counts);
         }
         if !self.records.is_empty() {
@@ -211,6 +211,13 @@ impl<'a> Batcher<'a> {
     pub(super) fn close(mut self) -> u64 {
         self.flush();
         self.end_spill();
+        if !self.counts.findings.is_empty() {
+            // The input's findings, built here over all its batches.
+            let _ = self.tx.send(Message::Encoded(
+                Vec::new(),
+                Box::new(std::mem::take(&mut self.counts)),
+            ));
+        }
         self.judged
     }
 }

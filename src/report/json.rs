@@ -1,11 +1,12 @@
-//! One JSON document (schema version 1), written as records arrive: `schema_version` and
-//! `tool` first, then `exchanges` one per line, then `inputs` and `summary`. Memory stays
-//! bounded because nothing is kept between records.
+//! One JSON document (schema version 2), written as records arrive: `schema_version` and
+//! `tool` first, then `exchanges` one per line, then `findings` one per line, `inputs` and
+//! `summary`. Memory stays bounded: nothing is kept between records, and the findings are
+//! bounded by their number.
 
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes the JSON document.
@@ -81,6 +82,11 @@ impl Renderer for JsonRenderer<'_> {
 
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
         self.start()?;
+        write!(self.out, "\n],\"findings\":[")?;
+        for (i, f) in summary.findings.sorted().iter().enumerate() {
+            self.out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut self.out, &WireFinding::from(f))?;
+        }
         write!(self.out, "\n],\"inputs\":")?;
         let wire: Vec<WireInput> = inputs.iter().map(WireInput::from).collect();
         serde_json::to_writer(&mut self.out, &wire)?;

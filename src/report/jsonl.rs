@@ -1,10 +1,12 @@
 //! JSON lines: one exchange object per line (the same objects as the JSON report's
-//! `exchanges`), then a last line holding `schema_version`, `tool`, `inputs` and `summary`.
+//! `exchanges`), then one line per finding, `{"finding": {...}}` (the same objects as the JSON
+//! report's `findings`, in the same order), then a last line holding `schema_version`,
+//! `tool`, `inputs` and `summary`.
 
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes JSON lines.
@@ -52,6 +54,11 @@ impl Renderer for JsonlRenderer<'_> {
     }
 
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
+        for f in summary.findings.sorted() {
+            self.out.write_all(b"{\"finding\":")?;
+            serde_json::to_writer(&mut self.out, &WireFinding::from(&f))?;
+            self.out.write_all(b"}\n")?;
+        }
         write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":")?;
         serde_json::to_writer(&mut self.out, &TOOL)?;
         write!(self.out, ",\"inputs\":")?;

@@ -4,10 +4,16 @@
 //! fixes come from the engine and the cause catalogue).
 
 pub mod files;
+pub mod html;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
+mod layout;
+pub mod markdown;
 pub mod record;
+pub mod sarif;
 pub mod text;
+mod text_findings;
 mod wire;
 
 use std::io;
@@ -82,6 +88,14 @@ pub enum ReportFormat {
     Json,
     /// One JSON object per exchange and per input, then a summary line.
     Jsonl,
+    /// SARIF 2.1.0, one result per finding.
+    Sarif,
+    /// JUnit XML, one test suite per input, one test case per finding.
+    Junit,
+    /// GitHub-flavoured Markdown, one collapsible section per rule.
+    Markdown,
+    /// One self-contained HTML file.
+    Html,
 }
 
 /// Lays out one record as bytes, on the worker that judged it, for formats whose records
@@ -122,5 +136,9 @@ pub fn renderer<'a>(
         ReportFormat::Text => Box::new(text::TextRenderer::new(out, color)),
         ReportFormat::Json => Box::new(json::JsonRenderer::new(out)),
         ReportFormat::Jsonl => Box::new(jsonl::JsonlRenderer::new(out)),
+        ReportFormat::Sarif => Box::new(sarif::SarifRenderer::new(out)),
+        ReportFormat::Junit => Box::new(junit::JunitRenderer::new(out)),
+        ReportFormat::Markdown => Box::new(markdown::MarkdownRenderer::new(out)),
+        ReportFormat::Html => Box::new(html::HtmlRenderer::new(out)),
     }
 }

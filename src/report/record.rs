@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::findings::{Findings, Grant, Observation};
 use crate::model::{
     Assessment, ExchangeKind, Failure, Finding, Location, Timestamp, Verdict, Warning,
 };
@@ -51,11 +52,14 @@ pub struct Record {
     pub client: Option<String>,
     /// Server address, when known.
     pub server: Option<String>,
+    /// What the server granted, for an allowed CORS request (read for the findings).
+    pub grant: Option<Grant>,
 }
 
 impl Record {
     /// Projects an assessment of input `input`.
     pub fn from_assessment(input: usize, a: Assessment) -> Self {
+        let grant = Grant::of(&a);
         let ex = a.exchange;
         let server = ex
             .endpoints
@@ -83,6 +87,27 @@ impl Record {
             failure: ex.failure.map(|f: Failure| f.text),
             client: ex.endpoints.client.map(|c| c.to_string()),
             server,
+            grant,
+        }
+    }
+
+    /// What the findings read of this record.
+    pub fn observation(&self) -> Observation<'_> {
+        Observation {
+            input: self.input,
+            seq: self.seq,
+            location: self.location,
+            method: &self.method,
+            url: &self.url,
+            origin: self.origin.as_deref(),
+            page_origin: self.page_origin.as_deref(),
+            kind: self.kind,
+            verdict: self.verdict,
+            causes: &self.causes,
+            warnings: &self.warnings,
+            started: self.started,
+            client: self.client.as_deref(),
+            grant: self.grant,
         }
     }
 
@@ -120,7 +145,7 @@ pub fn exchange_ref(input: usize, seq: u64) -> String {
     }
 }
 
-/// Counts over every record of a run.
+/// Counts over every record of a run, and its findings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Exchanges judged (recorded and inferred).
@@ -156,9 +181,21 @@ pub struct Summary {
     pub by_cause_latent: BTreeMap<&'static str, u64>,
     /// Warnings by name.
     pub by_warning: BTreeMap<&'static str, u64>,
+    /// The records grouped into findings.
+    pub findings: Findings,
 }
 
 impl Summary {
+    /// Takes the counts, leaving the findings to go on accumulating: a worker sends counts
+    /// batch by batch and its input's findings once, so that each finding is built once per
+    /// input rather than once per batch.
+    pub fn take_counts(&mut self) -> Summary {
+        let findings = std::mem::take(&mut self.findings);
+        let counts = std::mem::take(self);
+        self.findings = findings;
+        counts
+    }
+
     /// Adds the counts of `other`.
     pub fn merge(&mut self, other: &Summary) {
         self.exchanges += other.exchanges;
@@ -172,6 +209,7 @@ impl Summary {
         self.network_errors += other.network_errors;
         self.if_credentialed += other.if_credentialed;
         self.latent += other.latent;
+        self.findings.merge(&other.findings);
         for (mine, theirs) in [
             (&mut self.by_cause, &other.by_cause),
             (
@@ -235,5 +273,6 @@ impl Summary {
         for w in &r.warnings {
             *self.by_warning.entry(w.id.name()).or_default() += 1;
         }
+        self.findings.add(&r.observation());
     }
 }

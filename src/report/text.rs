@@ -1,26 +1,43 @@
-//! The terminal report: per input, blocked and doubtful exchanges grouped by page origin →
-//! target origin, each with its cause, the browser's console message, the decisive headers
-//! (the guilty one marked), where it is in the file and the fix; requests allowed only while
-//! not credentialed one line each where the recording cannot tell whether they were, latent
-//! risks (the recording proves they were not blocked) folded into one line per origin pair;
-//! then a summary by cause.
+//! The terminal report: the run's findings first (`text_findings.rs`), then per input,
+//! blocked and doubtful exchanges grouped by page origin → target origin, each with its
+//! cause, the browser's console message, the decisive headers (the guilty one marked), where
+//! it is in the file and the fix; requests allowed only while not credentialed one line each
+//! where the recording cannot tell whether they were, latent risks (the recording proves they
+//! were not blocked) folded into one line per origin pair; then a summary by cause.
 //!
 //! Holds, per input, only the records it will show in detail plus counters; allowed
-//! exchanges are counted, not kept.
+//! exchanges are counted, not kept. The findings are known only when the run is over, so the
+//! details are written to a spooled temporary file (in memory up to [`SPOOL_BYTES`], then
+//! on disk) and copied out after the findings.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 
+use tempfile::SpooledTempFile;
+
+use super::layout::{count, restates};
 use super::record::{exchange_ref, Record, Summary};
 use super::{InputReport, Renderer};
 use crate::model::{ExchangeKind, Finding, IssueSummary, Location, Verdict};
 
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const GREEN: &str = "\x1b[32m";
-const BOLD: &str = "\x1b[1m";
-const DIM: &str = "\x1b[2m";
+pub(super) const RED: &str = "\x1b[31m";
+pub(super) const YELLOW: &str = "\x1b[33m";
+pub(super) const GREEN: &str = "\x1b[32m";
+pub(super) const BOLD: &str = "\x1b[1m";
+pub(super) const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
+
+/// Bytes of details held in memory before they go to a temporary file.
+pub const SPOOL_BYTES: usize = 4 << 20;
+
+/// `text` in ANSI `style` when `color`.
+pub(super) fn paint(color: bool, style: &str, text: &str) -> String {
+    if color {
+        format!("{style}{text}{RESET}")
+    } else {
+        text.to_string()
+    }
+}
 
 #[derive(Default)]
 struct Group {
@@ -46,7 +63,10 @@ struct InputState {
 
 /// Writes the terminal report.
 pub struct TextRenderer<'a> {
-    out: Box<dyn Write + 'a>,
+    /// Where the report goes.
+    sink: Box<dyn Write + 'a>,
+    /// The details and summary, until the findings are written.
+    out: SpooledTempFile,
     color: bool,
     state: InputState,
     /// The files of the input being written, when it has several: locations name them.
@@ -57,7 +77,8 @@ impl<'a> TextRenderer<'a> {
     /// A renderer writing to `out`, with ANSI colours when `color`.
     pub fn new(out: Box<dyn Write + 'a>, color: bool) -> Self {
         Self {
-            out,
+            sink: out,
+            out: SpooledTempFile::new(SPOOL_BYTES),
             color,
             state: InputState::default(),
             files: Vec::new(),
@@ -65,11 +86,7 @@ impl<'a> TextRenderer<'a> {
     }
 
     fn paint(&self, style: &str, text: &str) -> String {
-        if self.color {
-            format!("{style}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        paint(self.color, style, text)
     }
 
     fn group(&mut self, r: &Record) -> &mut Group {
@@ -449,6 +466,24 @@ impl Renderer for TextRenderer<'_> {
     }
 
     fn finish(&mut self, inputs: &[InputReport], s: &Summary) -> io::Result<()> {
+        self.write_summary(inputs, s)?;
+        let findings = s.findings.sorted();
+        super::text_findings::write(
+            &mut self.sink,
+            self.color,
+            &findings,
+            s.findings.folded(),
+            inputs,
+        )?;
+        self.out.rewind()?;
+        io::copy(&mut self.out, &mut self.sink)?;
+        self.sink.flush()
+    }
+}
+
+impl TextRenderer<'_> {
+    /// The closing summary, after the details.
+    fn write_summary(&mut self, inputs: &[InputReport], s: &Summary) -> io::Result<()> {
         let read = inputs
             .iter()
             .filter(|i| i.error.is_none() && i.skipped.is_none())
@@ -531,36 +566,5 @@ impl Renderer for TextRenderer<'_> {
             )?;
         }
         self.out.flush()
-    }
-}
-
-/// Whether an evidence note only repeats the header line above it (`Name: 'value'`,
-/// `Name: absent`, `Name on the preflight response: absent`).
-fn restates(note: &str, header: &str) -> bool {
-    let Some(rest) = note
-        .get(..header.len())
-        .filter(|p| p.eq_ignore_ascii_case(header))
-        .map(|_| &note[header.len()..])
-    else {
-        return false;
-    };
-    let Some((place, value)) = rest.split_once(": ") else {
-        return false;
-    };
-    (place.is_empty() || place.starts_with(" on the "))
-        && (value == "absent"
-            || (value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'')))
-}
-
-/// `n` followed by `word`, plural when `n` is not 1.
-fn count(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else if let Some(stem) = word.strip_suffix('y') {
-        format!("{n} {stem}ies")
-    } else if word.ends_with('s') {
-        format!("{n} {word}es")
-    } else {
-        format!("{n} {word}s")
     }
 }

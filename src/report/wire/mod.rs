@@ -1,9 +1,13 @@
-//! The JSON wire types, schema version 1. Field names and spellings are the stable schema
+//! The JSON wire types, schema version 2. Field names and spellings are the stable schema
 //! documented in the README; change them only with a new `schema_version`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+mod finding;
+
+pub use finding::WireFinding;
 
 use super::record::{exchange_ref, Record, Summary};
 use super::{FileReport, InputReport};
@@ -11,7 +15,7 @@ use crate::capture::Compression;
 use crate::model::{Evidence, Finding, FrameRef, InferredAnchor, Location, Timestamp, Warning};
 
 /// Schema version of the JSON and JSON-lines reports.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub struct Tool {
@@ -147,7 +151,13 @@ pub struct WireExchange<'a> {
     server: Option<&'a str>,
 }
 
-fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
+/// Seconds since the epoch, to the millisecond: what recorders keep; more digits would be
+/// float noise.
+pub(super) fn seconds(t: Timestamp) -> f64 {
+    (t.0 / 1_000_000) as f64 / 1e3
+}
+
+pub(super) fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
     WireEvidence {
         source: e.source.as_str(),
         exchange: exchange_ref(input, e.exchange.0),
@@ -171,14 +181,18 @@ fn cause(input: usize, f: &Finding) -> WireCause<'_> {
         if_credentialed: f.if_credentialed,
         latent: f.latent,
         evidence: f.evidence.iter().map(|e| evidence(input, e)).collect(),
-        stack_fix: f.stack_fix.as_ref().map(|s| WireStackFix {
-            stack: s.stack,
-            name: s.name,
-            evidence: &s.evidence,
-            exchange: s.exchange.map(|e| exchange_ref(input, e.0)),
-            language: s.language,
-            config: &s.config,
-        }),
+        stack_fix: f.stack_fix.as_ref().map(|s| stack_fix(input, s)),
+    }
+}
+
+pub(super) fn stack_fix(input: usize, s: &crate::model::StackFix) -> WireStackFix<'_> {
+    WireStackFix {
+        stack: s.stack,
+        name: s.name,
+        evidence: &s.evidence,
+        exchange: s.exchange.map(|e| exchange_ref(input, e.0)),
+        language: s.language,
+        config: &s.config,
     }
 }
 
@@ -255,12 +269,6 @@ pub struct WireFile<'a> {
     error: Option<&'a str>,
 }
 
-/// Seconds since the epoch, to the millisecond as recorders keep them (more digits would be
-/// float noise).
-fn seconds(t: Timestamp) -> f64 {
-    (t.0 / 1_000_000) as f64 / 1e3
-}
-
 fn compression(c: Compression) -> &'static str {
     match c {
         Compression::Gzip => "gzip",
@@ -330,6 +338,7 @@ pub struct WireSummary<'a> {
     by_cause_if_credentialed: &'a BTreeMap<&'static str, u64>,
     by_cause_latent: &'a BTreeMap<&'static str, u64>,
     by_warning: &'a BTreeMap<&'static str, u64>,
+    findings_folded: u64,
 }
 
 impl<'a> From<&'a Summary> for WireSummary<'a> {
@@ -350,6 +359,7 @@ impl<'a> From<&'a Summary> for WireSummary<'a> {
             by_cause_if_credentialed: &s.by_cause_if_credentialed,
             by_cause_latent: &s.by_cause_latent,
             by_warning: &s.by_warning,
+            findings_folded: s.findings.folded(),
         }
     }
 }

@@ -1,0 +1,250 @@
+//! SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps), with the `serde-sarif`
+//! types: one run; one rule per catalogue row (every cause, warning and security class, each
+//! with its title, explanation and, for causes, name and specification link; warnings and
+//! security classes are identified by their names); one result per finding, so that the same
+//! problem in tomorrow's recording is the same alert. Locations name the input file without a
+//! region: a recording has entries and frames, not lines.
+//!
+//! A result's level is `error` for blocked requests, `warning` for security findings and
+//! requests blocked if credentialed, `note` for warnings; its message is the first exchange's
+//! console message (or the warning's); its location is the input file (artifact) with a
+//! logical location `server + route` and a message naming where the first exchange is; its
+//! `partialFingerprints` hold the finding's fingerprint under `corscopeFinding/v1`; counts,
+//! times, the fix and the first exchange's evidence are in its properties. Only findings are laid out, so workers send no records.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
+    Sarif, Tool, ToolComponent,
+};
+
+use super::layout::evidence_lines;
+use super::record::{exchange_ref, Record, Summary};
+use super::wire::seconds;
+use super::{Encoder, InputReport, Renderer};
+use crate::findings::{FindingKind, RouteFinding, SECURITY};
+use crate::model::{CAUSES, WARNINGS};
+
+/// The SARIF schema this report follows.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The key of the finding fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "corscopeFinding/v1";
+
+/// Writes one SARIF log.
+pub struct SarifRenderer<'a> {
+    out: Box<dyn Write + 'a>,
+}
+
+impl<'a> SarifRenderer<'a> {
+    /// A renderer writing to `out`.
+    pub fn new(out: Box<dyn Write + 'a>) -> Self {
+        Self { out }
+    }
+}
+
+/// Findings-only formats lay out no record.
+pub(super) fn no_record(_: &Record, _: &mut Vec<u8>) -> io::Result<()> {
+    Ok(())
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s).build()
+}
+
+fn bag(tags: &[&str], properties: BTreeMap<String, Value>) -> PropertyBag {
+    PropertyBag {
+        tags: (!tags.is_empty()).then(|| tags.iter().map(|t| t.to_string()).collect()),
+        additional_properties: properties,
+    }
+}
+
+/// Every rule of the catalogue, and the index of each rule id.
+fn rules() -> (Vec<ReportingDescriptor>, BTreeMap<String, i64>) {
+    let mut out = Vec::new();
+    for c in CAUSES {
+        let mut props = BTreeMap::new();
+        if let Some(ch) = c.chromium {
+            props.insert("chromium".to_string(), json!(ch));
+        }
+        out.push(
+            ReportingDescriptor::builder()
+                .id(c.id)
+                .name(c.name)
+                .short_description(text(c.title))
+                .full_description(text(c.explanation))
+                .help(text(&format!("{}\n\n{}", c.explanation, c.fix)))
+                .help_uri(c.spec)
+                .properties(bag(&["cors"], props))
+                .build(),
+        );
+    }
+    for w in WARNINGS {
+        out.push(
+            ReportingDescriptor::builder()
+                .id(w.name)
+                .short_description(text(w.title))
+                .full_description(text(w.explanation))
+                .help(text(w.explanation))
+                .properties(bag(&["cors"], BTreeMap::new()))
+                .build(),
+        );
+    }
+    for s in SECURITY {
+        out.push(
+            ReportingDescriptor::builder()
+                .id(s.name)
+                .short_description(text(s.title))
+                .full_description(text(s.explanation))
+                .help(text(&format!("{}\n\n{}", s.explanation, s.fix)))
+                .properties(bag(&["cors", "security"], BTreeMap::new()))
+                .build(),
+        );
+    }
+    let index = out
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i as i64))
+        .collect();
+    (out, index)
+}
+
+/// An input path as a URI reference: relative paths stay relative (percent-encoded where
+/// needed), absolute ones become `file:` URIs, standard input is `-`.
+pub(super) fn artifact_uri(path: &str) -> String {
+    if path == "-" {
+        return "-".into();
+    }
+    let p = std::path::Path::new(path);
+    if p.is_absolute() {
+        if let Ok(u) = url::Url::from_file_path(p) {
+            return u.to_string();
+        }
+    }
+    let forward = path.replace('\\', "/");
+    match url::Url::parse("file:///base/").and_then(|b| b.join(&forward)) {
+        Ok(u) => u
+            .as_str()
+            .strip_prefix("file:///base/")
+            .map(str::to_string)
+            .unwrap_or(forward),
+        Err(_) => forward,
+    }
+}
+
+fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport]) -> SarifResult {
+    let x = &f.example;
+    let level = match f.kind {
+        FindingKind::Blocked => ResultLevel::Error,
+        FindingKind::Security | FindingKind::IfCredentialed => ResultLevel::Warning,
+        FindingKind::Latent | FindingKind::Warning => ResultLevel::Note,
+    };
+    let mut props = BTreeMap::new();
+    props.insert("kind".to_string(), json!(f.kind.as_str()));
+    props.insert("server".to_string(), json!(f.server));
+    props.insert("route".to_string(), json!(f.route));
+    props.insert("pageOrigin".to_string(), json!(f.page));
+    props.insert("exchanges".to_string(), json!(f.exchanges));
+    props.insert("clients".to_string(), json!(f.clients));
+    if f.clients_capped {
+        props.insert("clientsCapped".to_string(), json!(true));
+    }
+    if let Some(t) = f.first_seen {
+        props.insert("firstSeen".to_string(), json!(seconds(t)));
+    }
+    if let Some(t) = f.last_seen {
+        props.insert("lastSeen".to_string(), json!(seconds(t)));
+    }
+    props.insert("example".to_string(), json!(exchange_ref(x.input, x.seq)));
+    props.insert("fix".to_string(), json!(x.fix));
+    if !x.evidence.is_empty() {
+        props.insert("evidence".to_string(), json!(evidence_lines(&x.evidence)));
+    }
+    let location = Location {
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(ArtifactLocation {
+                uri: inputs.get(x.input).map(|i| artifact_uri(&i.path)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        logical_locations: Some(vec![LogicalLocation {
+            name: Some(f.route.clone()),
+            fully_qualified_name: Some(format!("{}{}", f.server, f.route)),
+            kind: Some("resource".into()),
+            ..Default::default()
+        }]),
+        message: Some(Message {
+            text: Some(format!("{} {} at {}", x.method, x.url, x.location)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut r = SarifResult::builder()
+        .message(Message {
+            text: Some(x.message.clone()),
+            ..Default::default()
+        })
+        .rule_id(f.rule.id())
+        .level(level)
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint(),
+        )]))
+        .occurrence_count(i64::try_from(f.exchanges).unwrap_or(i64::MAX))
+        .properties(bag(&[], props))
+        .build();
+    r.rule_index = rules.get(f.rule.id()).copied();
+    r
+}
+
+impl Renderer for SarifRenderer<'_> {
+    fn record(&mut self, _record: &Record) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn encoder(&self) -> Option<Encoder> {
+        Some(no_record)
+    }
+
+    fn encoded(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn input_done(&mut self, _input: &InputReport) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
+        let (rules, index) = rules();
+        let results: Vec<SarifResult> = summary
+            .findings
+            .sorted()
+            .iter()
+            .map(|f| result(f, &index, inputs))
+            .collect();
+        let driver = ToolComponent::builder()
+            .name("corscope")
+            .version(env!("CARGO_PKG_VERSION"))
+            .semantic_version(env!("CARGO_PKG_VERSION"))
+            .rules(rules)
+            .build();
+        let run = Run::builder()
+            .tool(Tool::builder().driver(driver).build())
+            .results(results)
+            .build();
+        let log = Sarif::builder()
+            .schema(SARIF_SCHEMA)
+            .version(json!("2.1.0"))
+            .runs(vec![run])
+            .build();
+        serde_json::to_writer_pretty(&mut self.out, &log)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,180 @@
+//! `--format sarif` over every sample recording: one result per finding with the finding's
+//! fingerprint, rules from the catalogue, snapshots of the results, and Microsoft's SARIF
+//! validator (`@microsoft/sarif-multitool validate`) reporting no error, on the samples and
+//! on a log broken on purpose (which it must reject).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod report_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use corscope::report::ReportFormat;
+use report_support::{render, sample, tool, SAMPLES};
+use serde_json::Value;
+
+/// One line per result: level, rule, where, fingerprint, message.
+fn results_table(log: &Value) -> String {
+    let mut out = String::new();
+    for r in log["runs"][0]["results"].as_array().expect("results") {
+        let loc = &r["locations"][0];
+        out.push_str(&format!(
+            "{:<7} {:<36} {} | {} | {} | {}\n",
+            r["level"].as_str().unwrap(),
+            r["ruleId"].as_str().unwrap(),
+            loc["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap(),
+            loc["message"]["text"].as_str().unwrap(),
+            r["partialFingerprints"]["corscopeFinding/v1"]
+                .as_str()
+                .unwrap(),
+            r["message"]["text"].as_str().unwrap(),
+        ));
+    }
+    out
+}
+
+fn check(log: &Value, json: &Value, artifact: &str) {
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(results.len(), findings.len(), "one result per finding");
+    for (r, f) in results.iter().zip(findings) {
+        assert_eq!(
+            r["partialFingerprints"]["corscopeFinding/v1"],
+            f["fingerprint"]
+        );
+        assert_eq!(r["ruleId"], f["rule"]);
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"], "ruleIndex names the rule");
+        assert_eq!(r["message"]["text"], f["message"]);
+        let level = match f["kind"].as_str().unwrap() {
+            "blocked" => "error",
+            "latent" | "warning" => "note",
+            _ => "warning",
+        };
+        assert_eq!(r["level"], level);
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            artifact
+        );
+        assert_eq!(r["occurrenceCount"], f["exchanges"]);
+    }
+}
+
+#[test]
+fn sarif_of_every_sample() {
+    for name in SAMPLES {
+        let files = sample(name);
+        let log: Value = serde_json::from_str(&render(&files, ReportFormat::Sarif)).unwrap();
+        let json: Value = serde_json::from_str(&render(&files, ReportFormat::Json)).unwrap();
+        check(&log, &json, &format!("samples/recordings/{name}"));
+        insta::assert_snapshot!(format!("sarif-{name}"), results_table(&log));
+    }
+}
+
+#[test]
+fn sarif_rules_are_the_catalogue() {
+    let log: Value =
+        serde_json::from_str(&render(&sample("playwright.har"), ReportFormat::Sarif)).unwrap();
+    let rules = &log["runs"][0]["tool"]["driver"]["rules"];
+    insta::assert_json_snapshot!("sarif-rules", rules);
+    let n = corscope::model::CAUSES.len()
+        + corscope::model::WARNINGS.len()
+        + corscope::findings::SECURITY.len();
+    assert_eq!(rules.as_array().unwrap().len(), n);
+}
+
+/// Runs the validator on `file`; returns its error-level results.
+fn validate(multitool: &Path, file: &Path) -> Vec<String> {
+    let out = file.with_extension("validation.sarif");
+    let status = Command::new(multitool)
+        .arg("validate")
+        .arg(file)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run the SARIF validator");
+    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap_or_else(|_| {
+        panic!(
+            "the validator wrote no log: {}",
+            String::from_utf8_lossy(&status.stdout)
+        )
+    }))
+    .expect("the validator's log is JSON");
+    let run = &report["runs"][0];
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    for r in run["results"].as_array().cloned().unwrap_or_default() {
+        let default = rules
+            .iter()
+            .find(|rule| rule["id"] == r["ruleId"])
+            .and_then(|rule| rule["defaultConfiguration"]["level"].as_str())
+            .unwrap_or("warning")
+            .to_string();
+        let level = r["level"].as_str().map(str::to_string).unwrap_or(default);
+        if level == "error" {
+            errors.push(r.to_string());
+        }
+    }
+    for n in run["invocations"].as_array().cloned().unwrap_or_default() {
+        for e in n["toolExecutionNotifications"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            if e["level"] == "error" {
+                errors.push(e.to_string());
+            }
+        }
+    }
+    errors
+}
+
+#[test]
+fn microsoft_sarif_validator_finds_no_error() {
+    let Some(multitool) = tool("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for name in SAMPLES {
+        let path = dir.path().join(format!("{name}.sarif"));
+        std::fs::write(&path, render(&sample(name), ReportFormat::Sarif)).unwrap();
+        let errors = validate(&multitool, &path);
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    // The validator does reject logs that break the standard: a dangling rule index, a
+    // message without text, another version.
+    let good: Value =
+        serde_json::from_str(&render(&sample("loopback.pcap"), ReportFormat::Sarif)).unwrap();
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: [Breakage; 3] = [
+        ("rule index", |l| {
+            l["runs"][0]["results"][0]["ruleIndex"] = 999.into()
+        }),
+        ("message", |l| {
+            l["runs"][0]["results"][1]["message"] = Value::Object(Default::default())
+        }),
+        ("version", |l| l["version"] = "2.0.0".into()),
+    ];
+    for (what, breakage) in breakages {
+        let mut broken = good.clone();
+        breakage(&mut broken);
+        let path = dir
+            .path()
+            .join(format!("broken-{}.sarif", what.replace(' ', "-")));
+        std::fs::write(&path, broken.to_string()).unwrap();
+        assert!(
+            !validate(&multitool, &path).is_empty(),
+            "a log with a broken {what} passed"
+        );
+    }
+}

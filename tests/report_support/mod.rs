@@ -1,0 +1,109 @@
+//! Running the pipeline into any report format, the recordings the format tests use, and the
+//! external validators they call (installed under `tests/tools` by `.ci/run`).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use corscope::pipeline::{self, Options, Source, SourceOrigin};
+use corscope::report::{self, ReportFormat};
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The report of `files` (name as reports show it, path) in `format`, on one thread.
+pub fn render(files: &[(String, PathBuf)], format: ReportFormat) -> String {
+    let sources = files
+        .iter()
+        .map(|(name, path)| Source {
+            name: name.clone(),
+            origin: SourceOrigin::File(path.clone()),
+        })
+        .collect();
+    let out = Shared::default();
+    let mut renderer = report::renderer(format, Box::new(out.clone()), false);
+    let options = Options {
+        jobs: Some(1),
+        // A fixed key, so that redaction markers are the same in every run.
+        redactor: corscope::redact::Redactor::with_key(b"golden"),
+        ..Options::default()
+    };
+    pipeline::run(sources, &options, renderer.as_mut()).expect("pipeline runs");
+    drop(renderer);
+    let bytes = out.0.lock().expect("lock").clone();
+    let text = String::from_utf8(bytes).expect("reports are UTF-8");
+    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+/// The recordings in `samples/recordings`, by file name.
+pub const SAMPLES: [&str; 4] = [
+    "chromium-devtools.har",
+    "chromium-devtools-sanitized.har",
+    "playwright.har",
+    "loopback.pcap",
+];
+
+/// One sample as an input named as the README names it.
+pub fn sample(name: &str) -> Vec<(String, PathBuf)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/recordings")
+        .join(name);
+    vec![(format!("samples/recordings/{name}"), path)]
+}
+
+/// Writes `bytes` to `dir/name` and returns it as an input.
+pub fn input(dir: &Path, name: &str, bytes: &[u8]) -> (String, PathBuf) {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write input");
+    (name.to_string(), path)
+}
+
+/// A tool the format tests run, below `tests/tools`, when it is installed. `.ci/run`
+/// installs them and sets `CORSCOPE_REQUIRE_REPORT_TOOLS=1`, which turns a missing tool into
+/// a failure; elsewhere the check says it was skipped.
+pub fn tool(relative: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tools")
+        .join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var_os("CORSCOPE_REQUIRE_REPORT_TOOLS").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is missing: run `npm ci --prefix tests/tools` (.ci/run does)",
+            path.display()
+        );
+    }
+    eprintln!(
+        "skipped: {} is not installed (`npm ci --prefix tests/tools`)",
+        path.display()
+    );
+    None
+}
+
+/// Whether a program is on the PATH (or the required tools say it must be).
+pub fn program(name: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var_os("CORSCOPE_REQUIRE_REPORT_TOOLS").is_some_and(|v| v == "1") {
+            panic!("{name} is missing (.ci/run installs it)");
+        }
+        eprintln!("skipped: {name} is not installed");
+    }
+    found
+}
