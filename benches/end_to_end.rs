@@ -1,5 +1,6 @@
 //! Capture to verdicts: `capture::read` (format sniffing included) feeding the CORS engine,
-//! on a generated pcap and a generated HAR held in memory. Asserts: assessments of recorded
+//! on generated pcaps and HARs of both traffic mixes (page loads, small API calls) held in
+//! memory; figures per byte and per exchange. Asserts: assessments of recorded
 //! exchanges = the requests the capture holds (pcap: requests on the wire; HAR: entries).
 
 mod support;
@@ -52,26 +53,27 @@ fn end_to_end(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
-    for (name, format) in [("pcap", Format::Pcap), ("har", Format::Har)] {
-        let (input, truth) = support::input(format);
-        let want = if format == Format::Har {
-            truth.har.entries
-        } else {
-            truth.requests
-        };
-        group.throughput(Throughput::Bytes(input.len() as u64));
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let count = analyse(&input, &limits);
-                verify(
-                    "end_to_end",
-                    "assessments of recorded exchanges",
-                    count.recorded,
-                    want,
-                );
-                black_box(count)
-            })
-        });
+    for (mix_name, mix) in support::MIXES {
+        for (name, format) in [("pcap", Format::Pcap), ("har", Format::Har)] {
+            let (input, truth) = support::input_of(format, mix);
+            let want = support::exchanges_of(format, &truth);
+            group.throughput(Throughput::ElementsAndBytes {
+                elements: want,
+                bytes: input.len() as u64,
+            });
+            group.bench_function(format!("{name}_{mix_name}"), |b| {
+                b.iter(|| {
+                    let count = analyse(&input, &limits);
+                    verify(
+                        "end_to_end",
+                        "assessments of recorded exchanges",
+                        count.recorded,
+                        want,
+                    );
+                    black_box(count)
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -14,36 +14,47 @@ use std::time::Duration;
 use corscope::model::Limits;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use support::{verify, CountingSink, Format};
+use support::{verify, CountingSink, Format, Mix};
 
 fn har_read(c: &mut Criterion) {
-    let (input, truth) = support::input(Format::Har);
     let limits = Limits::default();
     let mut group = c.benchmark_group("har_read");
-    group.throughput(Throughput::Bytes(input.len() as u64));
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("devtools_har", |b| {
-        b.iter(|| {
-            let mut sink = CountingSink::default();
-            let summary = corscope::capture::har::read(&mut &input[..], &limits, &mut sink);
-            let entries = summary.as_ref().map_or(0, |s| s.entries);
-            verify("har_read", "entries read", entries, truth.har.entries);
-            verify("har_read", "exchanges", sink.exchanges, truth.har.entries);
-            verify("har_read", "responses", sink.responses, truth.responses);
-            verify(
-                "har_read",
-                "OPTIONS exchanges",
-                sink.options,
-                truth.preflights,
-            );
-            verify("har_read", "issues", sink.issues, 0);
-            black_box(sink.exchanges)
-        })
-    });
+    for (name, mix) in [
+        ("devtools_har", Mix::Browser),
+        ("devtools_har_api", Mix::Api),
+    ] {
+        let (input, truth) = support::input_of(Format::Har, mix);
+        group.throughput(Throughput::ElementsAndBytes {
+            elements: truth.har.entries,
+            bytes: input.len() as u64,
+        });
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut sink = CountingSink::default();
+                let summary = corscope::capture::har::read(&mut &input[..], &limits, &mut sink);
+                let entries = summary.as_ref().map_or(0, |s| s.entries);
+                verify("har_read", "entries read", entries, truth.har.entries);
+                verify("har_read", "exchanges", sink.exchanges, truth.har.entries);
+                verify("har_read", "responses", sink.responses, truth.responses);
+                verify(
+                    "har_read",
+                    "OPTIONS exchanges",
+                    sink.options,
+                    truth.preflights,
+                );
+                verify("har_read", "issues", sink.issues, 0);
+                black_box(sink.exchanges)
+            })
+        });
+    }
     let (input, entries) = api_entries(support::input_bytes());
-    group.throughput(Throughput::Bytes(input.len() as u64));
+    group.throughput(Throughput::ElementsAndBytes {
+        elements: entries,
+        bytes: input.len() as u64,
+    });
     group.bench_function("api_entries_har", |b| {
         b.iter(|| {
             let mut sink = CountingSink::default();

@@ -1,5 +1,6 @@
 //! `capture::pcap::read` over in-memory generated pcap (microseconds) and pcapng (nanoseconds)
-//! captures of interleaved keep-alive HTTP/1.1 connections. Asserts: exchanges = requests on
+//! captures of interleaved keep-alive HTTP/1.1 connections (and a pcap of the small-API-call
+//! mix); figures per byte and per exchange. Asserts: exchanges = requests on
 //! the wire, exchanges with a response = responses, `OPTIONS` exchanges = preflights,
 //! `PcapSummary.frames` = frames written.
 
@@ -12,7 +13,7 @@ use corscope::capture::Format as CaptureFormat;
 use corscope::model::Limits;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use support::{verify, CountingSink, Format};
+use support::{verify, CountingSink, Format, Mix};
 
 fn pcap_read(c: &mut Criterion) {
     let limits = Limits::default();
@@ -20,12 +21,22 @@ fn pcap_read(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
-    for (name, format, capture_format) in [
-        ("pcap", Format::Pcap, CaptureFormat::Pcap),
-        ("pcapng", Format::PcapNg, CaptureFormat::PcapNg),
-    ] {
-        let (input, truth) = support::input(format);
-        group.throughput(Throughput::Bytes(input.len() as u64));
+    let cases = [
+        ("pcap", Format::Pcap, CaptureFormat::Pcap, Mix::Browser),
+        (
+            "pcapng",
+            Format::PcapNg,
+            CaptureFormat::PcapNg,
+            Mix::Browser,
+        ),
+        ("pcap_api", Format::Pcap, CaptureFormat::Pcap, Mix::Api),
+    ];
+    for (name, format, capture_format, mix) in cases {
+        let (input, truth) = support::input_of(format, mix);
+        group.throughput(Throughput::ElementsAndBytes {
+            elements: truth.requests,
+            bytes: input.len() as u64,
+        });
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut sink = CountingSink::default();

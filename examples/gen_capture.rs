@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `--format pcap|pcapng|har`, `--size` like `50MB`, `1GB`, `2GB` (MB = 10^6 bytes), `--seed`
-//! any u64 (default 42). The same version, seed, size and format give the same bytes. The
+//! any u64 (default 42), `--mix browser` (page loads, the default) or `api` (small JSON API
+//! calls, ~4 KB per exchange). The same version, seed, size and format give the same bytes. The
 //! generator itself lives in `benches/support/capture_gen/`, shared with the benches.
 
 #[allow(dead_code)]
@@ -18,9 +19,9 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use capture_gen::{Config, Format};
+use capture_gen::{Config, Format, Mix};
 
-const USAGE: &str = "usage: gen_capture --size SIZE --format pcap|pcapng|har --out FILE [--seed N] [--truth FILE.json]";
+const USAGE: &str = "usage: gen_capture --size SIZE --format pcap|pcapng|har --out FILE [--seed N] [--mix browser|api] [--truth FILE.json]";
 
 struct Args {
     cfg: Config,
@@ -32,6 +33,7 @@ fn parse() -> Result<Args, String> {
     let mut size = None;
     let mut format = None;
     let mut seed = 42u64;
+    let mut mix = Mix::Browser;
     let mut out = None;
     let mut truth = None;
     let mut args = std::env::args().skip(1);
@@ -50,6 +52,10 @@ fn parse() -> Result<Args, String> {
                 let v = value()?;
                 seed = v.parse().map_err(|_| format!("bad seed '{v}'"))?;
             }
+            "--mix" => {
+                let v = value()?;
+                mix = Mix::parse(&v).ok_or(format!("bad mix '{v}'"))?;
+            }
             "--out" => out = Some(value()?),
             "--truth" => truth = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
@@ -61,6 +67,7 @@ fn parse() -> Result<Args, String> {
             size: size.ok_or("--size is required")?,
             format: format.ok_or("--format is required")?,
             seed,
+            mix,
         },
         out: out.ok_or("--out is required")?,
         truth,

@@ -187,6 +187,7 @@ fn generated(dir: &Path) -> Vec<(String, PathBuf)> {
                 size: 1_500_000,
                 format: capture_gen::Format::Pcap,
                 seed: *seed,
+                mix: capture_gen::Mix::Browser,
             };
             let (bytes, _) = capture_gen::generate_vec(&cfg).expect("generate");
             let path = dir.join(name);

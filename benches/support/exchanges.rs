@@ -10,16 +10,17 @@ use corscope::report::Record;
 
 use super::capture_gen::rng::Rng;
 use super::capture_gen::scenario::{Call, Kind, Planner, HOSTS, ORIGINS};
-use super::capture_gen::{Config, Format, Truth};
+use super::capture_gen::{Config, Format, Mix, Truth};
 
 /// At least `count` exchanges of a generated browsing session and their truth.
 pub fn planned(count: usize, seed: u64) -> (Vec<Exchange>, Truth) {
     let mut rng = Rng::new(seed);
-    let mut planner = Planner::new("https", &mut rng);
+    let mut planner = Planner::new("https", Mix::Browser, &mut rng);
     let mut truth = Truth::new(&Config {
         size: 0,
         format: Format::Har,
         seed,
+        mix: Mix::Browser,
     });
     let mut out = Vec::with_capacity(count + 2);
     let mut calls = Vec::new();
@@ -104,7 +105,7 @@ fn exchange(call: &Call, index: u64, at: Timestamp, page: &str) -> Exchange {
 /// engine would hand the renderers, without running the engine.
 pub fn records(count: usize, seed: u64) -> Vec<Record> {
     let mut rng = Rng::new(seed);
-    let mut planner = Planner::new("https", &mut rng);
+    let mut planner = Planner::new("https", Mix::Browser, &mut rng);
     let mut calls = Vec::new();
     let mut out = Vec::with_capacity(count + 2);
     let start = Timestamp::from_parts(1_715_682_067, 0);

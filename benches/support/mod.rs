@@ -20,7 +20,7 @@ use std::sync::Arc;
 use corscope::capture::Sink;
 use corscope::model::{Exchange, Issue, Location};
 
-pub use capture_gen::{Config, Format, Truth};
+pub use capture_gen::{Config, Format, Mix, Truth};
 
 /// Seed of every bench input.
 pub const SEED: u64 = 42;
@@ -34,17 +34,35 @@ pub fn input_bytes() -> u64 {
         * 1_000_000
 }
 
-/// A generated input of `format` and its ground truth.
+/// A generated input of `format` (page-load mix) and its ground truth.
 pub fn input(format: Format) -> (Arc<[u8]>, Truth) {
+    input_of(format, Mix::Browser)
+}
+
+/// A generated input of `format` and `mix` and its ground truth.
+pub fn input_of(format: Format, mix: Mix) -> (Arc<[u8]>, Truth) {
     let cfg = Config {
         size: input_bytes(),
         format,
         seed: SEED,
+        mix,
     };
     match capture_gen::generate_vec(&cfg) {
         Ok((bytes, truth)) => (bytes.into(), truth),
         // Writing into a Vec cannot fail.
         Err(e) => panic!("generating the bench input failed: {e}"),
+    }
+}
+
+/// The mixes every per-exchange bench measures, by the name its figures carry.
+pub const MIXES: [(&str, Mix); 2] = [("browser", Mix::Browser), ("api", Mix::Api)];
+
+/// Exchanges a reader yields for an input (pcap: requests on the wire; HAR: entries).
+pub fn exchanges_of(format: Format, truth: &Truth) -> u64 {
+    if format == Format::Har {
+        truth.har.entries
+    } else {
+        truth.requests
     }
 }
 

@@ -85,7 +85,7 @@ impl Planner {
                 (c.status, c.reason) = (404, "Not Found");
                 c.resp_body = self.pools.json(60);
             } else {
-                c.resp_body = self.pools.json(rng.log_size(40, 100_000) as usize);
+                c.resp_body = self.pools.json(self.mix.json_size(rng, 40, 100_000));
             }
             let a = pick_answer(rng, c.credentialed, 12);
             self.answer(rng, &mut c, &origin, a);
@@ -307,7 +307,7 @@ impl Planner {
         }
         if json {
             c.req_mime = "application/json";
-            c.req_body = self.pools.json(rng.log_size(40, 4_000) as usize);
+            c.req_body = self.pools.json(self.mix.json_size(rng, 40, 4_000));
         }
         self.common_response(rng, &mut c);
         match method {
@@ -320,7 +320,7 @@ impl Planner {
         }
         if c.status != 204 {
             c.resp_mime = "application/json";
-            c.resp_body = self.pools.json(rng.log_size(40, 20_000) as usize);
+            c.resp_body = self.pools.json(self.mix.json_size(rng, 40, 20_000));
         }
         let a = pick_answer(rng, credentialed, 6);
         self.answer(rng, &mut c, &origin, a);

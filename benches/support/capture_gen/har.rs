@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use super::api::{self, Mix};
 use super::har_entry::entry;
 use super::json::{iso8601, JsonWriter};
 use super::rng::Rng;
@@ -27,7 +28,7 @@ pub(super) struct Page {
 /// Writes a HAR of about `cfg.size` bytes to `out`; returns the ground truth.
 pub fn generate<W: Write>(cfg: &Config, out: &mut W) -> io::Result<Truth> {
     let mut rng = Rng::new(cfg.seed);
-    let mut planner = Planner::new("https", &mut rng);
+    let mut planner = Planner::new("https", cfg.mix, &mut rng);
     let mut truth = Truth::new(cfg);
     let n_pages = (cfg.size / 20_000_000).clamp(1, 60);
     let pages: Vec<Page> = (0..n_pages)
@@ -78,6 +79,9 @@ pub fn generate<W: Write>(cfg: &Config, out: &mut W) -> io::Result<Truth> {
             clock = clock.max(page.started);
             let doc = HOSTS.iter().copied().find(|h| h.page).unwrap_or(HOSTS[0]);
             planner.action(&mut rng, doc, page.origin_host, &mut calls);
+        } else if cfg.mix == Mix::Api {
+            let host = api::pick_host(&mut rng);
+            planner.api_action(&mut rng, host, page.origin_host, &mut calls);
         } else {
             let host = *rng.pick(&HOSTS[..6]);
             planner.action(&mut rng, host, page.origin_host, &mut calls);

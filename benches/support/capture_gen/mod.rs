@@ -1,9 +1,10 @@
 //! A deterministic generator of realistic captures for benchmarks: HTTP/1.1 browser traffic
 //! with CORS (preflights, simple and non-CORS requests, correct and broken answers) recorded
 //! as a legacy pcap (microseconds), a pcapng (one interface, nanoseconds) or a Chrome
-//! DevTools HAR, with the ground truth counted while writing.
+//! DevTools HAR, with the ground truth counted while writing. Two mixes: page loads
+//! (documents, assets, API calls) and small JSON API calls ([`api::Mix`]).
 //!
-//! Output is byte-identical for a given (`VERSION`, seed, size, format): the only randomness
+//! Output is byte-identical for a given (`VERSION`, seed, size, format, mix): the only randomness
 //! is the seeded [`rng::Rng`], nothing reads the clock or the environment. Output is streamed;
 //! memory is bounded by the connections in flight (pcap) or one entry (HAR), never by size.
 //!
@@ -11,6 +12,7 @@
 //! measures exactly what the command writes. Written here rather than taken from a crate:
 //! no crate writes captures with a known CORS ground truth.
 
+pub mod api;
 pub mod body;
 pub mod cors;
 pub mod har;
@@ -26,6 +28,7 @@ pub mod truth;
 
 use std::io::{self, Write};
 
+pub use api::Mix;
 pub use truth::Truth;
 
 /// Generator version: bump when the output for a given seed changes.
@@ -63,6 +66,8 @@ pub struct Config {
     pub format: Format,
     /// Seed.
     pub seed: u64,
+    /// Traffic mix.
+    pub mix: Mix,
 }
 
 /// Writes the capture `cfg` describes to `out`; returns its ground truth.

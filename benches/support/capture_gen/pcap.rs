@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Write};
 
+use super::api::{self, Mix};
 use super::http::{self, Framing};
 use super::pcap_file::Writer;
 use super::rng::Rng;
@@ -54,7 +55,7 @@ struct Conn {
 /// Writes a capture of about `cfg.size` bytes to `out`; returns the ground truth.
 pub fn generate<W: Write>(cfg: &Config, out: &mut W) -> io::Result<Truth> {
     let mut rng = Rng::new(cfg.seed);
-    let mut planner = Planner::new("http", &mut rng);
+    let mut planner = Planner::new("http", cfg.mix, &mut rng);
     let mut truth = Truth::new(cfg);
     let mut w = Writer::new(
         out,
@@ -76,7 +77,7 @@ pub fn generate<W: Write>(cfg: &Config, out: &mut W) -> io::Result<Truth> {
             }
         }
         while !stopping && active.len() < concurrency {
-            active.push(open(&mut rng, next_conn, w.truth));
+            active.push(open(&mut rng, cfg.mix, next_conn, w.truth));
             next_conn += 1;
         }
         if active.is_empty() {
@@ -91,8 +92,11 @@ pub fn generate<W: Write>(cfg: &Config, out: &mut W) -> io::Result<Truth> {
     Ok(truth)
 }
 
-fn open(rng: &mut Rng, n: u64, truth: &mut Truth) -> Conn {
-    let host = *rng.pick(&HOSTS);
+fn open(rng: &mut Rng, mix: Mix, n: u64, truth: &mut Truth) -> Conn {
+    let host = match mix {
+        Mix::Browser => *rng.pick(&HOSTS),
+        Mix::Api => api::pick_host(rng),
+    };
     let v6 = rng.chance(0.15);
     let vlan = if rng.chance(0.03) {
         Some(100 + rng.below(3) as u16)
@@ -218,6 +222,8 @@ fn plan(
     for _ in 0..batch {
         if c.pipelined {
             planner.unpreflighted(rng, c.host, c.page, calls);
+        } else if planner.mix == Mix::Api {
+            planner.api_action(rng, c.host, c.page, calls);
         } else {
             planner.action(rng, c.host, c.page, calls);
         }

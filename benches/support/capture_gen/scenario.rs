@@ -4,6 +4,7 @@
 //! block carries the name of the cause it was generated with (the names of
 //! `corscope::model::cause`), so the ground truth is counted by construction.
 
+use super::api::Mix;
 use super::body::{Body, BodyKind, Pools};
 use super::rng::Rng;
 
@@ -141,15 +142,18 @@ pub struct Call {
 pub struct Planner {
     /// Body pools.
     pub pools: Pools,
+    /// The traffic mix planned.
+    pub mix: Mix,
     scheme: &'static str,
     next_id: u64,
 }
 
 impl Planner {
-    /// A planner for `scheme` (`http` or `https`).
-    pub fn new(scheme: &'static str, rng: &mut Rng) -> Self {
+    /// A planner of `mix` traffic for `scheme` (`http` or `https`).
+    pub fn new(scheme: &'static str, mix: Mix, rng: &mut Rng) -> Self {
         Self {
             pools: Pools::new(rng),
+            mix,
             scheme,
             next_id: 1,
         }

@@ -18,6 +18,8 @@ pub struct Truth {
     pub format: String,
     /// Seed.
     pub seed: u64,
+    /// Traffic mix: `browser` or `api`.
+    pub mix: String,
     /// Size asked for.
     pub target_bytes: u64,
     /// Size written.
@@ -123,6 +125,7 @@ impl Truth {
             }
             .into(),
             seed: cfg.seed,
+            mix: cfg.mix.name().into(),
             target_bytes: cfg.size,
             ..Self::default()
         }
