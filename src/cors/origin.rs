@@ -12,6 +12,9 @@ use url::Url;
 /// The serialized origin of `url`, or `None` when it does not parse. Opaque origins (`data:`,
 /// `file:`, custom schemes) serialize as `null`.
 pub fn serialize_url_origin(url: &str) -> Option<String> {
+    if let Some(origin) = super::plain_origin::of(url) {
+        return Some(origin);
+    }
     Url::parse(url)
         .ok()
         .map(|u| u.origin().ascii_serialization())

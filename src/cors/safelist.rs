@@ -70,57 +70,67 @@ pub fn is_cors_unsafe_request_header_byte(b: u8) -> bool {
 /// decides: the Fetch list, `proxy-`/`sec-` prefixes, method-override headers naming a
 /// forbidden method, and `User-Agent`.
 pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
-    const FORBIDDEN: [&str; 23] = [
-        "accept-charset",
-        "accept-encoding",
-        "access-control-request-headers",
-        "access-control-request-method",
-        "access-control-request-private-network",
-        "connection",
-        "content-length",
-        "cookie",
-        "cookie2",
-        "date",
-        "dnt",
-        "expect",
-        "host",
-        "keep-alive",
-        "origin",
-        "referer",
-        "set-cookie",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "via",
-        "user-agent",
-    ];
+    is_forbidden(name, value.as_bytes())
+}
+
+/// [`is_forbidden_request_header`] on the recorded value bytes, read as text only for the
+/// method-override headers. Names are matched lower-cased on the stack: this runs for every
+/// header of every request.
+fn is_forbidden(name: &str, value: &[u8]) -> bool {
     let has_prefix = |p: &str| {
         name.get(..p.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(p))
     };
-    if FORBIDDEN.iter().any(|f| f.eq_ignore_ascii_case(name))
-        || has_prefix("proxy-")
-        || has_prefix("sec-")
-    {
+    if has_prefix("proxy-") || has_prefix("sec-") {
         return true;
     }
-    if [
-        "x-http-method",
-        "x-http-method-override",
-        "x-method-override",
-    ]
-    .iter()
-    .any(|m| m.eq_ignore_ascii_case(name))
-    {
-        return value.split(',').any(|v| {
-            let v = v.trim();
-            ["CONNECT", "TRACE", "TRACK"]
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(v))
-        });
+    let mut buf = [0u8; 40];
+    match lower_name(name, &mut buf) {
+        Some(
+            "accept-charset"
+            | "accept-encoding"
+            | "access-control-request-headers"
+            | "access-control-request-method"
+            | "access-control-request-private-network"
+            | "connection"
+            | "content-length"
+            | "cookie"
+            | "cookie2"
+            | "date"
+            | "dnt"
+            | "expect"
+            | "host"
+            | "keep-alive"
+            | "origin"
+            | "referer"
+            | "set-cookie"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "via"
+            | "user-agent",
+        ) => true,
+        Some("x-http-method" | "x-http-method-override" | "x-method-override") => {
+            crate::model::headers::text(value).split(',').any(|v| {
+                let v = v.trim();
+                ["CONNECT", "TRACE", "TRACK"]
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(v))
+            })
+        }
+        _ => false,
     }
-    false
+}
+
+/// `name` lower-cased (ASCII) into `buf`; `None` when it does not fit, and so matches none
+/// of the short names callers look for.
+fn lower_name<'b>(name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    // Lower-casing ASCII bytes keeps UTF-8 valid.
+    std::str::from_utf8(lower).ok()
 }
 
 /// Whether `name: value` is a CORS-safelisted request-header.
@@ -131,12 +141,10 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
     let no_unsafe_byte = || !value.iter().any(|&b| is_cors_unsafe_request_header_byte(b));
     // Every safelisted name is short: lower-case it on the stack.
     let mut buf = [0u8; 24];
-    let Some(lower) = buf.get_mut(..name.len()) else {
+    let Some(lower) = lower_name(name, &mut buf) else {
         return false;
     };
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    match std::str::from_utf8(lower).unwrap_or("") {
+    match lower {
         "accept" => no_unsafe_byte(),
         "accept-language" | "content-language" => value.iter().all(|&b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
@@ -215,8 +223,15 @@ fn is_simple_range(value: &[u8]) -> bool {
 pub fn cors_unsafe_request_header_names<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Vec<String> {
+    unsafe_names(headers)
+}
+
+/// [`cors_unsafe_request_header_names`] over names borrowed or owned.
+fn unsafe_names<'a, N: AsRef<str>>(
+    headers: impl IntoIterator<Item = (N, &'a [u8])>,
+) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
-    let mut potentially: Vec<&str> = Vec::new();
+    let mut potentially: Vec<N> = Vec::new();
     let mut total = 0usize;
     let add = |names: &mut Vec<String>, name: &str| {
         if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
@@ -224,20 +239,19 @@ pub fn cors_unsafe_request_header_names<'a>(
         }
     };
     for (name, value) in headers {
-        let text = crate::model::headers::text(value);
-        if is_forbidden_request_header(name, &text) {
+        if is_forbidden(name.as_ref(), value) {
             continue;
         }
-        if is_cors_safelisted_request_header(name, value) {
+        if is_cors_safelisted_request_header(name.as_ref(), value) {
             total = total.saturating_add(value.len());
             potentially.push(name);
         } else {
-            add(&mut unsafe_names, name);
+            add(&mut unsafe_names, name.as_ref());
         }
     }
     if total > 1024 {
         for name in potentially {
-            add(&mut unsafe_names, name);
+            add(&mut unsafe_names, name.as_ref());
         }
     }
     unsafe_names
@@ -251,34 +265,23 @@ pub fn cors_unsafe_request_header_names<'a>(
 /// behind a proxy.
 pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<String> {
     let browser_added = |n: &str| {
+        let mut buf = [0u8; 24];
         n.starts_with(':')
-            || [
-                "priority",
-                "x-client-data",
-                "cache-control",
-                "pragma",
-                "forwarded",
-                "x-real-ip",
-                "via",
-            ]
-            .iter()
-            .any(|k| n.eq_ignore_ascii_case(k))
             || n.get(..12)
                 .is_some_and(|p| p.eq_ignore_ascii_case("x-forwarded-"))
-            || (revalidating
-                && ["if-none-match", "if-modified-since"]
-                    .iter()
-                    .any(|k| n.eq_ignore_ascii_case(k)))
+            || match lower_name(n, &mut buf) {
+                Some(
+                    "priority" | "x-client-data" | "cache-control" | "pragma" | "forwarded"
+                    | "x-real-ip" | "via",
+                ) => true,
+                Some("if-none-match" | "if-modified-since") => revalidating,
+                _ => false,
+            }
     };
-    let lines: Vec<_> = request
-        .headers
-        .iter()
-        .filter_map(|h| {
-            let n = h.name_str();
-            (!browser_added(&n)).then_some((n, h.value))
-        })
-        .collect();
-    cors_unsafe_request_header_names(lines.iter().map(|(n, v)| (n.as_ref(), *v)))
+    unsafe_names(request.headers.iter().filter_map(|h| {
+        let n = h.name_str();
+        (!browser_added(&n)).then_some((n, h.value))
+    }))
 }
 
 /// The names in an `Access-Control-Request-Headers` value, lower-cased, in order.

@@ -70,7 +70,13 @@ impl<'a> Projector<'a> {
         for s in &mut own {
             s.exchange = Some(a.id);
         }
-        self.stacks.put(resource.to_string(), own.clone());
+        // Most responses are of a resource seen before: update its entry in place.
+        match self.stacks.get_mut(resource) {
+            Some(known) => known.clone_from(&own),
+            None => {
+                self.stacks.put(resource.to_string(), own.clone());
+            }
+        }
         own
     }
 }

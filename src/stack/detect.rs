@@ -69,10 +69,18 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     let mut vary_names = Vec::new();
     for h in headers.iter() {
         let name = h.name_str();
-        let lower = name.to_ascii_lowercase();
+        // Every name looked for is short: lower-case it on the stack (this runs for every
+        // header of every response); a longer one matches nothing.
+        let mut buf = [0u8; 32];
+        let Some(lower) = buf.get_mut(..name.len()) else {
+            continue;
+        };
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).unwrap_or("");
         let value = h.value_str();
         let line = || format!("{name}: {value}");
-        match lower.as_str() {
+        match lower {
             "server" | "via" | "x-served-by" => {
                 let v = value.to_ascii_lowercase();
                 for (word, stack) in PRODUCTS {
