@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{
+    compact, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes the JSON document.
@@ -14,7 +16,7 @@ pub struct JsonRenderer<'a> {
     out: Box<dyn Write + 'a>,
     started: bool,
     first: bool,
-    /// One exchange at a time: serde_json writes many small pieces, cheaper into a `Vec`
+    /// One exchange at a time: JSON is written in many small pieces, cheaper into a `Vec`
     /// than through a `dyn Write`.
     item: Vec<u8>,
 }
@@ -44,7 +46,7 @@ impl<'a> JsonRenderer<'a> {
 /// One element of `exchanges`, each preceded by a comma (the renderer drops the first).
 fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
     out.extend_from_slice(b",\n");
-    serde_json::to_writer(&mut *out, &WireExchange::from(record))?;
+    compact::to_vec(&WireExchange::from(record), out)?;
     Ok(())
 }
 

@@ -6,13 +6,15 @@
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{
+    compact, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes JSON lines.
 pub struct JsonlRenderer<'a> {
     out: Box<dyn Write + 'a>,
-    /// One line at a time: serde_json writes many small pieces, cheaper into a `Vec` than
+    /// One line at a time: JSON is written in many small pieces, cheaper into a `Vec` than
     /// through a `dyn Write`.
     line: Vec<u8>,
 }
@@ -29,7 +31,7 @@ impl<'a> JsonlRenderer<'a> {
 
 /// One exchange line.
 fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &WireExchange::from(record))?;
+    compact::to_vec(&WireExchange::from(record), out)?;
     out.push(b'\n');
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod compact;
 mod finding;
 
 pub use finding::WireFinding;
