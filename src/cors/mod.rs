@@ -26,7 +26,7 @@ pub mod http_cache;
 pub mod message;
 pub mod origin;
 pub mod pairing;
-mod plain_origin;
+mod plain_url;
 pub mod preflight;
 pub mod preflight_cache;
 pub mod proxy;

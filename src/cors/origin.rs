@@ -12,7 +12,7 @@ use url::Url;
 /// The serialized origin of `url`, or `None` when it does not parse. Opaque origins (`data:`,
 /// `file:`, custom schemes) serialize as `null`.
 pub fn serialize_url_origin(url: &str) -> Option<String> {
-    if let Some(origin) = super::plain_origin::of(url) {
+    if let Some(origin) = super::plain_url::origin(url) {
         return Some(origin);
     }
     Url::parse(url)

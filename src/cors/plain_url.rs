@@ -1,6 +1,6 @@
-//! The origin of a plain `http`/`https` URL, read by slicing instead of a full WHATWG parse:
-//! the engine asks for the origin of several URLs per exchange, and a full parse (with its
-//! allocations for path and query) costs more than the rest of the judgement.
+//! The origin, path and query of a plain `http`/`https` URL, read by slicing instead of a
+//! full WHATWG parse: the engine asks for the origin of several URLs per exchange, and a full
+//! parse (with its allocations for path and query) costs more than the rest of the judgement.
 //!
 //! Only URLs whose origin the WHATWG parser would leave unchanged are read here: lower-case
 //! scheme `http` or `https`, no user info, a host of lower-case ASCII letters, digits, `-`
@@ -8,10 +8,89 @@
 //! punycode to validate), and an optional port without leading zeros. Everything else is
 //! declined and goes to the `url` crate, so the result always equals
 //! `Url::parse(url)?.origin().ascii_serialization()` (checked by a test against the crate).
+//! [`parts`] also needs a path and query the parser would not rewrite: characters that are
+//! never percent-encoded, no dot segments.
 
 /// The serialized origin of `url` when it is a plain URL as above; `None` means "not read
 /// here", never "no origin".
-pub(super) fn of(url: &str) -> Option<String> {
+pub(super) fn origin(url: &str) -> Option<String> {
+    split(url).map(|(origin, _)| origin)
+}
+
+/// A plain URL's serialized origin, path (`/` when empty) and query (without `?`), equal to
+/// the `url` crate's `origin().ascii_serialization()`, `path()` and `query()`.
+pub(crate) struct Parts<'a> {
+    /// The serialized origin.
+    pub origin: String,
+    /// The path.
+    pub path: &'a str,
+    /// The query, when there is a `?`.
+    pub query: Option<&'a str>,
+}
+
+/// The parts of `url` when it is plain, path and query included; `None` means "not read
+/// here".
+pub(crate) fn parts(url: &str) -> Option<Parts<'_>> {
+    let (origin, rest) = split(url)?;
+    let rest = rest.split('#').next().unwrap_or("");
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let plain_path = path.bytes().all(|b| PATH_BYTES[usize::from(b)]);
+    let plain_query =
+        query.is_none_or(|q| q.bytes().all(|b| b == b'?' || PATH_BYTES[usize::from(b)]));
+    // Dot segments (`/./`, `/../`, also percent-encoded) are resolved by the parser.
+    let dots = path.contains("/.") || path.contains("%2e") || path.contains("%2E");
+    if !plain_path || dots || !plain_query {
+        return None;
+    }
+    Some(Parts {
+        origin,
+        path: if path.is_empty() { "/" } else { path },
+        query,
+    })
+}
+
+/// Bytes a path or query keeps as they are: letters, digits and `-._~!$&()*+,;=:@/%`.
+const PATH_BYTES: [bool; 256] = byte_set(b"-._~!$&()*+,;=:@/%", true);
+/// Bytes of a plain host: lower-case letters, digits, `-` and `.`.
+const HOST_BYTES: [bool; 256] = byte_set(b"-.", false);
+
+/// A byte table of ASCII digits, lower-case letters (and upper-case ones when `upper`) and
+/// `extra`.
+const fn byte_set(extra: &[u8], upper: bool) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        set[b] = c.is_ascii_digit() || c.is_ascii_lowercase() || (upper && c.is_ascii_uppercase());
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+/// The host of a plain URL (lower case already), as `Url::host_str` gives it.
+pub(crate) fn host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\' | b':'))
+        .unwrap_or(rest.len());
+    let host = rest.get(..end)?;
+    // The whole origin must be plain, port and all.
+    split(url).is_some().then_some(host)
+}
+
+/// The origin of a plain URL and what follows its authority.
+fn split(url: &str) -> Option<(String, &str)> {
     let (scheme, default_port, rest) = if let Some(rest) = url.strip_prefix("https://") {
         ("https", 443, rest)
     } else if let Some(rest) = url.strip_prefix("http://") {
@@ -28,6 +107,7 @@ pub(super) fn of(url: &str) -> Option<String> {
         .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
         .unwrap_or(rest.len());
     let authority = rest.get(..end)?;
+    let after = rest.get(end..)?;
     let (host, port) = match authority.split_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (authority, None),
@@ -60,16 +140,13 @@ pub(super) fn of(url: &str) -> Option<String> {
         origin.push(':');
         origin.push_str(p);
     }
-    Some(origin)
+    Some((origin, after))
 }
 
 /// Lower-case ASCII labels of letters, digits and `-`, none empty, none punycode, the last
 /// one starting with a letter.
 fn plain_host(host: &str) -> bool {
-    let bytes = host.as_bytes();
-    let chars_ok = bytes
-        .iter()
-        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let chars_ok = host.bytes().all(|b| HOST_BYTES[usize::from(b)]);
     if !chars_ok {
         return false;
     }
@@ -133,7 +210,7 @@ mod tests {
             for host in hosts {
                 for tail in tails {
                     let url = format!("{scheme}{host}{tail}");
-                    if let Some(fast) = of(&url) {
+                    if let Some(fast) = origin(&url) {
                         answered += 1;
                         assert_eq!(Some(fast), by_crate(&url), "{url}");
                     }
@@ -145,13 +222,66 @@ mod tests {
 
     #[test]
     fn reads_plain_urls() {
-        assert_eq!(of("https://a.test/x").as_deref(), Some("https://a.test"));
         assert_eq!(
-            of("http://a.test:8080").as_deref(),
+            origin("https://a.test/x").as_deref(),
+            Some("https://a.test")
+        );
+        assert_eq!(
+            origin("http://a.test:8080").as_deref(),
             Some("http://a.test:8080")
         );
-        assert_eq!(of("http://a.test:80/").as_deref(), Some("http://a.test"));
-        assert_eq!(of("http://203.0.113.7/"), None);
-        assert_eq!(of("http://A.test/"), None);
+        assert_eq!(
+            origin("http://a.test:80/").as_deref(),
+            Some("http://a.test")
+        );
+        assert_eq!(origin("http://203.0.113.7/"), None);
+        assert_eq!(origin("http://A.test/"), None);
+    }
+    #[test]
+    fn paths_and_queries_agree_with_the_url_crate_whenever_read() {
+        let paths = [
+            "", "/", "/a/b", "/a/./b", "/a/../b", "/.", "/a/%2e/b", "/a%2Fb", "/a b", "/a\"b",
+            "/a<b>", "/a`b", "/a{b}", "/a^b", "/a|b", "/~user", "/a;b=c", "/é", "/a%zz", "/a'b",
+            "//x", "/a@b:c", "/a\\b", "/a\tb",
+        ];
+        let queries = [
+            "", "?", "?a=1&b=2", "?a=1?b", "?a b", "?a'b", "?a\"b", "?a<b", "?q=%41", "?a/b",
+            "?a`b", "?a{b}", "?a^b", "?é",
+        ];
+        let mut read = 0;
+        for path in paths {
+            for query in queries {
+                for fragment in ["", "#f", "#a?b"] {
+                    let url = format!("https://a.test:8443{path}{query}{fragment}");
+                    let Some(p) = parts(&url) else { continue };
+                    read += 1;
+                    let u = url::Url::parse(&url).expect("a plain URL parses");
+                    assert_eq!(p.origin, u.origin().ascii_serialization(), "{url}");
+                    assert_eq!(p.path, u.path(), "{url}");
+                    assert_eq!(p.query, u.query(), "{url}");
+                }
+            }
+        }
+        assert!(read > 100, "read only {read} URLs");
+    }
+    #[test]
+    fn hosts_agree_with_the_url_crate_whenever_read() {
+        for url in [
+            "https://a.test/x",
+            "http://a.test:8080/",
+            "http://a.test:80",
+            "https://b-c.d.e?q",
+            "http://a.test#f",
+            "http://A.test/",
+            "http://1.2.3.4/",
+            "http://u@a.test/",
+        ] {
+            if let Some(host) = host(url) {
+                let u = url::Url::parse(url).expect("a plain URL parses");
+                assert_eq!(Some(host), u.host_str(), "{url}");
+            }
+        }
+        assert_eq!(host("https://a.test:8443/x"), Some("a.test"));
+        assert_eq!(host("http://A.test/"), None);
     }
 }

@@ -18,6 +18,9 @@ pub(super) struct Spaces {
 }
 
 fn host_of(url: &str) -> Option<String> {
+    if let Some(host) = super::super::plain_url::host(url) {
+        return Some(host.to_string());
+    }
     url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))

@@ -17,6 +17,7 @@ use foldhash::HashMap;
 
 use super::super::check::ACAO;
 use super::super::origin::without_fragment;
+use super::super::plain_url;
 use crate::model::{Exchange, ExchangeId, Timestamp};
 
 /// Where an exchange sits in the window: its start, then its arrival number.
@@ -46,6 +47,18 @@ impl Keys {
         let raw = &ex.request.url;
         let url = without_fragment(raw).to_string();
         let method = &ex.request.method;
+        if let Some(p) = plain_url::parts(raw) {
+            let query_len = p.query.map_or(0, |q| q.len() + 1);
+            let mut target = String::with_capacity(method.len() + 1 + p.path.len() + query_len);
+            target.push_str(method);
+            target.push(' ');
+            target.push_str(p.path);
+            if let Some(q) = p.query {
+                target.push('?');
+                target.push_str(q);
+            }
+            return Self::new(url, target, Some(p.origin));
+        }
         match url::Url::parse(raw) {
             Ok(u) => {
                 let target = match u.query() {
