@@ -2,6 +2,10 @@
 //! proves it; a response may show several stacks (an application behind nginx behind
 //! CloudFront), listed in [`Stack::ALL`] order.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::Stack;
 use crate::model::{ExchangeId, HeaderList};
 
@@ -54,6 +58,34 @@ const VENDOR_HEADERS: &[(&str, Stack)] = &[
     ("x-aspnet-version", Stack::AspNetCore),
 ];
 
+/// The stacks of the [`PRODUCTS`] words `value` (lower case) contains, in table order: one
+/// pass of an Aho-Corasick automaton instead of a substring search per word (this runs for
+/// the `Server` line of every response).
+fn products_in(value: &str) -> impl Iterator<Item = Stack> {
+    static WORDS: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| AhoCorasick::new(PRODUCTS.iter().map(|(word, _)| word)).ok());
+    let mut seen = [false; PRODUCTS.len()];
+    match &*WORDS {
+        Some(words) => {
+            for m in words.find_overlapping_iter(value) {
+                if let Some(s) = seen.get_mut(m.pattern().as_usize()) {
+                    *s = true;
+                }
+            }
+        }
+        // Building the automaton of a fixed table cannot fail; were it to, search word by word.
+        None => {
+            for (s, (word, _)) in seen.iter_mut().zip(PRODUCTS) {
+                *s = value.contains(word);
+            }
+        }
+    }
+    PRODUCTS
+        .iter()
+        .zip(seen)
+        .filter_map(|((_, stack), seen)| seen.then_some(*stack))
+}
+
 /// The stacks `headers` show, each once, in [`Stack::ALL`] order.
 pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     let mut found: Vec<Sighting> = Vec::new();
@@ -83,10 +115,8 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
         match lower {
             "server" | "via" | "x-served-by" => {
                 let v = value.to_ascii_lowercase();
-                for (word, stack) in PRODUCTS {
-                    if v.contains(word) {
-                        add(*stack, line());
-                    }
+                for stack in products_in(&v) {
+                    add(stack, line());
                 }
             }
             "x-powered-by" => {
