@@ -5,19 +5,20 @@
 # and GNU time when it runs as root.
 #
 #   benches/compare.sh                                   # full: pcap 1 GB + 2 GB, HAR 1 GB
-#   PCAP_SIZES=200MB HAR_SIZE=100MB TSHARK_SIZE=50MB HAR_CRATE_SIZE=50MB \
+#   PCAP_SIZES=200MB HAR_SIZE=100MB MIX_PCAP_SIZE=50MB MIX_HAR_SIZE=50MB \
 #     DIR_COUNT=2 DIR_SIZE=50MB benches/compare.sh       # quick
 #
 # Comparisons (MB = 10^6 bytes; RSS = maximum resident set size from /usr/bin/time -v):
-#   1. corscope (-j 1, and every core: one file's reader and engine on two threads) vs
-#      `tshark -Y http.request` / `-Y http.response` on the same pcap (TSHARK_SIZE, small
-#      because tshark runs at ~10 MB/s and holds ~2.4x the file in RAM); request and response
-#      counts of both tools beside the generator's truth.
-#   2. corscope (-j 1 and every core) vs a full parse with the `har` crate
-#      (examples/har_crate_parse.rs) on the same HAR (HAR_CRATE_SIZE, small because the har
-#      crate needs up to ~20x the file in RAM).
-#   3. corscope -j 1 vs -j N (every core) on a directory of DIR_COUNT x DIR_SIZE pcaps.
-#   4. corscope (every core) on each of PCAP_SIZES (linearity) and on HAR_SIZE.
+#   1. Traffic mixes, one section per input: the generator's page-load mix and its small-API-call
+#      mix (~4 KB exchanges, 55% cross-origin, 20% preflights), and the output of
+#      ../shared/tools/gen_http_pcap.py as an independent input when ../shared exists. Each pcap
+#      (MIX_PCAP_SIZE) and HAR (MIX_HAR_SIZE) is analysed with `--format json` and `--format
+#      jsonl`, with -j 1 and every core, in MB/s and exchanges/s, beside
+#      `tshark -Y http.request` (pcap; tshark runs at ~10 MB/s and holds ~2.4x the file in RAM)
+#      or a full parse with the `har` crate (HAR, examples/har_crate_parse.rs; it needs up to
+#      ~20x the file in RAM).
+#   2. corscope -j 1 vs -j N (every core) on a directory of DIR_COUNT x DIR_SIZE pcaps.
+#   3. corscope (every core) on each of PCAP_SIZES (linearity) and on HAR_SIZE.
 # Each corscope figure is the fastest of REPEAT runs (default 3); peers run once.
 set -euo pipefail
 
@@ -26,8 +27,9 @@ ROOT=$PWD
 
 PCAP_SIZES=${PCAP_SIZES:-"1GB 2GB"}
 HAR_SIZE=${HAR_SIZE:-1GB}
-TSHARK_SIZE=${TSHARK_SIZE:-200MB}
-HAR_CRATE_SIZE=${HAR_CRATE_SIZE:-200MB}
+MIX_PCAP_SIZE=${MIX_PCAP_SIZE:-200MB}
+MIX_HAR_SIZE=${MIX_HAR_SIZE:-200MB}
+SHARED=${SHARED:-$ROOT/../shared}
 DIR_COUNT=${DIR_COUNT:-4}
 DIR_SIZE=${DIR_SIZE:-250MB}
 SEED=${SEED:-42}
@@ -53,6 +55,7 @@ apt_install() {
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 step "tools"
 if [ ! -x /usr/bin/time ]; then
   if is_root; then apt_install time; else
@@ -89,9 +92,9 @@ json_get() {
   fi
 }
 
-# gen NAME FORMAT SIZE [SEED]: generates $WORK/NAME and $WORK/NAME.truth.json.
+# gen NAME FORMAT SIZE [SEED [MIX]]: generates $WORK/NAME and $WORK/NAME.truth.json.
 gen() {
-  run "$GEN" --format "$2" --size "$3" --seed "${4:-$SEED}" --out "$WORK/$1" --truth "$WORK/$1.truth.json"
+  run "$GEN" --format "$2" --size "$3" --seed "${4:-$SEED}" --mix "${5:-browser}" --out "$WORK/$1" --truth "$WORK/$1.truth.json"
 }
 
 # measure LABEL BYTES CMD...: runs CMD (stdout to $WORK/out) under /usr/bin/time -v with the
@@ -153,14 +156,28 @@ except Exception:
 }
 
 ROWS=()
-# row COMPARISON COMMAND INPUT COUNTS: one table row from the last measure.
-row() { ROWS+=("| $1 | \`$2\` | $3 | $WALL | $MBPS | $RSS | $4${FAILED} |"); }
+# row COMPARISON COMMAND INPUT COUNTS [EXCHANGES]: one table row from the last measure;
+# exchanges/s when EXCHANGES is given.
+row() {
+  local xps=
+  [ -n "${5:-}" ] && xps=$(per_second "$5" "$WALL")
+  ROWS+=("| $1 | \`$2\` | $3 | $WALL | $MBPS | $xps | $RSS | $4${FAILED} |")
+}
+per_second() { awk -v n="$1" -v w="$2" 'BEGIN { if (w > 0 && n ~ /^[0-9]+$/) printf "%.0f", n / w; else print "n/a" }'; }
 NOTES=()
 
-# ---- 1. tshark vs corscope on one pcap ---------------------------------------------------
+# ---- inputs ------------------------------------------------------------------------------
 step "generate inputs in $WORK"
-gen tshark.pcap pcap "$TSHARK_SIZE"
-gen harcrate.har har "$HAR_CRATE_SIZE"
+gen mix-browser.pcap pcap "$MIX_PCAP_SIZE"
+gen mix-browser.har har "$MIX_HAR_SIZE"
+gen mix-api.pcap pcap "$MIX_PCAP_SIZE" "$SEED" api
+gen mix-api.har har "$MIX_HAR_SIZE" "$SEED" api
+HAVE_PYGEN=
+if [ -n "$HAVE_PYTHON" ] && [ -f "$SHARED/tools/gen_http_pcap.py" ]; then
+  HAVE_PYGEN=1
+  run python3 "$SHARED/tools/gen_http_pcap.py" --out "$WORK/mix-py.pcap" --seed 1 \
+    --target-mb "$(( $(size_of "$WORK/mix-api.pcap") / 1000000 ))" >/dev/null
+fi
 gen big.har har "$HAR_SIZE" $((SEED + 1))
 for s in $PCAP_SIZES; do gen "pcap-$s.pcap" pcap "$s"; done
 mkdir -p "$WORK/dir"
@@ -170,56 +187,65 @@ mv "$WORK"/dir/*.truth.json "$WORK/truth/"
 # Let the kernel finish writing the generated gigabytes back before anything is timed.
 sync
 
-step "1. corscope vs tshark on the same pcap ($TSHARK_SIZE)"
-F=$WORK/tshark.pcap
-B=$(size_of "$F")
-T_REQ=$(json_get "$F.truth.json" requests)
-T_RESP=$(json_get "$F.truth.json" responses)
-warm "$F"
-C_REQ=$(corscope_requests "$F")
-best "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-C1_MBPS=$MBPS
-row "pcap vs tshark" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests"
-best "corscope (all cores)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
-C_MBPS=$MBPS
-row "pcap vs tshark" "corscope analyze --format jsonl" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests"
-if [ -n "$HAVE_TSHARK" ]; then
-  measure "tshark -Y http.request" "$B" tshark -n -r "$F" -Y http.request -T fields -e frame.number
-  TS_REQ=$(wc -l <"$WORK/out")
-  TA_MBPS=$MBPS
-  row "pcap vs tshark" "tshark -Y http.request -T fields -e frame.number" "$(mb "$B") MB pcap" "$TS_REQ frames / $T_REQ requests"
-  measure "tshark -Y http.response" "$B" tshark -n -r "$F" -Y http.response -T fields -e frame.number
-  TS_RESP=$(wc -l <"$WORK/out")
-  TB_MBPS=$MBPS
-  row "pcap vs tshark" "tshark -Y http.response -T fields -e frame.number" "$(mb "$B") MB pcap" "$TS_RESP frames / $T_RESP responses"
-  NOTES+=("corscope / tshark (http.request) throughput: **$(ratio "$C_MBPS" "$TA_MBPS")** with every core (one file: its reader and its engine on two threads), $(ratio "$C1_MBPS" "$TA_MBPS") with -j 1; / tshark (http.response): **$(ratio "$C_MBPS" "$TB_MBPS")**, $(ratio "$C1_MBPS" "$TB_MBPS") with -j 1 (tshark is single-threaded; measured on the $TSHARK_SIZE pcap only: it runs at ~10 MB/s and needs ~2.4x the file in RAM).")
-  NOTES+=("Counts on the $TSHARK_SIZE pcap: truth $T_REQ requests / $T_RESP responses; corscope $C_REQ exchanges; tshark $TS_REQ request frames / $TS_RESP response frames (tshark counts frames: pipelined requests in one frame count once, and with default preferences it misses messages behind out-of-order segments).")
-  echo "    counts: truth requests $T_REQ responses $T_RESP | corscope $C_REQ | tshark requests $TS_REQ responses $TS_RESP" >&2
-else
-  NOTES+=("tshark not available: comparison 1 shows corscope only.")
-fi
+# ---- 1. traffic mixes: corscope (json, jsonl; -j 1, every core) beside its peer -------------
+# mix_section LABEL FILE KIND: one input of a traffic mix; KIND is pcap or har. Notes the
+# issue's targets for it: with every core >= 1000 MB/s and >= 250 000 exchanges/s, with -j 1
+# >= 600 MB/s, >= 100x tshark or >= 10x the har crate, peak RSS < 64 MiB; the slowest format
+# and the largest RSS decide.
+mix_section() {
+  local label=$1 f=$2 kind=$3 name b n fmt min1= minn= minx= maxrss=0 peer want
+  name=$( [ "$kind" = pcap ] && echo pcap || echo HAR )
+  step "1. $label: corscope vs $( [ "$kind" = pcap ] && echo tshark || echo 'the har crate' )"
+  b=$(size_of "$f")
+  warm "$f"
+  n=$(corscope_requests "$f")
+  for fmt in json jsonl; do
+    best "corscope $fmt -j 1" "$b" "$CORSCOPE" analyze "$f" --format "$fmt" -o /dev/null -j 1
+    row "$label" "corscope analyze --format $fmt -j 1" "$(mb "$b") MB $name" "$n exchanges" "$n"
+    min1=$(least "$MBPS" "$min1")
+    maxrss=$(awk -v a="$RSS" -v b="$maxrss" 'BEGIN { print (a > b) ? a : b }')
+    best "corscope $fmt (all cores)" "$b" "$CORSCOPE" analyze "$f" --format "$fmt" -o /dev/null
+    row "$label" "corscope analyze --format $fmt" "$(mb "$b") MB $name" "$n exchanges" "$n"
+    minn=$(least "$MBPS" "$minn")
+    minx=$(least "$(per_second "$n" "$WALL")" "$minx")
+    maxrss=$(awk -v a="$RSS" -v b="$maxrss" 'BEGIN { print (a > b) ? a : b }')
+  done
+  if [ "$kind" = pcap ]; then
+    want=100
+    if [ -z "$HAVE_TSHARK" ]; then
+      NOTES+=("$label: tshark not available, corscope only.")
+      MBPS=
+    else
+      measure "tshark -Y http.request" "$b" tshark -n -r "$f" -Y http.request -T fields -e frame.number
+      peer=$(wc -l <"$WORK/out")
+      row "$label" "tshark -Y http.request -T fields -e frame.number" "$(mb "$b") MB pcap" "$peer request frames / $n exchanges" "$peer"
+    fi
+  else
+    want=10
+    measure "har crate (har::from_path)" "$b" "$HARPARSE" "$f"
+    peer=$(head -n 1 "$WORK/out")
+    row "$label" "har 0.9 har::from_path, count entries" "$(mb "$b") MB HAR" "${peer:-n/a} entries / $n exchanges" "${peer:-}"
+  fi
+  NOTES+=("$label ($(mb "$b") MB, $n exchanges; the slower of json and jsonl): every core $(target "$minn" 1000) MB/s (target 1000) and $(target "$minx" 250000) exchanges/s (target 250000); -j 1 $(target "$min1" 600) MB/s (target 600); / its peer $(target "$(ratio "$minn" "$MBPS" | tr -d x)" "$want")x with every core, $(ratio "$min1" "$MBPS") with -j 1 (target ${want}x); peak RSS $(target_below "$maxrss" 64) MiB (target < 64).")
+}
 
-# ---- 2. har crate vs corscope on one HAR -------------------------------------------------
-step "2. corscope vs the har crate on the same HAR ($HAR_CRATE_SIZE)"
-F=$WORK/harcrate.har
-B=$(size_of "$F")
-T_ENT=$(json_get "$F.truth.json" entries)
-warm "$F"
-C_ENT=$(corscope_requests "$F")
-best "corscope -j 1" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null -j 1
-C1_MBPS=$MBPS
-row "HAR vs har crate" "corscope analyze --format jsonl -j 1" "$(mb "$B") MB HAR" "$C_ENT exchanges / $T_ENT entries"
-best "corscope (all cores)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
-C_MBPS=$MBPS
-row "HAR vs har crate" "corscope analyze --format jsonl" "$(mb "$B") MB HAR" "$C_ENT exchanges / $T_ENT entries"
-measure "har crate (har::from_path)" "$B" "$HARPARSE" "$F"
-H_ENT=$(head -n 1 "$WORK/out")
-row "HAR vs har crate" "har 0.9 har::from_path, count entries" "$(mb "$B") MB HAR" "${H_ENT:-n/a} entries / $T_ENT entries"
-NOTES+=("corscope / har crate throughput on the $HAR_CRATE_SIZE HAR: **$(ratio "$C_MBPS" "$MBPS")** with every core, $(ratio "$C1_MBPS" "$MBPS") with -j 1 (the har crate is single-threaded; it holds a JSON DOM, a copy of it and typed structs: up to ~20x the file in RAM, hence the smaller file).")
+# least A B: the smaller number (B may be empty).
+least() { if [ -z "$2" ] || awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo "$1"; else echo "$2"; fi; }
+# target VALUE GOAL: VALUE, bold and "met" when >= GOAL, else "missed".
+target() { awk -v v="$1" -v g="$2" 'BEGIN { if (v + 0 >= g) printf "**%s** (met)", v; else printf "%s (missed)", v }'; }
+# target_below VALUE LIMIT: VALUE and "met" when < LIMIT.
+target_below() { awk -v v="$1" -v g="$2" 'BEGIN { if (v + 0 < g) printf "**%s** (met)", v; else printf "%s (missed)", v }'; }
 
-# ---- 3. -j 1 vs all cores on a directory -------------------------------------------------
+NOTES+=("tshark counts frames: pipelined requests in one frame count once, and with default preferences it misses messages behind out-of-order segments; corscope counts exchanges.")
+mix_section "API mix pcap" "$WORK/mix-api.pcap" pcap
+[ -n "$HAVE_PYGEN" ] && mix_section "gen_http_pcap.py pcap" "$WORK/mix-py.pcap" pcap
+mix_section "API mix HAR" "$WORK/mix-api.har" har
+mix_section "page-load mix pcap" "$WORK/mix-browser.pcap" pcap
+mix_section "page-load mix HAR" "$WORK/mix-browser.har" har
+
+# ---- 2. -j 1 vs all cores on a directory -------------------------------------------------
 JOBS=$(nproc)
-step "3. corscope -j 1 vs -j $JOBS on $DIR_COUNT x $DIR_SIZE pcaps"
+step "2. corscope -j 1 vs -j $JOBS on $DIR_COUNT x $DIR_SIZE pcaps"
 B=$(du -cb "$WORK"/dir/*.pcap | tail -n 1 | cut -f1)
 warm "$WORK"/dir/*.pcap
 best "corscope -j 1 (directory)" "$B" "$CORSCOPE" analyze "$WORK/dir" --format jsonl -o /dev/null -j 1
@@ -230,8 +256,8 @@ JN=$WALL
 row "threads" "corscope analyze DIR -j $JOBS" "$DIR_COUNT x $DIR_SIZE pcap ($(mb "$B") MB)" ""
 NOTES+=("Speed-up from -j 1 to -j $JOBS on $DIR_COUNT files: **$(ratio "$J1" "$JN")** ($JOBS cores).")
 
-# ---- 4. size linearity and a large HAR ---------------------------------------------------
-step "4. corscope on pcaps of $PCAP_SIZES and a $HAR_SIZE HAR"
+# ---- 3. size linearity and a large HAR ---------------------------------------------------
+step "3. corscope on pcaps of $PCAP_SIZES and a $HAR_SIZE HAR"
 PREV_WALL= PREV_B= PREV_S=
 for s in $PCAP_SIZES; do
   F=$WORK/pcap-$s.pcap
@@ -265,11 +291,12 @@ TSHARK_VERSION=$( [ -n "$HAVE_TSHARK" ] && tshark --version 2>/dev/null | head -
   echo "- machine: $(nproc) cores, $CPU, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
   echo "- corscope commit: $COMMIT; $(rustc --version 2>/dev/null || echo rustc unknown)"
   echo "- peers: $TSHARK_VERSION; har crate 0.9"
-  echo "- inputs: generated by \`examples/gen_capture.rs\` (seed $SEED), page cache warm; MB = 10^6 bytes; RSS = peak resident set (GNU time)"
+  echo "- load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- inputs: generated by \`examples/gen_capture.rs\` (seed $SEED; mixes \`browser\` and \`api\`)$( [ -n "$HAVE_PYGEN" ] && echo " and \`gen_http_pcap.py\` (seed 1)"), page cache warm; MB = 10^6 bytes; RSS = peak resident set (GNU time)"
   echo "- corscope rows: fastest of $REPEAT runs; peers: one run (they take 10-100x longer)"
   echo
-  echo "| comparison | command | input | wall (s) | MB/s | peak RSS (MiB) | count / truth |"
-  echo "|---|---|---|---:|---:|---:|---|"
+  echo "| comparison | command | input | wall (s) | MB/s | exchanges/s | peak RSS (MiB) | count |"
+  echo "|---|---|---|---:|---:|---:|---:|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
   for n in "${NOTES[@]}"; do echo "- $n"; done
