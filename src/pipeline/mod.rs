@@ -176,13 +176,16 @@ fn run_chains(
     let mut outcome = Outcome::default();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
         let mut project = Projector::new(index, &options.redactor);
+        let mut ready = Vec::new();
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
                     for a in batch {
-                        let r = project.record(a);
-                        outcome.summary.add(&r);
-                        renderer.record(&r)?;
+                        project.push(a, &mut ready);
+                        for r in ready.drain(..) {
+                            outcome.summary.add(&r);
+                            renderer.record(&r)?;
+                        }
                     }
                 }
                 Message::Records(batch) => {
@@ -200,6 +203,11 @@ fn run_chains(
                     copy_spilled(file, len, renderer)?;
                 }
             }
+        }
+        project.finish(&mut ready);
+        for r in ready.drain(..) {
+            outcome.summary.add(&r);
+            renderer.record(&r)?;
         }
         let report = done.recv().unwrap_or_else(|_| InputReport {
             index,
