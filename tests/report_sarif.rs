@@ -51,7 +51,22 @@ fn check(log: &Value, json: &Value, artifact: &str) {
         assert_eq!(r["ruleId"], f["rule"]);
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], r["ruleId"], "ruleIndex names the rule");
-        assert_eq!(r["message"]["text"], f["message"]);
+        let text = r["message"]["text"].as_str().unwrap();
+        let message = f["message"].as_str().unwrap();
+        if f["kind"] == "warning" {
+            assert_eq!(text, message);
+        } else {
+            let fix = format!("{message}\n\nFix: {}", f["fix"].as_str().unwrap());
+            assert!(text.starts_with(&fix), "{text}");
+            match f.get("stack_fix") {
+                Some(sf) => {
+                    let config = sf["config"].as_str().unwrap().trim_end();
+                    assert!(text.ends_with(&format!(":\n{config}")), "{text}");
+                    assert_eq!(r["properties"]["stackFix"]["config"], sf["config"]);
+                }
+                None => assert_eq!(text, fix),
+            }
+        }
         let level = match f["kind"].as_str().unwrap() {
             "blocked" => "error",
             "warning" => "note",

@@ -70,3 +70,88 @@ fn requests_stopped_by_their_preflight_get_its_stack_in_every_shape() {
         }
     }
 }
+
+#[test]
+fn every_format_that_shows_fixes_shows_the_stacks() {
+    let name = "chromium-devtools.har";
+    let doc = json(name);
+    // An Express finding of the DevTools HAR (its first exchange was recorded before the
+    // preflight that showed the stack), the first of its rule, as Markdown details only those.
+    let findings = doc["findings"].as_array().unwrap();
+    let finding = findings
+        .iter()
+        .enumerate()
+        .find(|(i, f)| {
+            f["stack_fix"]["stack"] == "express"
+                && !findings[..*i]
+                    .iter()
+                    .any(|e| e["kind"] == f["kind"] && e["rule"] == f["rule"])
+        })
+        .map(|(_, f)| f)
+        .expect("a finding with Express's fix, first of its rule");
+    let config = finding["stack_fix"]["config"].as_str().unwrap();
+    let named = format!(
+        "named by {} (response of {})",
+        finding["stack_fix"]["evidence"].as_str().unwrap(),
+        finding["stack_fix"]["exchange"].as_str().unwrap()
+    );
+    let first_line = config.lines().next().unwrap();
+    let last_line = config.lines().last().unwrap();
+    // The text report's findings section (before the details of the input, which showed
+    // stack fixes already) shows its first findings' stacks.
+    let text = render(&sample(name), ReportFormat::Text);
+    let section = text
+        .split(&format!("\nsamples/recordings/{name}  ("))
+        .next()
+        .unwrap();
+    let shown: Vec<&Value> = findings
+        .iter()
+        .take(20)
+        .filter(|f| f.get("stack_fix").is_some())
+        .collect();
+    assert!(!shown.is_empty());
+    for f in shown {
+        let sf = &f["stack_fix"];
+        let head = format!(
+            "fix for    {}, named by {} (response of {})",
+            sf["name"].as_str().unwrap(),
+            sf["evidence"].as_str().unwrap(),
+            sf["exchange"].as_str().unwrap()
+        );
+        assert!(section.contains(&head), "{head}");
+        for line in sf["config"].as_str().unwrap().lines() {
+            assert!(
+                section.contains(&format!("                 {line}\n")),
+                "{line}"
+            );
+        }
+    }
+    for format in [ReportFormat::Html, ReportFormat::Junit, ReportFormat::Sarif] {
+        let report = render(&sample(name), format);
+        let report = match format {
+            // Undo the format's escaping of the snippet's quotes and brackets.
+            ReportFormat::Html | ReportFormat::Junit => report
+                .replace("&#39;", "'")
+                .replace("&apos;", "'")
+                .replace("&#34;", "\"")
+                .replace("&quot;", "\""),
+            ReportFormat::Sarif => {
+                let log: Value = serde_json::from_str(&report).unwrap();
+                let results = log["runs"][0]["results"].as_array().unwrap().clone();
+                let r = results
+                    .iter()
+                    .find(|r| {
+                        r["partialFingerprints"]["corscopeFinding/v1"] == finding["fingerprint"]
+                    })
+                    .expect("the finding's result");
+                assert_eq!(r["properties"]["stackFix"]["config"], config);
+                r["message"]["text"].as_str().unwrap().to_string()
+            }
+            _ => report,
+        };
+        assert!(report.contains("Express (cors)"), "{format:?}: the stack");
+        assert!(report.contains(&named), "{format:?}: what named it");
+        assert!(report.contains(first_line), "{format:?}: {first_line}");
+        assert!(report.contains(last_line), "{format:?}: {last_line}");
+    }
+}

@@ -2,7 +2,8 @@
 //! `templates/report.md`): a summary table, then one collapsible section per rule (cause,
 //! security class or warning) in order of impact, each with a table of its first findings
 //! (page origin → server and route, exchanges, clients, when), the first example's console
-//! message, evidence and fix.
+//! message, evidence and fix, and the fix for the server stack in use as a code block when the
+//! stack is known.
 //!
 //! It stays short on big inputs: at most [`ROWS`] findings per section and [`SECTIONS`]
 //! sections, the rest counted. Every value that came from a recording is escaped here before
@@ -15,7 +16,7 @@ use std::io::{self, Write};
 
 use askama::Template;
 
-use super::layout::{clients, count, evidence_line, restates, seen};
+use super::layout::{clients, count, evidence_line, named_by, restates, seen};
 use super::record::{Record, Summary};
 use super::sarif::no_record;
 use super::{Encoder, InputReport, Renderer};
@@ -76,6 +77,34 @@ pub fn code(s: &str) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
+/// `body` verbatim as a fenced code block of `language`: the fence is longer than any run of
+/// backticks inside, so nothing in the body can close it; control characters other than line
+/// breaks and tabs become spaces.
+pub fn fenced(language: &str, body: &str) -> String {
+    let body: String = body
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let info: String = language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("{fence}{info}\n{}\n{fence}", body.trim_end_matches('\n'))
+}
+
 /// Catalogue text inside raw HTML (`<summary>`).
 fn html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -98,6 +127,9 @@ struct Section {
     message: String,
     evidence: Vec<String>,
     fix: String,
+    /// The fix for the server stack in use: which stack and what named it (a paragraph), and
+    /// the configuration as a fenced code block.
+    stack_fix: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -189,6 +221,16 @@ fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Op
         message: text(&x.message),
         evidence,
         fix: text(&x.fix),
+        stack_fix: x.stack_fix.as_ref().map(|sf| {
+            (
+                format!(
+                    "**Fix for {}**, {}:",
+                    text(sf.name),
+                    text(&named_by(x.input, sf))
+                ),
+                fenced(sf.language, &sf.config),
+            )
+        }),
     })
 }
 
@@ -304,5 +346,10 @@ mod tests {
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(code("a|b"), "`a\\|b`");
         assert_eq!(code(""), "` `");
+        assert_eq!(fenced("nginx", "a;\n"), "```nginx\na;\n```");
+        assert_eq!(
+            fenced("yaml", "x: ````\n```\n</details>"),
+            "`````yaml\nx: ````\n```\n</details>\n`````"
+        );
     }
 }

@@ -6,11 +6,14 @@
 //! region: a recording has entries and frames, not lines.
 //!
 //! A result's level is `error` for blocked requests, `warning` for security findings and
-//! requests blocked if credentialed, `note` for warnings; its message is the first exchange's
-//! console message (or the warning's); its location is the input file (artifact) with a
-//! logical location `server + route` and a message naming where the first exchange is; its
-//! `partialFingerprints` hold the finding's fingerprint under `corscopeFinding/v1`; counts,
-//! times, the fix and the first exchange's evidence are in its properties. Only findings are laid out, so workers send no records.
+//! requests blocked if credentialed, `note` for warnings. Its message, which is what code
+//! scanning shows, is the first exchange's console message (or the warning's) followed by the
+//! fix and, when the server stack is known, that stack's configuration (SARIF `fixes` are
+//! edits of the analysed files, and a recording is not where the fix goes). Its location is
+//! the input file (artifact) with a logical location `server + route` and a message naming
+//! where the first exchange is; its `partialFingerprints` hold the finding's fingerprint under
+//! `corscopeFinding/v1`; counts, times, the fix, the stack's fix and the first exchange's
+//! evidence are in its properties. Only findings are laid out, so workers send no records.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,7 +25,7 @@ use serde_sarif::sarif::{
     Sarif, Tool, ToolComponent,
 };
 
-use super::layout::evidence_lines;
+use super::layout::{evidence_lines, named_by};
 use super::record::{exchange_ref, Record, Summary};
 use super::wire::seconds;
 use super::{Encoder, InputReport, Renderer};
@@ -136,6 +139,27 @@ pub(super) fn artifact_uri(path: &str) -> String {
     }
 }
 
+/// A result's message, what code scanning shows of it: the console message (or the
+/// warning's), then the fix filled for this finding and, when the server stack is known, that
+/// stack's configuration. Warnings carry no fix of their own.
+fn message(f: &RouteFinding) -> String {
+    let x = &f.example;
+    let mut text = x.message.clone();
+    if f.kind != FindingKind::Warning {
+        text.push_str("\n\nFix: ");
+        text.push_str(&x.fix);
+        if let Some(sf) = &x.stack_fix {
+            text.push_str(&format!(
+                "\n\nFix for {}, {}:\n{}",
+                sf.name,
+                named_by(x.input, sf),
+                sf.config.trim_end_matches('\n')
+            ));
+        }
+    }
+    text
+}
+
 fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport]) -> SarifResult {
     let x = &f.example;
     let level = match f.kind {
@@ -164,6 +188,19 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     if !x.evidence.is_empty() {
         props.insert("evidence".to_string(), json!(evidence_lines(&x.evidence)));
     }
+    if let Some(sf) = &x.stack_fix {
+        props.insert(
+            "stackFix".to_string(),
+            json!({
+                "stack": sf.stack,
+                "name": sf.name,
+                "evidence": sf.evidence,
+                "exchange": sf.exchange.map(|e| exchange_ref(x.input, e.0)),
+                "language": sf.language,
+                "config": sf.config,
+            }),
+        );
+    }
     let location = Location {
         physical_location: Some(PhysicalLocation {
             artifact_location: Some(ArtifactLocation {
@@ -186,7 +223,7 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     };
     let mut r = SarifResult::builder()
         .message(Message {
-            text: Some(x.message.clone()),
+            text: Some(message(f)),
             ..Default::default()
         })
         .rule_id(f.rule.id())

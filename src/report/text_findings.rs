@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::layout::{clients, count, seen};
-use super::text::{paint, BOLD, DIM, GREEN, RED, YELLOW};
+use super::text::{paint, write_stack_fix, BOLD, DIM, GREEN, RED, YELLOW};
 use super::InputReport;
 use crate::findings::{FindingKind, RouteFinding};
 
@@ -110,6 +110,9 @@ pub fn write(
         }
         if f.kind != FindingKind::Warning {
             writeln!(out, "      fix        {}", paint(color, GREEN, &x.fix))?;
+            if let Some(sf) = &x.stack_fix {
+                write_stack_fix(out, color, x.input, sf)?;
+            }
         }
     }
     if findings.len() > SHOWN {

@@ -3,8 +3,8 @@
 //! value (askama escapes HTML by default).
 
 use crate::findings::{FindingKind, RouteFinding};
-use crate::model::{Evidence, ExchangeKind, Verdict};
-use crate::report::layout::{clients, evidence_line, restates, seen};
+use crate::model::{Evidence, ExchangeKind, StackFix, Verdict};
+use crate::report::layout::{clients, evidence_line, named_by, restates, seen};
 use crate::report::record::{exchange_ref, Record};
 
 /// The anchor of exchange `seq` of input `input`.
@@ -26,6 +26,26 @@ pub struct FindingRow {
     pub example_label: String,
     pub message: String,
     pub fix: String,
+    pub stack_fix: Option<StackFixView>,
+}
+
+/// The fix for the server stack in use.
+pub struct StackFixView {
+    pub name: &'static str,
+    pub named_by: String,
+    pub language: &'static str,
+    pub config: String,
+}
+
+impl StackFixView {
+    pub fn of(input: usize, f: &StackFix) -> Self {
+        StackFixView {
+            name: f.name,
+            named_by: named_by(input, f),
+            language: f.language,
+            config: f.config.clone(),
+        }
+    }
 }
 
 impl FindingRow {
@@ -58,6 +78,7 @@ impl FindingRow {
             example_label: exchange_ref(x.input, x.seq),
             message: x.message.clone(),
             fix: x.fix.clone(),
+            stack_fix: x.stack_fix.as_ref().map(|sf| StackFixView::of(x.input, sf)),
         }
     }
 }
@@ -128,6 +149,7 @@ pub struct Item {
     pub message: String,
     pub evidence: Vec<EvidenceView>,
     pub fix: String,
+    pub stack_fix: Option<StackFixView>,
     pub also: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -156,6 +178,9 @@ impl Item {
                 .map(|f| f.evidence.iter().map(EvidenceView::of).collect())
                 .unwrap_or_default(),
             fix: cause.map(|f| f.fix.clone()).unwrap_or_default(),
+            stack_fix: cause
+                .and_then(|f| f.stack_fix.as_ref())
+                .map(|sf| StackFixView::of(r.input, sf)),
             also: r
                 .causes
                 .iter()
