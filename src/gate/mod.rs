@@ -12,8 +12,15 @@
 //! - a warning name (`vary-origin-missing`): that warning;
 //! - `never`: nothing; the exit status is then 0 unless the run failed to read its inputs.
 //!
+//! With a baseline (`--baseline`), only the findings it does not hold count: the run fails when
+//! a new finding matches, by its kind and rule as the summary counts them (blocked requests by
+//! their reported cause, requests blocked if credentialed, warnings by name). Exchanges beyond
+//! the findings kept ([`MAX_FINDINGS`](crate::findings::MAX_FINDINGS)) cannot be compared and
+//! fail any level but `never`.
+//!
 //! The gate reads the run's [`Summary`] only: it decides nothing about exchanges.
 
+use crate::findings::{FindingKind, RouteFinding, Rule};
 use crate::model::{CauseId, WarningId, CAUSES};
 use crate::report::Summary;
 
@@ -111,8 +118,17 @@ impl FailOn {
         Ok(out)
     }
 
-    /// Whether findings counted in `summary` fail the run.
+    /// Whether findings counted in `summary` fail the run (only new ones when it has a
+    /// baseline).
     pub fn fails(&self, s: &Summary) -> bool {
+        if let Some(baseline) = &s.baseline {
+            let never = self.level == Some(Level::Never);
+            return (!never && s.findings.folded() > 0)
+                || s.findings
+                    .sorted()
+                    .iter()
+                    .any(|f| self.fails_on(f) && !baseline.knows(&f.fingerprint()));
+        }
         let level = self.level.unwrap_or(Level::Never);
         let by_level = match level {
             Level::Never => false,
@@ -129,6 +145,27 @@ impl FailOn {
                 .warnings
                 .iter()
                 .any(|w| s.by_warning.get(w.name()).is_some_and(|n| *n > 0))
+    }
+}
+
+impl FailOn {
+    /// Whether `finding` is one this gate fails on, as [`FailOn::fails`] counts the summary:
+    /// blocked requests by their reported cause, requests blocked if credentialed, and
+    /// warnings (also those that are security findings).
+    pub fn fails_on(&self, finding: &RouteFinding) -> bool {
+        let by_level = match (self.level.unwrap_or(Level::Never), finding.kind) {
+            (Level::Never, _) => false,
+            (_, FindingKind::Blocked) => true,
+            (Level::IfCredentialed | Level::Warning, FindingKind::IfCredentialed) => true,
+            (Level::Warning, _) => matches!(finding.rule, Rule::Warning(_)),
+            _ => false,
+        };
+        by_level
+            || match finding.rule {
+                Rule::Cause(c) => finding.kind == FindingKind::Blocked && self.causes.contains(&c),
+                Rule::Warning(w) => self.warnings.contains(&w),
+                Rule::Security(_) => false,
+            }
     }
 }
 

@@ -39,6 +39,7 @@ pub use chain::{Chain, Join};
 pub use progress::Progress;
 pub use source::{expand, Input, Source, SourceOrigin};
 
+use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
 use crate::cors::{Engine, Prepared};
@@ -62,6 +63,9 @@ pub struct Options {
     /// The redaction policy applied to every record and issue message before it is laid out
     /// (on, with a random key, by default).
     pub redactor: Redactor,
+    /// The earlier findings to compare the run's with (`--baseline`): the renderers and the
+    /// gate read it from the run's summary.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// What a run found.
@@ -174,6 +178,7 @@ fn run_chains(
         })
     });
     let mut outcome = Outcome::default();
+    outcome.summary.baseline = options.baseline.clone();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
         let mut project = Projector::new(index, &options.redactor);
         let mut ready = Vec::new();
