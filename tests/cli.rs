@@ -315,3 +315,55 @@ fn later_inputs_that_outgrow_the_backlog_are_reported_whole_and_in_order() {
         assert!(run("2") == one, "{format}: -j 2 differs from -j 1");
     }
 }
+
+/// A DevTools HAR marks every request the browser failed: the completed requests' "blocked if
+/// credentialed" hypotheses are latent risks, folded into one line per origin pair, never one
+/// line per request.
+#[test]
+fn devtools_har_folds_latent_risks() {
+    let har = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/recordings/chromium-devtools.har"
+    );
+    let out = corscope(&["analyze", har], None);
+    let report = text(&out.stdout);
+    assert!(report.contains("~ latent risk: "), "{report}");
+    assert!(
+        !report.contains("blocked if credentialed: "),
+        "a per-request line in:\n{report}"
+    );
+    // The same traffic on the wire, where the outcome is not kept, keeps them per request.
+    let pcap = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/recordings/loopback.pcap"
+    );
+    let out = corscope(&["analyze", pcap], None);
+    assert!(text(&out.stdout).contains("blocked if credentialed: "));
+}
+
+/// `--browser firefox` prints Firefox's console text and reason keys.
+#[test]
+fn browser_option_chooses_the_console_text() {
+    let out = corscope(
+        &["analyze", "--browser", "firefox", "--format", "json", "-"],
+        Some(blocked_har().as_bytes()),
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let cause = &doc["exchanges"][1]["causes"][0];
+    assert_eq!(cause["firefox"], "CORSMissingAllowOrigin2");
+    assert_eq!(cause["chromium"], "MissingAllowOriginHeader");
+    assert_eq!(
+        cause["message"],
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://api.test:8001/data. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200."
+    );
+    let out = corscope(
+        &["analyze", "--format", "json", "-"],
+        Some(blocked_har().as_bytes()),
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(doc["exchanges"][1]["causes"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("Access to fetch at")));
+    let bad = corscope(&["analyze", "--browser", "netscape", "recording.har"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}

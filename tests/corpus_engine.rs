@@ -118,3 +118,49 @@ fn disconnected_request_is_a_network_error_not_cors() {
     assert_eq!(failed[0].verdict, Verdict::NetworkError);
     assert!(failed[0].causes.is_empty());
 }
+
+/// A request seen on the wire reached the network, whatever follows it: the POST of a TSO
+/// capture that ends before its response (tshark lists it too).
+#[test]
+fn a_request_on_the_wire_was_sent() {
+    let Some(all) = analyse("pcap/tcpdump-ipv4_tcp_http_xml_tso.pcap") else {
+        return;
+    };
+    let post = all
+        .iter()
+        .find(|a| a.exchange.request.method == "POST")
+        .expect("the POST tshark lists");
+    assert!(post.exchange.response.is_none());
+    assert!(post.sent, "on the wire, so sent: {:?}", post.note);
+}
+
+/// A request that failed before a connection existed never reached the network.
+#[test]
+fn a_disconnected_request_was_not_sent() {
+    let Some(all) = analyse("har/chrome-devtools-err-internet-disconnected.har") else {
+        return;
+    };
+    let failed = all
+        .iter()
+        .find(|a| {
+            a.exchange
+                .failure
+                .as_ref()
+                .is_some_and(|f| f.text.contains("INTERNET_DISCONNECTED"))
+        })
+        .expect("the failed request");
+    assert!(!failed.sent);
+}
+
+/// chrome-har lists request headers twice (1.3.0 with Chrome 148): each is read once, so
+/// nothing joins a header with itself.
+#[test]
+fn chrome_har_request_headers_are_read_once() {
+    let Some(all) = analyse("har/chrome-har-1.3.0-chrome148.har") else {
+        return;
+    };
+    assert!(!all.is_empty());
+    for a in &all {
+        analysis::assert_no_repeated_request_lines(&a.exchange, "chrome-har 1.3.0");
+    }
+}

@@ -176,16 +176,25 @@ fn browser_failure_with_passing_check_is_indeterminate() {
     assert!(a.note.is_some());
 }
 
+/// A script's request Chromium failed with net::ERR_FAILED is blocked even when nothing tells
+/// its origin (an opaque-origin page sends an empty Referer); another resource type is
+/// undecided.
 #[test]
-fn never_sent_without_preflight_or_page_is_indeterminate() {
+fn never_sent_without_preflight_or_page() {
     let mut x = stopped("GET", API);
     x.0.recorder.page_url = None;
-    let all = run(vec![x]);
+    let all = run(vec![x.clone()]);
     let a = by_id(&all, 0);
     assert_eq!(
         (a.verdict, a.kind, a.origin.clone()),
-        (Verdict::Indeterminate, ExchangeKind::Cors, None)
+        (Verdict::Blocked, ExchangeKind::Cors, None)
     );
+    assert_eq!(
+        first_cause(a).cause.info().name,
+        "blocked-cause-not-recorded"
+    );
+    let all = run(vec![x.resource("image")]);
+    assert_eq!(by_id(&all, 0).verdict, Verdict::Indeterminate);
 }
 
 #[test]

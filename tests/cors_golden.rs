@@ -162,6 +162,61 @@ fn a04_allow_origin_stripped_by_proxy() {
     assert_eq!(by_id(&all, 1).verdict, Verdict::NotApplicable);
 }
 
+/// On a preflight the proxy rows carry the preflight's CorsError and console text: Chromium
+/// reports PreflightMissingAllowOriginHeader, Firefox CORSMissingAllowOrigin2 with the
+/// preflight's status.
+#[test]
+fn a04_on_a_preflight_is_reported_as_the_preflight_error() {
+    let mut engine = Engine::new(&Limits::default());
+    let mut all = Vec::new();
+    let client = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT")
+        .at(0.0);
+    let upstream = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT")
+        .rh("Access-Control-Allow-Origin", O)
+        .at(0.001);
+    engine.push_proxy_legs(client.0, upstream.0, &mut |a| all.push(a));
+    engine.push(stopped("PUT", API).at(0.002).0, &mut |a| all.push(a));
+    engine.finish(&mut |a| all.push(a));
+    let put = all
+        .iter()
+        .find(|a| a.exchange.request.method == "PUT")
+        .expect("the PUT");
+    assert_eq!(put.verdict, Verdict::Blocked);
+    let f = first_cause(put);
+    assert_eq!(f.cause, CauseId::AllowOriginStrippedByProxy);
+    assert_eq!(f.chromium, Some("PreflightMissingAllowOriginHeader"));
+    assert_eq!(f.firefox, Some("CORSMissingAllowOrigin2"));
+    assert_eq!(
+        f.message,
+        format!("{}{INFIX}No 'Access-Control-Allow-Origin' header is present on the requested resource.{FETCH_A}", prefix("fetch", API, O))
+    );
+    // Judged as Firefox, the message is Firefox's, naming the preflight's status.
+    let mut engine = Engine::with_options(
+        &Limits::default(),
+        corscope::cors::EngineOptions {
+            browser: corscope::model::BrowserChoice::Fixed(corscope::model::Browser::Firefox),
+            ..Default::default()
+        },
+    );
+    let mut all = Vec::new();
+    let client = preflight(API, "PUT", None)
+        .status(204)
+        .rh("Access-Control-Allow-Methods", "PUT");
+    let upstream = acao_ok(preflight(API, "PUT", None).status(204)).at(0.001);
+    engine.push_proxy_legs(client.at(0.0).0, upstream.0, &mut |a| all.push(a));
+    engine.push(stopped("PUT", API).at(0.002).0, &mut |a| all.push(a));
+    engine.finish(&mut |a| all.push(a));
+    let put = all
+        .iter()
+        .find(|a| a.exchange.request.method == "PUT")
+        .expect("PUT");
+    assert_eq!(first_cause(put).message, format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {API}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204."));
+}
+
 #[test]
 fn a05_multiple_allow_origin() {
     check(g("multiple-allow-origin", vec![acao_ok(acao_ok(fetch("GET", API)))], Some(0), Some("https://app.test, https://app.test"),
@@ -760,8 +815,6 @@ fn unrecordable_causes_are_never_produced() {
     let never = [
         "disallowed-by-mode",
         "no-cors-redirect-mode",
-        "insecure-local-network",
-        "local-network-permission-denied",
         "local-network-address-space-mismatch",
     ];
     let scenarios: Vec<Vec<X>> = vec![
@@ -770,11 +823,10 @@ fn unrecordable_causes_are_never_produced() {
             .h("Origin", O)
             .h("Sec-Fetch-Mode", "same-origin")
             .status(200)],
-        // blocked before sending, to a private address, from an http page
+        // a target address declared by fetch is not recorded
         vec![stopped("GET", "http://192.168.1.1/api")
             .server_ip("192.168.1.1")
             .page("http://app.test/")],
-        vec![stopped("GET", "http://127.0.0.1:8080/api").page("https://app.test/")],
         // no-cors redirect
         vec![req("GET", API)
             .h("Sec-Fetch-Mode", "no-cors")
@@ -804,6 +856,92 @@ fn unrecordable_causes_are_never_produced() {
     }
 }
 
+// ---- blocks whose deciding headers the recording lacks ----------------------------------
+
+/// The page's document, recorded with its server address.
+fn page_document(url: &str, ip: &str) -> X {
+    req("GET", url)
+        .resource("document")
+        .h("Sec-Fetch-Mode", "navigate")
+        .status(200)
+        .server_ip(ip)
+}
+
+#[test]
+fn r06_insecure_local_network() {
+    let page = "http://shop.example/page";
+    let a = check(g(
+        "insecure-local-network",
+        vec![
+            page_document(page, "203.0.113.5").at(0.0),
+            stopped("GET", "http://192.168.1.1/api").page(page).at(0.5),
+        ],
+        Some(1),
+        None,
+        format!("{}The request client is not a secure context and the resource is in more-private address space `local`.", prefix("fetch", "http://192.168.1.1/api", "http://shop.example")),
+    ));
+    assert!(
+        !a.sent,
+        "Local Network Access stops the request before the network"
+    );
+}
+
+#[test]
+fn r07_local_network_permission_denied() {
+    let page = "https://shop.example/page";
+    check(g(
+        "local-network-permission-denied",
+        vec![
+            page_document(page, "203.0.113.5").at(0.0),
+            // The target host is loopback in another entry of the recording.
+            req("GET", "http://printer.local:631/status")
+                .resource("document")
+                .status(200)
+                .server_ip("127.0.0.1")
+                .at(0.2),
+            stopped("GET", "http://printer.local:631/api")
+                .page(page)
+                .at(0.5),
+        ],
+        Some(2),
+        None,
+        format!(
+            "{}Permission was denied for this request to access the `loopback` address space.",
+            prefix(
+                "fetch",
+                "http://printer.local:631/api",
+                "https://shop.example"
+            )
+        ),
+    ));
+}
+
+/// Playwright keeps no response and no preflight of a request Chromium blocked: blocked, the
+/// cause not recorded, with the browser's network line.
+#[test]
+fn u01_blocked_cause_not_recorded() {
+    let mut x = req("PUT", API)
+        .h("Referer", &format!("{O}/page"))
+        .resource("fetch")
+        .failed("net::ERR_FAILED");
+    x.0.request.headers_provisional = true;
+    let a = check(g(
+        "blocked-cause-not-recorded",
+        vec![x],
+        Some(0),
+        None,
+        format!("PUT {API} net::ERR_FAILED"),
+    ));
+    assert_eq!(first_cause(&a).chromium, None);
+    // Any other failure stays what it is.
+    let mut refused = req("PUT", API)
+        .h("Referer", &format!("{O}/page"))
+        .resource("fetch")
+        .failed("net::ERR_CONNECTION_REFUSED");
+    refused.0.request.headers_provisional = true;
+    assert_eq!(run(vec![refused])[0].verdict, Verdict::NetworkError);
+}
+
 #[test]
 fn every_catalogue_row_is_covered_here_or_documented_as_unrecordable() {
     let src = include_str!("cors_golden.rs");
@@ -819,4 +957,39 @@ fn every_catalogue_row_is_covered_here_or_documented_as_unrecordable() {
                 });
         assert!(covered, "{} has no golden scenario", c.name);
     }
+}
+
+/// Judged as Safari: WebKit checks a preflight's status before its origin, and its console
+/// text is WebKit's description.
+#[test]
+fn safari_checks_the_preflight_status_first_and_speaks_webkit() {
+    let options = corscope::cors::EngineOptions {
+        browser: corscope::model::BrowserChoice::Fixed(corscope::model::Browser::Safari),
+        ..Default::default()
+    };
+    let mut engine = Engine::with_options(&Limits::default(), options);
+    let mut all = Vec::new();
+    for x in [
+        stopped("PUT", API).at(0.0),
+        preflight(API, "PUT", None).status(401).at(0.001),
+        fetch("GET", "https://api.test/v1/other")
+            .rh("Access-Control-Allow-Origin", "https://app.test/")
+            .failed("net::ERR_FAILED")
+            .at(0.5),
+    ] {
+        engine.push(x.0, &mut |a| all.push(a));
+    }
+    engine.finish(&mut |a| all.push(a));
+    let put = first_cause(by_id(&all, 0));
+    assert_eq!(put.cause, CauseId::PreflightStatus401403);
+    assert_eq!(
+        put.message,
+        "Preflight response is not successful. Status code: 401"
+    );
+    let get = first_cause(by_id(&all, 2));
+    assert_eq!(get.cause, CauseId::AllowOriginMismatch);
+    assert_eq!(
+        get.message,
+        "Origin https://app.test is not allowed by Access-Control-Allow-Origin. Status code: 200"
+    );
 }

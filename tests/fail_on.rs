@@ -7,8 +7,9 @@ use std::process::Command;
 
 /// A HAR whose one cross-origin fetch is allowed, answered with its exact origin but neither
 /// `Access-Control-Allow-Credentials` nor `Vary: Origin`: blocked only if it were
-/// credentialed (allow-credentials-missing), with a vary-origin-missing warning.
-const ALLOWED_IF_UNCREDENTIALED: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
+/// credentialed (allow-credentials-missing), with a vary-origin-missing warning. Its
+/// recorder (mitmproxy) keeps no browser outcome, so the recording cannot tell.
+const ALLOWED_IF_UNCREDENTIALED: &str = r#"{"log":{"version":"1.2","creator":{"name":"mitmproxy","version":"10.1.5"},
  "pages":[{"startedDateTime":"2026-11-01T10:00:00.000Z","id":"page_1","title":"http://app.test:8000/","pageTimings":{}}],
  "entries":[
   {"pageref":"page_1","startedDateTime":"2026-11-01T10:00:01.000Z","time":5,
@@ -33,6 +34,18 @@ fn levels_causes_and_warnings_decide_the_exit_status() {
     let allowed = dir.path().join("allowed.har");
     std::fs::write(&allowed, ALLOWED_IF_UNCREDENTIALED).unwrap();
     let allowed = allowed.to_str().unwrap();
+    // The same entry from Chrome DevTools, which marks every failed request: it completed, so
+    // the credentials cause is a latent risk (warning level), not an if-credentialed finding.
+    let devtools = dir.path().join("devtools.har");
+    std::fs::write(
+        &devtools,
+        ALLOWED_IF_UNCREDENTIALED.replace(
+            r#""name":"mitmproxy","version":"10.1.5""#,
+            r#""name":"WebInspector","version":"537.36""#,
+        ),
+    )
+    .unwrap();
+    let devtools = devtools.to_str().unwrap();
     let samples = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/samples/recordings/chromium-devtools.har"
@@ -44,6 +57,8 @@ fn levels_causes_and_warnings_decide_the_exit_status() {
         (allowed, &["warning"], Some(1)),
         (allowed, &["vary-origin-missing"], Some(1)),
         (allowed, &["A01,allows-null-origin"], Some(0)),
+        (devtools, &["if-credentialed"], Some(0)),
+        (devtools, &["warning"], Some(1)),
         (samples, &[], Some(1)),
         (samples, &["never"], Some(0)),
         (samples, &["missing-allow-origin-on-error"], Some(1)),

@@ -5,8 +5,7 @@
 //! snapshot never silently documents another cause.
 //!
 //! Not covered, because the catalogue says no recording can show them: disallowed-by-mode
-//! (R03), no-cors-redirect-mode (R05), insecure-local-network (R06),
-//! local-network-permission-denied (R07), local-network-address-space-mismatch (R08);
+//! (R03), no-cors-redirect-mode (R05), local-network-address-space-mismatch (R08);
 //! `cors_golden.rs` checks they are never produced.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,6 +21,8 @@ use serde_json::Value;
 enum Recording {
     /// A HAR of a page at `PAGE` (or another page URL) with these entries.
     Har(&'static str, Vec<Entry>),
+    /// A HAR written by a producer that keeps no outcome of the browser (a proxy's).
+    ProxyHar(Vec<Entry>),
     /// Raw capture bytes.
     Bytes(Vec<u8>),
 }
@@ -39,6 +40,7 @@ fn golden_named(cause: &str, variant: &str, recording: Recording, conditional: b
     assert_eq!(info.name, cause);
     let (bytes, ext) = match recording {
         Recording::Har(page, entries) => (har(page, &entries), "har"),
+        Recording::ProxyHar(entries) => (har_by("mitmproxy", "12.1.1", PAGE, &entries), "har"),
         Recording::Bytes(b) => (b, "pcap"),
     };
     let snap = format!("{}-{}{variant}", info.id, info.name);
@@ -256,16 +258,39 @@ fn a10_wildcard_with_credentials() {
     );
 }
 
+/// A recording that keeps no outcome of the browser (a proxy's HAR): whether the request was
+/// credentialed, and so blocked, cannot be told; one line per request.
 #[test]
 fn a10_wildcard_with_credentials_if_credentialed() {
     golden_named(
         "wildcard-with-credentials",
         "-if-credentialed",
-        har_at_page(vec![
-            fetch("GET", API).rh("Access-Control-Allow-Origin", "*")
+        Recording::ProxyHar(vec![
+            document(),
+            fetch("GET", API).rh("Access-Control-Allow-Origin", "*"),
         ]),
         true,
     );
+}
+
+/// DevTools marks every request it failed: these completed, so they were not blocked, and what
+/// credentials would break is a latent risk, folded into one line per origin pair. A font is
+/// never credentialed across origins: no risk at all.
+#[test]
+fn a10_wildcard_with_credentials_latent() {
+    let recording = har_at_page(vec![
+        fetch("GET", API).rh("Access-Control-Allow-Origin", "*"),
+        fetch("GET", "https://api.test/v1/users")
+            .xhr()
+            .rh("Access-Control-Allow-Origin", "*"),
+        fetch("GET", "https://api.test/v1/me")
+            .acao_ok()
+            .rh("Vary", "Origin"),
+        fetch("GET", "https://api.test/fonts/inter.woff2")
+            .resource("font")
+            .rh("Access-Control-Allow-Origin", "*"),
+    ]);
+    golden_named("wildcard-with-credentials", "-latent", recording, true);
 }
 
 #[test]
@@ -681,6 +706,44 @@ fn r04_cors_disabled_scheme() {
     golden(
         "cors-disabled-scheme",
         Recording::Har("file:///home/dev/site/index.html", vec![req]),
+        false,
+    );
+}
+
+// ---- blocks whose deciding headers the recording lacks --------------------------------------
+
+#[test]
+fn r06_insecure_local_network() {
+    let page = "http://shop.example/";
+    golden(
+        "insecure-local-network",
+        Recording::Har(
+            page,
+            vec![
+                page_document(page),
+                stopped("GET", "http://192.168.1.20/api/status").h("Referer", page),
+            ],
+        ),
+        false,
+    );
+}
+
+#[test]
+fn r07_local_network_permission_denied() {
+    golden(
+        "local-network-permission-denied",
+        har_at_page(vec![stopped("GET", "http://192.168.1.20/api/status")]),
+        false,
+    );
+}
+
+/// A stopped request and nothing that explains it (a Playwright HAR keeps no preflight and no
+/// response; here a DevTools HAR without the preflight): blocked, the cause not recorded.
+#[test]
+fn u01_blocked_cause_not_recorded() {
+    golden(
+        "blocked-cause-not-recorded",
+        har_at_page(vec![stopped("PUT", API)]),
         false,
     );
 }

@@ -182,10 +182,12 @@ fn check_cause(at: &str, c: &Value, ids: &BTreeSet<String>) {
             ("id", T::Str),
             ("name", T::Str),
             ("chromium", T::OptStr),
+            ("firefox", T::OptStr),
             ("failed_parameter", T::OptStr),
             ("message", T::Str),
             ("fix", T::Str),
             ("if_credentialed", T::Bool),
+            ("latent", T::Bool),
             ("evidence", T::Arr),
         ],
         &[("stack_fix", T::Obj)],
@@ -213,7 +215,25 @@ fn check_cause(at: &str, c: &Value, ids: &BTreeSet<String>) {
         .unwrap_or_else(|| panic!("{at}: unknown cause id {}", c["id"]))
         .info();
     assert_eq!(c["name"], info.name, "{at}: name matches id");
-    assert_eq!(c["chromium"].as_str(), info.chromium, "{at}: chromium name");
+    // The row's CorsError, or for a proxy row found on a preflight, the preflight form.
+    let chromium = c["chromium"].as_str();
+    assert!(
+        chromium == info.chromium
+            || chromium.is_some_and(|n| n.strip_prefix("Preflight") == info.chromium),
+        "{at}: chromium name {chromium:?} for {}",
+        info.name
+    );
+    let firefox = c["firefox"].as_str();
+    assert!(
+        firefox.is_none_or(|k| corscope::model::reasons::firefox(k).is_some()),
+        "{at}: `{firefox:?}` is no Firefox reason key"
+    );
+    if c["latent"] == true {
+        assert_eq!(
+            c["if_credentialed"], true,
+            "{at}: a latent risk is conditional"
+        );
+    }
     for k in ["message", "fix"] {
         let s = c[k].as_str().unwrap_or_default();
         assert!(!s.is_empty(), "{at}.{k} empty");
@@ -447,8 +467,14 @@ fn check_summary(at: &str, s: &Value) {
         "indeterminate",
         "network_errors",
         "if_credentialed",
+        "latent",
     ];
-    let maps = ["by_cause", "by_cause_if_credentialed", "by_warning"];
+    let maps = [
+        "by_cause",
+        "by_cause_if_credentialed",
+        "by_cause_latent",
+        "by_warning",
+    ];
     let required: Vec<(&str, T)> = counts
         .iter()
         .chain(&["findings_folded"])
@@ -499,7 +525,13 @@ fn check_finding(at: &str, f: &Value, ids: &BTreeSet<String>) {
     one_of(
         &format!("{at}.kind"),
         &f["kind"],
-        &["blocked", "security", "if-credentialed", "warning"],
+        &[
+            "blocked",
+            "security",
+            "if-credentialed",
+            "latent",
+            "warning",
+        ],
     );
     let fp = f["fingerprint"].as_str().unwrap_or_default();
     assert!(
@@ -513,7 +545,7 @@ fn check_finding(at: &str, f: &Value, ids: &BTreeSet<String>) {
     );
     let rule = f["rule"].as_str().unwrap_or_default();
     match f["kind"].as_str() {
-        Some("blocked" | "if-credentialed") => {
+        Some("blocked" | "if-credentialed" | "latent") => {
             let info = CauseId::find(rule)
                 .unwrap_or_else(|| panic!("{at}: unknown cause id {rule}"))
                 .info();
@@ -678,7 +710,9 @@ fn json_report_matches_the_readme_schema() {
         assert!(verdicts.contains(v), "no {v} exchange in {verdicts:?}");
     }
     assert!(doc["summary"]["inferred"].as_u64() > Some(0));
-    assert!(doc["summary"]["if_credentialed"].as_u64() > Some(0));
+    // The DevTools HAR marks every failed request: what credentials would break on the
+    // completed ones is a latent risk.
+    assert!(doc["summary"]["latent"].as_u64() > Some(0));
     assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(2));
     let kinds: BTreeSet<&str> = doc["findings"]
         .as_array()
@@ -686,7 +720,9 @@ fn json_report_matches_the_readme_schema() {
         .iter()
         .filter_map(|f| f["kind"].as_str())
         .collect();
-    for k in ["blocked", "if-credentialed", "warning"] {
+    // The HAR's credentials causes are latent risks (its recorder marks every failed
+    // request); the pcap's one request is blocked.
+    for k in ["blocked", "latent", "warning"] {
         assert!(kinds.contains(k), "no {k} finding in {kinds:?}");
     }
 }

@@ -69,7 +69,7 @@ fn check(log: &Value, json: &Value, artifact: &str) {
         }
         let level = match f["kind"].as_str().unwrap() {
             "blocked" => "error",
-            "warning" => "note",
+            "latent" | "warning" => "note",
             _ => "warning",
         };
         assert_eq!(r["level"], level);

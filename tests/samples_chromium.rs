@@ -8,6 +8,11 @@
 //! silently skipped. A capture cannot show a credentials mode without cookies: there, a
 //! block that depends on it must be reported as conditional (`if_credentialed`) with the same
 //! `CorsError`, and such requests are listed.
+//!
+//! The chrome-har HAR was written by the `chrome-har` package from the same run's protocol
+//! events: its entries carry the protocol's request ids, so they are matched by id, and the
+//! requests it leaves out (every one the browser failed) are listed. The Playwright HAR is a
+//! second run of the same scenarios: every request Chromium blocked must be blocked there too.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -26,9 +31,12 @@ fn recordings() -> PathBuf {
 
 fn analyse(name: &str) -> Vec<Assessment> {
     let (out, mut issues) = analysis::analyse_file(&recordings().join(name));
-    // The server-down scenarios leave refused connections on the wire; nothing else may be
-    // skipped.
-    issues.retain(|i| i.id != "tcp-connection-refused");
+    // The server-down scenarios leave refused connections on the wire, chrome-har lists
+    // request headers twice; nothing else may be skipped or repaired.
+    issues.retain(|i| {
+        i.id != "tcp-connection-refused"
+            && i.id != corscope::capture::har::HAR_REQUEST_HEADERS_REPEATED
+    });
     assert!(
         issues.is_empty(),
         "{name}: unexpected input issues {issues:?}"
@@ -41,6 +49,7 @@ struct Truth {
     scenario: String,
     request_id: String,
     hop: u64,
+    status: Option<u64>,
     method: String,
     url: String,
     resource_type: String,
@@ -62,6 +71,7 @@ fn truths() -> Vec<Truth> {
             scenario: s(&r["scenario"]).unwrap_or_default(),
             request_id: s(&r["request_id"]).unwrap_or_default(),
             hop: r["hop"].as_u64().unwrap_or(0),
+            status: r["status"].as_u64(),
             method: s(&r["method"]).unwrap_or_default(),
             url: s(&r["url"]).unwrap_or_default(),
             resource_type: s(&r["resource_type"]).unwrap_or_default(),
@@ -75,9 +85,53 @@ fn truths() -> Vec<Truth> {
         .collect()
 }
 
+/// How Chromium's requests are found in a recording.
+#[derive(Clone, Copy, PartialEq)]
+enum Matching {
+    /// The k-th request with a given method and URL is the k-th assessment with them, in
+    /// recording order.
+    Order,
+    /// By the recorder's copy of the protocol's request id (chrome-har `_requestId`, with an
+    /// `r` appended for each redirect after it) and the URL; requests the recording lacks by
+    /// method and URL among the inferred assessments.
+    RequestId,
+}
+
+fn matched<'a>(
+    truths: &'a [Truth],
+    all: &'a [Assessment],
+    matching: Matching,
+) -> Vec<(&'a Truth, Option<&'a Assessment>)> {
+    if matching == Matching::Order {
+        return matched_in_order(truths, all);
+    }
+    let inferred: Vec<Assessment> = all
+        .iter()
+        .filter(|a| a.id.0 >= corscope::cors::INFERRED_BASE)
+        .cloned()
+        .collect();
+    let by_order = matched_in_order(truths, &inferred);
+    truths
+        .iter()
+        .zip(by_order)
+        .map(|(t, (_, inferred))| {
+            let recorded = all.iter().find(|a| {
+                a.exchange.request.url == t.url
+                    && a.exchange
+                        .recorder
+                        .request_id
+                        .as_deref()
+                        .is_some_and(|id| id.trim_end_matches('r') == t.request_id)
+            });
+            let inferred = inferred.and_then(|i| all.iter().find(|a| a.id == i.id));
+            (t, recorded.or(inferred))
+        })
+        .collect()
+}
+
 /// Matches Chromium's requests to assessments: the k-th request with a given method and URL
 /// is the k-th assessment with them, in recording order.
-fn matched<'a>(
+fn matched_in_order<'a>(
     truths: &'a [Truth],
     all: &'a [Assessment],
 ) -> Vec<(&'a Truth, Option<&'a Assessment>)> {
@@ -108,54 +162,54 @@ fn reported(a: &Assessment) -> String {
     let cause = a
         .primary_cause()
         .filter(|f| !f.if_credentialed || a.verdict == Verdict::Blocked)
-        .map(|f| {
-            format!(
-                "{} ({})",
-                f.cause.info().chromium.unwrap_or("-"),
-                f.cause.info().name
-            )
-        })
+        .map(|f| format!("{} ({})", f.chromium.unwrap_or("-"), f.cause.info().name))
         .unwrap_or_default();
     format!("{} {cause}", a.verdict.as_str())
 }
+
+/// How a recording is compared.
+#[derive(Clone, Copy)]
+struct Expect {
+    /// The `CorsError` must be Chromium's (else only the verdict is compared).
+    strict_cause: bool,
+    /// The recording shows the credentials mode.
+    credentials_visible: bool,
+    matching: Matching,
+}
+
+const DEVTOOLS: Expect = Expect {
+    strict_cause: true,
+    credentials_visible: true,
+    matching: Matching::Order,
+};
 
 /// Compares and returns a readable table of disagreements and of requests not shown.
 fn compare<'a>(
     name: &str,
     truths: &'a [Truth],
     all: &'a [Assessment],
-    strict_cause: bool,
-    credentials_visible: bool,
+    expect: Expect,
 ) -> (String, Vec<String>, Vec<String>) {
-    let pairs = matched(truths, all);
+    let Expect {
+        strict_cause,
+        credentials_visible,
+        matching,
+    } = expect;
+    let pairs = matched(truths, all, matching);
     let ids: HashMap<&str, Option<&Assessment>> = pairs
         .iter()
         .map(|(t, a)| (t.request_id.as_str(), *a))
         .collect();
-    // A redirect chain whose last hop never reached the network (a `Location` the browser
-    // refused to follow) is recorded up to the redirect response, and that is where the
-    // browser's verdict on the chain is judged.
-    let mut last_hop: HashMap<&str, &Truth> = HashMap::new();
-    for t in truths {
-        let e = last_hop.entry(t.request_id.as_str()).or_insert(t);
-        if t.hop > e.hop {
-            *e = t;
-        }
-    }
-    let recorded: Vec<(&Truth, bool)> = pairs.iter().map(|(t, a)| (*t, a.is_some())).collect();
+    // A redirect whose `Location` the browser refused to follow: Chromium reports the block
+    // on the next hop, which never reached the network (no status). corscope reports it on
+    // the redirect, the last response there is; a recorder that keeps the refused hop
+    // (Playwright) shows it as not sent.
+    let refused = |t: &Truth| t.hop > 0 && t.status.is_none() && t.blocked;
     let verdict_of = |t: &'a Truth| -> &'a Truth {
-        let last = last_hop.get(t.request_id.as_str()).copied().unwrap_or(t);
-        let last_recorded = recorded
+        truths
             .iter()
-            .any(|(r, seen)| *seen && std::ptr::eq(*r, last));
-        let next_recorded = recorded
-            .iter()
-            .any(|(r, seen)| *seen && r.request_id == t.request_id && r.hop == t.hop + 1);
-        if !last_recorded && !next_recorded {
-            last
-        } else {
-            t
-        }
+            .find(|n| n.request_id == t.request_id && n.hop == t.hop + 1 && refused(n))
+            .unwrap_or(t)
     };
     let mut diff = String::new();
     let mut unseen = Vec::new();
@@ -168,6 +222,19 @@ fn compare<'a>(
             ));
             continue;
         };
+        if refused(t) {
+            if a.verdict == Verdict::Blocked || a.sent {
+                let _ = writeln!(
+                    diff,
+                    "{name} [{}] {} {}: a refused redirect target, judged at the redirect: {}",
+                    t.scenario,
+                    t.method,
+                    t.url,
+                    reported(a)
+                );
+            }
+            continue;
+        }
         let mut wrong = |expected: String| {
             let _ = writeln!(
                 diff,
@@ -199,17 +266,27 @@ fn compare<'a>(
         let v = verdict_of(t);
         match (&v.cors_error, &v.error_text) {
             (Some(err), _) if v.blocked => {
-                let got = a.primary_cause().and_then(|f| f.cause.info().chromium);
-                let ok =
-                    a.verdict == Verdict::Blocked && (!strict_cause || got == Some(err.as_str()));
+                let got = a.primary_cause().and_then(|f| f.chromium);
+                // A recording that keeps no response and no preflight of a blocked request
+                // shows the block, not its cause.
+                let unrecorded = a
+                    .primary_cause()
+                    .is_some_and(|f| f.cause == corscope::model::CauseId::BlockedCauseNotRecorded);
+                let ok = a.verdict == Verdict::Blocked
+                    && (!strict_cause || unrecorded || got == Some(err.as_str()));
                 let conditional = !credentials_visible
                     && a.verdict == Verdict::Allowed
-                    && a.causes.iter().any(|f| {
-                        f.if_credentialed && f.cause.info().chromium == Some(err.as_str())
-                    });
+                    && a.causes
+                        .iter()
+                        .any(|f| f.if_credentialed && f.chromium == Some(err.as_str()));
                 if conditional {
                     unseen_credentials
                         .push(format!("{} {} {} ({err})", t.scenario, t.method, t.url));
+                } else if ok && unrecorded {
+                    unseen_credentials.push(format!(
+                        "{} {} {} ({err}: blocked, the cause is not in the recording)",
+                        t.scenario, t.method, t.url
+                    ));
                 } else if !ok {
                     wrong(format!("blocked {err}"));
                 }
@@ -229,14 +306,13 @@ fn compare<'a>(
     (diff, unseen, unseen_credentials)
 }
 
-fn assert_agrees(name: &str, strict_cause: bool, credentials_visible: bool) {
+fn assert_agrees(name: &str, expect: Expect) -> Vec<Assessment> {
     let all = analyse(name);
     let truths = truths();
-    let (diff, unseen, conditional) =
-        compare(name, &truths, &all, strict_cause, credentials_visible);
+    let (diff, unseen, conditional) = compare(name, &truths, &all, expect);
     if !conditional.is_empty() {
         eprintln!(
-            "{name}: {} block(s) depend on a credentials mode the recording cannot show; corscope reports them with if_credentialed and the same CorsError:\n  {}",
+            "{name}: {} block(s) whose cause the recording cannot show (a credentials mode without cookies: reported with if_credentialed and the same CorsError; a request left out: blocked, cause not recorded):\n  {}",
             conditional.len(),
             conditional.join("\n  ")
         );
@@ -249,16 +325,17 @@ fn assert_agrees(name: &str, strict_cause: bool, credentials_visible: bool) {
         );
     }
     assert!(diff.is_empty(), "corscope disagrees with Chromium:\n{diff}");
+    all
 }
 
 #[test]
 fn devtools_har_agrees_with_chromium() {
-    assert_agrees("chromium-devtools.har", true, true);
+    assert_agrees("chromium-devtools.har", DEVTOOLS);
 }
 
 #[test]
 fn sanitized_devtools_har_agrees_with_chromium() {
-    assert_agrees("chromium-devtools-sanitized.har", true, true);
+    assert_agrees("chromium-devtools-sanitized.har", DEVTOOLS);
 }
 
 #[test]
@@ -266,7 +343,60 @@ fn pcap_agrees_with_chromium() {
     // The wire shows a credentialed request only through its `Cookie` header; a
     // `withCredentials` request with no cookie to send looks uncredentialed, and is reported
     // with the cause it would have if it were (`if_credentialed`).
-    assert_agrees("loopback.pcap", true, false);
+    assert_agrees(
+        "loopback.pcap",
+        Expect {
+            credentials_visible: false,
+            ..DEVTOOLS
+        },
+    );
+}
+
+/// chrome-har leaves out every request the browser failed: its entries completed, a request
+/// whose recorded preflight failed is inferred (blocked by that preflight), and one whose
+/// preflight passed is blocked by a cause the file does not keep.
+#[test]
+fn chrome_har_agrees_with_chromium() {
+    let all = assert_agrees(
+        "chrome-har.har",
+        Expect {
+            matching: Matching::RequestId,
+            ..DEVTOOLS
+        },
+    );
+    let recorded = all
+        .iter()
+        .filter(|a| a.id.0 < corscope::cors::INFERRED_BASE);
+    for a in recorded {
+        let kind = a.kind;
+        assert!(
+            a.verdict != Verdict::Blocked || kind == ExchangeKind::Preflight,
+            "a chrome-har entry completed, so it was not blocked: {} {} {:?}",
+            a.exchange.request.method,
+            a.exchange.request.url,
+            a.primary_cause().map(|f| f.cause.info().name)
+        );
+        // Nothing chrome-har recorded needs a credentials hypothesis: it completed.
+        assert!(
+            a.causes.iter().all(|f| !f.if_credentialed || f.latent)
+                || kind == ExchangeKind::Preflight,
+            "{}: conditional causes on a completed entry are latent",
+            a.exchange.request.url
+        );
+    }
+}
+
+/// Playwright keeps no preflights and no response of a request Chromium blocked: every one is
+/// blocked all the same, most with the cause not recorded.
+#[test]
+fn playwright_blocks_every_request_chromium_blocked() {
+    assert_agrees(
+        "playwright.har",
+        Expect {
+            strict_cause: false,
+            ..DEVTOOLS
+        },
+    );
 }
 
 #[test]
@@ -314,22 +444,47 @@ fn proxy_scenarios_in_the_pcap_name_the_proxy_and_both_legs() {
     }
 }
 
+/// The PUT of `scenario`, which its failed preflight stopped.
+fn stopped_put<'a>(all: &'a [Assessment], scenario: &str) -> &'a Assessment {
+    all.iter()
+        .find(|a| {
+            a.exchange.request.url.contains(&format!("/s/{scenario}/"))
+                && a.exchange.request.method == "PUT"
+        })
+        .expect("the scenario's PUT, which its preflight stopped")
+}
+
+/// A proxy that strips `Access-Control-Allow-Origin` from the preflight: the proxy is named,
+/// and the cause carries the preflight's CorsError and console text, as Chromium reported it.
+#[test]
+fn proxy_stripping_the_preflight_s_allow_origin_keeps_the_preflight_error() {
+    let all = analyse("loopback.pcap");
+    let put = stopped_put(&all, "proxy-strips-preflight-acao");
+    assert_eq!(put.verdict, Verdict::Blocked);
+    assert!(!put.sent);
+    let f = put.primary_cause().expect("a cause");
+    assert_eq!(f.cause.info().name, "allow-origin-stripped-by-proxy");
+    assert_eq!(f.chromium, Some("PreflightMissingAllowOriginHeader"));
+    assert_eq!(f.firefox, Some("CORSMissingAllowOrigin2"));
+    let console = std::fs::read_to_string(recordings().join("verdicts.json")).expect("verdicts");
+    assert!(
+        console.contains(&serde_json::to_string(&f.message).expect("JSON string")),
+        "Chromium printed {}",
+        f.message
+    );
+    assert!(f
+        .evidence
+        .iter()
+        .any(|e| e.source == corscope::model::EvidenceSource::Upstream));
+}
+
 /// A proxy that strips `Access-Control-Allow-Methods` from the preflight: the cause stays the
 /// browser's (method-not-allowed), and the evidence shows what the origin server sent the
 /// proxy and says the proxy removed it.
 #[test]
 fn proxy_stripping_allow_methods_is_named_in_the_evidence() {
     let all = analyse("loopback.pcap");
-    let blocked = all
-        .iter()
-        .find(|a| {
-            a.exchange
-                .request
-                .url
-                .contains("/s/proxy-strips-preflight-acam/")
-                && a.exchange.request.method == "PUT"
-        })
-        .expect("the PUT the preflight stopped");
+    let blocked = stopped_put(&all, "proxy-strips-preflight-acam");
     assert_eq!(blocked.verdict, Verdict::Blocked);
     let f = blocked.primary_cause().expect("a cause");
     assert_eq!(f.cause.info().name, "method-not-allowed");

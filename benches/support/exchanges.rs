@@ -66,6 +66,7 @@ fn exchange(call: &Call, index: u64, at: Timestamp, page: &str) -> Exchange {
             headers,
             cookies_recorded: call.credentialed && call.sent,
             headers_provisional: !call.sent,
+            reached_network: (!call.sent).then_some(false),
             body_size: Some(call.req_body.len as u64),
         },
     );
@@ -125,6 +126,8 @@ pub fn records(count: usize, seed: u64) -> Vec<Record> {
                 .and_then(CauseId::find)
                 .map(|cause| Finding {
                     cause,
+                    chromium: cause.info().chromium,
+                    firefox: cause.info().firefox,
                     failed_parameter: None,
                     message: format!(
                         "Access to fetch at '{}' from origin '{}' has been blocked by CORS policy ({})",
@@ -134,6 +137,7 @@ pub fn records(count: usize, seed: u64) -> Vec<Record> {
                     ),
                     fix: "Send Access-Control-Allow-Origin with the request's origin.".into(),
                     if_credentialed: false,
+                    latent: false,
                     evidence: vec![Evidence {
                         source: EvidenceSource::Response,
                         exchange: ExchangeId(seq),

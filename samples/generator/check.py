@@ -71,6 +71,48 @@ def main(d):
             problems.append(f"{name}: preflights {len(pre)}, errors {len(err)}, missing {missing}")
         if ("sanitized" in name) != (cookies == 0):
             problems.append(f"{name}: {cookies} Cookie request headers")
+    # chrome-har: written by the package from the DevTools run's protocol events; blocked
+    # requests are dropped, preflights are linked to their request by id.
+    ch = load(d, "chrome-har.har")["log"]
+    ch_pre = [e for e in ch["entries"] if e.get("_initiator_type") == "preflight"]
+    dup = sum(1 for e in ch["entries"] if len({(h["name"].lower(), h["value"])
+                                              for h in e["request"]["headers"]})
+              < len(e["request"]["headers"]))
+    print(f"chrome-har.har: {len(ch['entries'])} entries, {len(ch_pre)} preflights, "
+          f"{dup} with repeated request header lines; creator {ch['creator']['name']} "
+          f"{ch['creator']['version']}")
+    if ch["creator"]["name"] != "chrome-har" or not ch_pre:
+        problems.append(f"chrome-har.har: creator {ch['creator']}, {len(ch_pre)} preflights")
+
+    # Firefox: the Network panel's HAR and Firefox's own verdicts of the same run.
+    fx = load(d, "firefox-devtools.har")["log"]
+    fv = load(d, "firefox-verdicts.json")
+    fx_seen = {u.split("/s/")[1].split("/")[0] for u in (e["request"]["url"] for e in fx["entries"])
+               if "/s/" in u}
+    fx_missing = [s["id"] for s in cat["scenarios"] if s["id"] not in fx_seen
+                  and not s["expected_issues"]]
+    fx_blocked = collections.defaultdict(list)
+    for r in fv["requests"]:
+        if r.get("blocked"):
+            fx_blocked[r.get("scenario")].append(r.get("reason_key"))
+    fx_results = {s["id"]: s["page_results"] for s in fv["scenarios"]}
+    for sc in cat["scenarios"]:
+        ok = all(x["ok"] for visit in fx_results[sc["id"]] for x in visit["results"])
+        if sc["kind"] == "correct" and (not ok or fx_blocked.get(sc["id"])):
+            problems.append(f"firefox: {sc['id']}: a correct configuration failed "
+                            f"{fx_blocked.get(sc['id'])}")
+        if sc["kind"] in ("blocked", "failure") and ok:
+            problems.append(f"firefox: {sc['id']}: expected a failure but every step succeeded")
+    print(f"firefox-devtools.har: {len(fx['entries'])} entries, creator {fx['creator']['name']} "
+          f"{fx['creator']['version']}, "
+          f"{sum(1 for e in fx['entries'] if e['request']['method'] == 'OPTIONS')} OPTIONS")
+    print(f"firefox-verdicts.json: {len(fv['requests'])} requests, "
+          f"{sum(len(v) for v in fx_blocked.values())} blocked, {len(fv['console'])} console messages")
+    for name, n in sorted(collections.Counter(k for v in fx_blocked.values() for k in v).items()):
+        print(f"  {name:40s} {n}")
+    if fx["creator"]["name"] != "Firefox" or fx_missing:
+        problems.append(f"firefox-devtools.har: creator {fx['creator']}, missing {fx_missing}")
+
     pw = load(d, "playwright.har")["log"]["entries"]
     print(f"playwright.har: {len(pw)} entries, "
           f"{sum(1 for e in pw if e['request']['method'] == 'OPTIONS')} OPTIONS")

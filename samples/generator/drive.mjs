@@ -6,10 +6,13 @@
 //     navigates, turns "Preserve log" on, runs every scenario, records Chromium's
 //     verdicts over CDP (verdicts.json), then calls the Network panel's own
 //     "Export HAR (sanitized)" and "Export HAR (with sensitive data)" actions and saves the
-//     downloaded files untouched.
+//     downloaded files untouched. The same run's DevTools protocol events (Page and Network
+//     domains of the scenario page) are handed to the chrome-har package, whose HAR is saved
+//     as chrome-har.har.
 //   node drive.mjs playwright CATALOGUE.json OUTDIR
 //     Runs the same scenarios in a Playwright context with recordHar (playwright.har).
 import { chromium } from 'playwright-core';
+import { harFromMessages } from 'chrome-har';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +51,21 @@ async function waitForHttp(url, ms) {
     await sleep(200);
   }
   throw new Error(`no answer from ${url}`);
+}
+
+// The DevTools protocol events chrome-har reads (its index.js), recorded in arrival order as
+// {method, params}, the form browsertime and other tools hand it.
+const CHROME_HAR_EVENTS = ['Page.frameStartedLoading', 'Page.frameRequestedNavigation',
+  'Page.navigatedWithinDocument', 'Page.frameAttached', 'Page.loadEventFired',
+  'Page.domContentEventFired', 'Network.requestWillBeSent', 'Network.requestServedFromCache',
+  'Network.requestWillBeSentExtraInfo', 'Network.responseReceivedExtraInfo',
+  'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished',
+  'Network.loadingFailed', 'Network.resourceChangedPriority'];
+
+function recordEvents(cdp) {
+  const messages = [];
+  for (const method of CHROME_HAR_EVENTS) cdp.on(method, (params) => messages.push({ method, params }));
+  return messages;
 }
 
 function collectVerdicts(cdp, current) {
@@ -157,6 +175,8 @@ async function devtoolsRun() {
     const { targetInfo } = await cdp.send('Target.getTargetInfo');
     let current = null;
     const finish = collectVerdicts(cdp, () => current);
+    const messages = recordEvents(cdp);
+    await cdp.send('Page.enable');
     await cdp.send('Network.enable');
     await cdp.send('Log.enable');
     await cdp.send('Runtime.enable');
@@ -203,6 +223,9 @@ async function devtoolsRun() {
     };
     await exportHar(true, 'chromium-devtools-sanitized.har');
     await exportHar(false, 'chromium-devtools.har');
+    const har = harFromMessages(messages, {});
+    fs.writeFileSync(path.join(outDir, 'chrome-har.har'), JSON.stringify(har, null, 2) + '\n');
+    console.error(`chrome-har.har: ${har.log.entries.length} entries from ${messages.length} events`);
 
     const verdicts = finish();
     const out = {

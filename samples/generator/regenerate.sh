@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates every recording under samples/recordings/ from the scenario catalogue:
 # starts the literal servers and a loopback capture, runs headless Chromium with the
-# DevTools front end attached, exports its HARs, records a Playwright HAR, checks the
-# result.  Stops every process it started, by PID.
+# DevTools front end attached, exports its HARs, turns the same run's protocol events into a
+# chrome-har HAR, records a Playwright HAR, runs headless Firefox with its Network panel open
+# and saves that panel's HAR, checks the result.  Stops every process it started, by PID.
 #
 # Usage: samples/generator/regenerate.sh        (as root for apt-get and tcpdump)
 set -euo pipefail
@@ -15,6 +16,7 @@ PIDS=()
 cleanup() {
   local pid
   if [[ -s "$WORK/chromium.pid" ]]; then PIDS+=("$(cat "$WORK/chromium.pid")"); fi
+  if [[ -s "$WORK/firefox.pid" ]]; then PIDS+=("$(cat "$WORK/firefox.pid")"); fi
   for pid in "${PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
@@ -25,11 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# 1. Tools: Debian's chromium and tcpdump, node packages from the lock file.
-if ! command -v chromium >/dev/null || ! command -v tcpdump >/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium tcpdump
+# 1. Tools: Debian's chromium, firefox-esr and tcpdump, node packages from the lock file.
+if ! command -v chromium >/dev/null || ! command -v firefox-esr >/dev/null \
+   || ! command -v tcpdump >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium firefox-esr tcpdump
 fi
-if [[ ! -d "$GEN/node_modules/playwright-core" ]]; then
+if [[ ! -d "$GEN/node_modules/playwright-core" || ! -d "$GEN/node_modules/chrome-har" ]]; then
   (cd "$GEN" && npm ci --no-audit --no-fund)
 fi
 
@@ -52,7 +55,8 @@ PIDS+=("$TCPDUMP_PID")
 for _ in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
 grep -q 'listening on' "$WORK/tcpdump.log" || { cat "$WORK/tcpdump.log" >&2; exit 1; }
 
-# 4. Chromium with the DevTools front end: verdicts.json and both DevTools HARs.
+# 4. Chromium with the DevTools front end: verdicts.json, both DevTools HARs and the
+#    chrome-har HAR of the same protocol events.
 CORSCOPE_CHROMIUM_PID_FILE="$WORK/chromium.pid" \
   node drive.mjs devtools "$WORK/out/scenarios.json" "$WORK/out"
 
@@ -65,9 +69,14 @@ cat "$WORK/tcpdump.log" >&2
 # 6. The same scenarios through Playwright's recordHar (not in the pcap).
 node drive.mjs playwright "$WORK/out/scenarios.json" "$WORK/out"
 
-# 7. Publish and check.
+# 7. Firefox with its Network panel open: firefox-verdicts.json and firefox-devtools.har (a
+#    third run, not in the pcap).
+CORSCOPE_FIREFOX_PID_FILE="$WORK/firefox.pid" \
+  node drive-firefox.mjs "$WORK/out/scenarios.json" "$WORK/out"
+
+# 8. Publish and check.
 for f in scenarios.json verdicts.json chromium-devtools.har chromium-devtools-sanitized.har \
-         playwright.har loopback.pcap; do
+         chrome-har.har playwright.har loopback.pcap firefox-verdicts.json firefox-devtools.har; do
   cp "$WORK/out/$f" "$OUT/$f"
 done
 python3 check.py "$OUT"

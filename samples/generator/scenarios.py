@@ -16,7 +16,8 @@ Hosts (all resolved to 127.0.0.1 by Chromium's --host-resolver-rules):
   app2.corscope.test:8106   a second page origin, same site as app (shared HTTP cache)
 
 Header values may contain `{origin}`: the server substitutes the request's Origin header
-(used only where a scenario models an origin-reflecting server).
+(used only where a scenario models an origin-reflecting server); `{acrh}` likewise stands for
+the request's Access-Control-Request-Headers (a server allowing exactly what is asked).
 """
 
 import json
@@ -79,6 +80,11 @@ def xhr(u, method="GET", headers=None, body=None, with_credentials=False,
     if upload_listener:
         step["uploadListener"] = True
     return step
+
+
+def font(u):
+    """A FontFace load: a CSS font fetch (mode cors, credentials same-origin)."""
+    return {"api": "font", "url": u, "method": "GET"}
 
 
 SCENARIOS = []
@@ -260,6 +266,27 @@ scenario(s, "Two PUTs to one URL; Access-Control-Max-Age: 0",
                                            ("Access-Control-Max-Age", "0"), body=""),
           ("api", "item", "PUT"): resp(200, ACAO_O)})
 
+s = "ok-preflight-cache-invalid-max-age"
+scenario(s, "Two PUTs to one URL; Access-Control-Max-Age: abc",
+         "Chromium caches an unparsable Max-Age for 5 s (one preflight); Firefox does not cache "
+         "it (two preflights); allowed.", "correct",
+         [fetch(url("api", s, "item"), "PUT", body="1"), fetch(url("api", s, "item"), "PUT", body="2")],
+         {("api", "item", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Methods", "PUT"),
+                                           ("Access-Control-Max-Age", "abc"), body=""),
+          ("api", "item", "PUT"): resp(200, ACAO_O)})
+
+s = "ok-preflight-cache-per-header"
+scenario(s, "PUTs with X-A, then X-B, then both; the preflight allows exactly the requested headers",
+         "Chromium keeps the last result per URL (a third preflight for both headers); Firefox "
+         "keeps an entry per header (no third preflight); allowed.", "correct",
+         [fetch(url("api", s, "item"), "PUT", headers={"X-A": "1"}, body="1"),
+          fetch(url("api", s, "item"), "PUT", headers={"X-B": "1"}, body="2"),
+          fetch(url("api", s, "item"), "PUT", headers={"X-A": "1", "X-B": "1"}, body="3")],
+         {("api", "item", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Methods", "PUT"),
+                                           ("Access-Control-Allow-Headers", "{acrh}"),
+                                           ("Access-Control-Max-Age", "600"), body=""),
+          ("api", "item", "PUT"): resp(200, ACAO_O)})
+
 s = "ok-redirect-cross-origin"
 scenario(s, "Cross-origin redirect with ACAO on every hop; final answers ACAO *",
          "After the redirect the Origin is null; * allows it without credentials.", "correct",
@@ -307,6 +334,21 @@ s = "ok-range-safelisted"
 scenario(s, "GET with a safelisted Range header (no preflight)", "206 allowed without preflight.",
          "correct", [fetch(url("api", s, "blob"), headers={"Range": "bytes=0-3"})],
          {("api", "blob", "GET"): resp(206, ACAO_ANY, ("Content-Range", "bytes 0-3/10"), body="abcd")})
+
+s = "ok-font-wildcard"
+scenario(s, "Cross-origin web font answered ACAO *",
+         "Fonts are fetched in cors mode without credentials: allowed.", "correct",
+         [font(url("api", s, "font.woff2"))],
+         {("api", "font.woff2", "GET"): resp(200, ACAO_ANY, body="wOF2", ctype="font/woff2")})
+
+s = "ok-header-control-byte"
+scenario(s, "A custom header whose value holds a control byte (U+0001), allowed by the preflight",
+         "Fetch allows control bytes other than NUL, CR and LF in a header value; not safelisted, so "
+         "a preflight asks for it; allowed.", "correct",
+         [fetch(url("api", s, "data"), headers={"X-Trace": "a\u0001b"})],
+         {("api", "data", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Headers", "x-trace"),
+                                           body=""),
+          ("api", "data", "GET"): resp(200, ACAO_O)})
 
 s = "ok-preflight-allow-methods-lowercase-put"
 scenario(s, "fetch method 'put' is normalised to PUT; ACAM PUT", "Allowed (normalised method).",
@@ -367,6 +409,15 @@ s = "acao-multiple-lines"
 scenario(s, "ACAO sent twice with the same value (two header lines)",
          "Blocked: MultipleAllowOriginValues.", "blocked", [fetch(url("api", s, "data"))],
          {("api", "data", "GET"): resp(200, ACAO_O, ("access-control-allow-origin", O))},
+         ["MultipleAllowOriginValues"])
+
+s = "acao-multiple-lines-lower-case"
+scenario(s, "ACAO sent twice with the same value, both lines in lower case",
+         "Chromium: MultipleAllowOriginValues. Firefox counts only lines spelled "
+         "Access-Control-Allow-Origin and compares the joined value: a mismatch.", "blocked",
+         [fetch(url("api", s, "data"))],
+         {("api", "data", "GET"): resp(200, ("access-control-allow-origin", O),
+                                       ("access-control-allow-origin", O))},
          ["MultipleAllowOriginValues"])
 
 s = "acao-wildcard-list"
@@ -624,6 +675,24 @@ scenario(s, "API redirects back to the page's own origin, which sends no CORS he
           ("app", "final", "GET"): resp(200)},
          ["MissingAllowOriginHeader"])
 
+s = "redirect-same-origin-to-missing-acao"
+scenario(s, "Same-origin request redirected to the API, which sends no ACAO",
+         "The hop to the API is a CORS request with Origin = page origin: "
+         "MissingAllowOriginHeader.", "blocked", [fetch(url("app", s, "start"))],
+         {("app", "start", "GET"): resp(302, ("Location", url("api", s, "final")), body=""),
+          ("api", "final", "GET"): resp(200)},
+         ["MissingAllowOriginHeader"])
+
+s = "redirect-same-origin-credentials"
+scenario(s, "Same-origin request redirected to a cross-origin URL with user:password",
+         "The redirect leaves the origin with credentials in the Location: "
+         "RedirectContainsCredentials.", "blocked", [fetch(url("app", s, "start"))],
+         {("app", "start", "GET"): resp(302, ("Location",
+                                              f"http://user:secret@api.corscope.test:8101/s/{s}/final"),
+                                        body=""),
+          ("api", "final", "GET"): resp(200, ACAO_ANY)},
+         ["RedirectContainsCredentials"])
+
 s = "redirect-disallowed-scheme"
 scenario(s, "Redirect (with ACAO) to an ftp: URL",
          "Blocked on the redirect: CorsDisabledScheme (the spec calls it a plain network error).",
@@ -680,6 +749,17 @@ scenario(s, "Proxy drops Access-Control-Allow-Methods from the preflight answer"
                                                body=""),
           ("backend", "item", "PUT"): resp(200, ACAO_O)},
          ["MethodDisallowedByPreflightResponse"])
+
+s = "proxy-strips-preflight-acao"
+scenario(s, "Proxy drops Access-Control-Allow-Origin from the preflight answer",
+         "Blocked: PreflightMissingAllowOriginHeader (the backend's preflight allows the PUT).",
+         "blocked", [fetch(url("proxy", s, "item"), "PUT", body="x")],
+         {("proxy", "item", "*"): {"proxy": {"upstream": PORTS["backend"],
+                                             "strip": ["access-control-allow-origin"]}},
+          ("backend", "item", "OPTIONS"): resp(204, ACAO_O, ("Access-Control-Allow-Methods", "PUT"),
+                                               body=""),
+          ("backend", "item", "PUT"): resp(200, ACAO_O)},
+         ["PreflightMissingAllowOriginHeader"])
 
 # --------------------------------------------------------------------------------------
 # HTTP cache without Vary: Origin.
@@ -752,6 +832,17 @@ function runFetch(s) {
                  exposed: r.headers.get('x-total-count'), body: await r.text().catch(e => null)}),
     e => ({ok: false, error: String(e)}));
 }
+function runFont(s) {
+  // The body is not a real font, so decoding fails either way: whether the font fetch passed
+  // its CORS check is read from its resource timing entry (responseStatus stays 0 unless it
+  // passed).
+  const face = new FontFace('corscope-' + Math.random().toString(36).slice(2), `url(${s.url})`);
+  return face.load().then(() => 'decoded', e => String(e)).then(decoded => {
+    const t = performance.getEntriesByName(s.url).pop();
+    const status = t ? t.responseStatus : 0;
+    return {ok: status >= 200 && status < 300, status, font: decoded};
+  });
+}
 function runXhr(s) {
   return new Promise(resolve => {
     const x = new XMLHttpRequest();
@@ -767,7 +858,7 @@ function runXhr(s) {
 window.corscopeRun = async function () {
   const results = [];
   for (const s of STEPS) {
-    const r = await (s.api === 'xhr' ? runXhr(s) : runFetch(s));
+    const r = await (s.api === 'xhr' ? runXhr(s) : s.api === 'font' ? runFont(s) : runFetch(s));
     results.push({url: s.url, method: s.method, ...r});
   }
   document.getElementById('out').textContent = JSON.stringify(results, null, 1);

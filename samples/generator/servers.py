@@ -89,9 +89,10 @@ def read_request(conn, buf):
 
 def render(resp, req):
     origin = req.header("Origin") or ""
+    acrh = req.header("Access-Control-Request-Headers") or ""
     out = [f"HTTP/1.1 {resp['status']} {resp['reason']}"]
     for name, value in resp["headers"]:
-        out.append(f"{name}: {value.replace('{origin}', origin)}")
+        out.append(f"{name}: {value.replace('{origin}', origin).replace('{acrh}', acrh)}")
     head = ("\r\n".join(out) + "\r\n\r\n").encode("latin-1")
     return head + resp["body"].encode()
 

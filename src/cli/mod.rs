@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::baseline::{Baseline, BaselineError};
 use crate::capture::tls::KeyLog;
+use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::{FailOn, FailOnError};
-use crate::model::{CauseId, Limits};
+use crate::model::{Browser, BrowserChoice, CauseId, Limits};
 use crate::pipeline::{Input, Join, Options};
 use crate::redact::Redactor;
 use crate::report::ReportFormat;
@@ -59,6 +60,14 @@ enum CommandArgs {
         /// No progress on standard error (shown only when it is a terminal).
         #[arg(short, long)]
         quiet: bool,
+        /// Judge as this browser; `auto` judges each recording as the browser that made it
+        /// (Firefox and Safari HARs say so), else as Chromium.
+        #[arg(long, value_enum, default_value_t = BrowserArg::Auto)]
+        browser: BrowserArg,
+        /// Tell a capture's browsers apart by `X-Forwarded-For` / `Forwarded` rather than by
+        /// client address (for captures taken behind a proxy that adds them).
+        #[arg(long)]
+        forwarded_clients: bool,
         /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]
@@ -143,6 +152,14 @@ enum FormatArg {
     Junit,
     Markdown,
     Html,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum BrowserArg {
+    Auto,
+    Chromium,
+    Firefox,
+    Safari,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -288,6 +305,8 @@ impl Args {
                 output,
                 color,
                 jobs,
+                browser,
+                forwarded_clients,
                 keylog,
                 join,
                 no_join,
@@ -347,6 +366,19 @@ impl Args {
                     options: Options {
                         limits: Limits::default(),
                         jobs,
+                        engine: EngineOptions {
+                            browser: match browser {
+                                BrowserArg::Auto => BrowserChoice::Auto,
+                                BrowserArg::Chromium => BrowserChoice::Fixed(Browser::Chromium),
+                                BrowserArg::Firefox => BrowserChoice::Fixed(Browser::Firefox),
+                                BrowserArg::Safari => BrowserChoice::Fixed(Browser::Safari),
+                            },
+                            clients: if forwarded_clients {
+                                ClientKeying::Forwarded
+                            } else {
+                                ClientKeying::Address
+                            },
+                        },
                         join: match (join, no_join) {
                             (true, _) => Join::All,
                             (_, true) => Join::Never,

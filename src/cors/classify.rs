@@ -193,7 +193,7 @@ pub fn classify_with(ex: &Exchange, url_origin: Option<&str>) -> Classification 
 
 /// Whether a request carries the headers browsers put on navigations (form submissions):
 /// `Upgrade-Insecure-Requests: 1` or an `Accept` that asks for HTML first.
-fn looks_like_navigation(ex: &Exchange) -> bool {
+pub fn looks_like_navigation(ex: &Exchange) -> bool {
     let h = &ex.request.headers;
     h.contains("upgrade-insecure-requests")
         || h.first("accept")

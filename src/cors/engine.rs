@@ -1,33 +1,42 @@
 //! The engine proper: the reordering window, the state carried between exchanges (recent
-//! preflights, preflight cache, redirect chains, what servers sent), and the assembly of one
-//! assessment per exchange. The checks themselves live in `verdict`, `check`, `preflight`.
+//! preflights, each browser's preflight cache, redirect chains and HTTP-cache memory, what
+//! servers sent and where they are), and the assembly of one assessment per exchange. The
+//! checks themselves live in `verdict`, `check`, `preflight`; which browser an exchange is
+//! judged as is the profile its options choose.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
 
+mod clients;
+mod draft;
+mod facts;
 mod preflights;
 mod recent;
 mod requests;
+mod same_origin;
+mod spaces;
+mod unanswered;
 mod window;
 
+pub use clients::ClientKeying;
+use clients::{ClientKey, ClientState, Clients};
+use draft::{plain, plain_parts, Draft};
+use facts::{pair_record, reached_network, request_unsafe_names, space_of, stopped, Claim};
 use recent::RecentPreflights;
+use spaces::Spaces;
 use window::{Keys, Slot, WindowIndex};
 
 use super::classify::{classify_with, Classification};
 use super::fields;
-use super::http_cache::HttpCache;
-use super::origin::{serialize_url_origin, AddressSpace};
+use super::origin::serialize_url_origin;
 use super::pairing::PreflightAsk;
-use super::preflight_cache::PreflightCache;
 use super::proxy::{compare_proxy_legs, ProxyDifference};
-use super::redirect::RedirectChains;
-use super::safelist::{normalize_method, recorded_unsafe_names};
-use super::verdict::{is_network_failure, PreflightOutcome};
+use super::verdict::PreflightOutcome;
 use crate::model::{
-    Assessment, Exchange, ExchangeId, ExchangeKind, FailureKind, Limits, Timestamp, Verdict,
-    Warning,
+    Assessment, BrowserChoice, BrowserProfile, Exchange, ExchangeId, ExchangeKind, Issue, Limits,
+    Timestamp, Verdict,
 };
 
 /// Inferred exchanges are numbered from here, so they never collide with arrival numbers.
@@ -35,12 +44,27 @@ pub const INFERRED_BASE: u64 = 1 << 32;
 /// Servers remembered for sibling and reflection evidence.
 pub const STATE_ENTRIES: usize = 4096;
 
+/// An input's browser state was forgotten for some clients to stay within
+/// [`Limits::engine_client_entries`].
+pub const ENGINE_CLIENTS_EVICTED: &str = "engine-client-state-evicted";
+
+/// How an input is judged: as which browser, and how its clients are told apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// The browser whose verdicts are reproduced.
+    pub browser: BrowserChoice,
+    /// How the clients of a capture are told apart.
+    pub clients: ClientKeying,
+}
+
 /// A held exchange and its role.
 struct Held {
     id: ExchangeId,
     at: Timestamp,
     ex: Exchange,
     keys: Keys,
+    /// The browser it belongs to.
+    client: ClientKey,
     /// Taken when the exchange is judged.
     class: Option<Classification>,
     /// The CORS-unsafe header names of a CORS request, taken when it is judged.
@@ -69,6 +93,7 @@ enum Role {
 struct PreflightRecord {
     id: ExchangeId,
     at: Timestamp,
+    client: ClientKey,
     ask: PreflightAsk,
     outcome: PreflightOutcome,
     claimed: bool,
@@ -83,6 +108,7 @@ struct Paired {
 
 /// Judges the exchanges of one input, in the order the input holds them.
 pub struct Engine {
+    options: EngineOptions,
     window: usize,
     window_secs: f64,
     next_id: u64,
@@ -91,23 +117,30 @@ pub struct Engine {
     /// Boxed: the tree moves its entries as it splits and merges nodes.
     buffer: BTreeMap<Slot, Box<Held>>,
     index: WindowIndex,
-    cache: PreflightCache,
+    clients: Clients,
     recent: RecentPreflights,
-    /// Preflights still in the window already claimed by a request, and whether that request
-    /// was stopped (which proves a credentials-dependent failure).
-    claimed_ahead: BTreeMap<ExchangeId, bool>,
+    /// Preflights still in the window already claimed by a request, and what that request
+    /// shows of its outcome.
+    claimed_ahead: BTreeMap<ExchangeId, Claim>,
     assigned: BTreeMap<ExchangeId, ExchangeId>,
-    chains: RedirectChains,
     /// Servers seen answering with `Access-Control-Allow-Origin`, the oldest forgotten first.
     acao_servers: LruCache<String, ()>,
-    http_cache: HttpCache,
     reflections: BTreeMap<String, BTreeSet<String>>,
+    /// The address space each host was seen at.
+    spaces: Spaces,
 }
 
 impl Engine {
-    /// A new engine for one input.
+    /// A new engine for one input, judging as Chromium (or the browser each recording names).
     pub fn new(limits: &Limits) -> Self {
+        Self::with_options(limits, EngineOptions::default())
+    }
+
+    /// A new engine for one input, judging as `options` say.
+    pub fn with_options(limits: &Limits, options: EngineOptions) -> Self {
+        let chains = limits.engine_window.clamp(1, STATE_ENTRIES);
         Self {
+            options,
             window: limits.engine_window.max(1),
             window_secs: limits.engine_window_secs as f64,
             next_id: 0,
@@ -115,15 +148,39 @@ impl Engine {
             last_at: Timestamp(0),
             buffer: BTreeMap::new(),
             index: WindowIndex::default(),
-            cache: PreflightCache::new(),
+            clients: Clients::new(limits.engine_client_entries, chains),
             recent: RecentPreflights::default(),
             claimed_ahead: BTreeMap::new(),
             assigned: BTreeMap::new(),
-            chains: RedirectChains::new(limits.engine_window.clamp(1, STATE_ENTRIES)),
             acao_servers: LruCache::new(NonZeroUsize::MIN.saturating_add(STATE_ENTRIES - 1)),
-            http_cache: HttpCache::new(),
             reflections: BTreeMap::new(),
+            spaces: Spaces::new(STATE_ENTRIES),
         }
+    }
+
+    /// In-band issues of the input so far: clients whose browser state was forgotten.
+    pub fn issues(&self) -> Vec<Issue> {
+        let evicted = self.clients.evicted();
+        if evicted == 0 {
+            return Vec::new();
+        }
+        vec![Issue::general(
+            ENGINE_CLIENTS_EVICTED,
+            format!(
+                "the browser state (preflight cache, redirect chains, HTTP cache) of {evicted} clients was forgotten to stay within the engine's bound on client state; their later requests are judged without it"
+            ),
+        )]
+    }
+
+    /// The profile an exchange is judged with.
+    fn profile_of(&self, ex: &Exchange) -> &'static BrowserProfile {
+        self.options.browser.profile(ex.recorder.browser)
+    }
+
+    /// Reads or changes the state of the browser `h` belongs to.
+    fn client_state<R>(&mut self, h: &Held, f: impl FnOnce(&mut ClientState) -> R) -> R {
+        let policy = self.profile_of(&h.ex).preflight_cache;
+        self.clients.with(&h.client, &policy, f)
     }
 
     /// Takes exchanges of one input in recording order; emits assessments once final.
@@ -196,6 +253,7 @@ impl Engine {
         let at = ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
         self.index.add(at, id, &ex, &keys);
+        let client = self.options.clients.key(&ex);
         self.buffer.insert(
             (at, id),
             Box::new(Held {
@@ -203,6 +261,7 @@ impl Engine {
                 at,
                 ex,
                 keys,
+                client,
                 class: Some(class),
                 unsafe_names,
                 role,
@@ -235,11 +294,33 @@ impl Engine {
     fn process(&mut self, mut h: Held, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
         self.correlate_proxy_legs(&mut h);
-        let c = h
+        let mut c = h
             .class
             .take()
             .unwrap_or_else(|| classify_with(&h.ex, h.keys.server.as_deref()));
-        self.http_cache.remember(h.id, h.at, &h.ex);
+        // A request a preflight was sent for, by the recorder's own ids, is a CORS request
+        // even when the recorder kept only its provisional headers (chrome-har, when the
+        // protocol's extra info came before the request): its origin is the preflight's.
+        if c.kind == ExchangeKind::NotCors
+            && c.origin.is_none()
+            && h.ex.recorder.request_id.is_some()
+            && self.assigned.contains_key(&h.id)
+        {
+            c.kind = ExchangeKind::Cors;
+            c.note = None;
+        }
+        let (id, at) = (h.id, h.at);
+        let ex = &h.ex;
+        self.clients.with(
+            &h.client,
+            &self
+                .options
+                .browser
+                .profile(ex.recorder.browser)
+                .preflight_cache,
+            |s| s.http.remember(id, at, ex),
+        );
+        self.spaces.remember(&h.ex, h.keys.server.as_deref());
         if let Role::ProxyUpstream(client_at) = h.role {
             let note = format!(
                 "proxy-to-origin-server leg of the exchange at {client_at}: judged on the client leg"
@@ -257,14 +338,8 @@ impl Engine {
             ExchangeKind::Preflight => self.process_preflight(h, c, out),
             ExchangeKind::Cors => self.process_actual(h, c, out),
             ExchangeKind::SameOrigin | ExchangeKind::NotCors => {
-                let (verdict, note) = match &h.ex.failure {
-                    Some(f) if is_network_failure(f.kind) => {
-                        (Verdict::NetworkError, Some(f.text.clone()))
-                    }
-                    _ => (Verdict::NotApplicable, c.note.clone()),
-                };
                 self.remember_server(&h);
-                out(plain(h, c.kind, c.origin, verdict, note));
+                out(self.process_other(h, c));
             }
         }
     }
@@ -358,109 +433,4 @@ impl Engine {
         }
         set.len()
     }
-}
-
-/// Whether a judged preflight to the request's URL (the caller looks up by URL) asked for
-/// its method and origin.
-fn pair_record(r: &PreflightRecord, a: &Exchange, origin: Option<&str>) -> bool {
-    (normalize_method(&a.request.method) == r.ask.method.as_str()
-        || a.request.method == r.ask.method)
-        && match (origin, r.ask.origin.as_deref()) {
-            (Some(a), Some(p)) => a == p,
-            _ => true,
-        }
-}
-
-/// The CORS-unsafe header names of a request as recorded; the conditional headers of a
-/// revalidation (a `304`, or an answer from the cache) are the browser's own.
-fn request_unsafe_names(ex: &Exchange) -> Vec<String> {
-    let revalidating = ex
-        .response
-        .as_ref()
-        .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
-    recorded_unsafe_names(&ex.request, revalidating)
-}
-
-/// The browser failed the request before it got a response (Chromium's `net::ERR_FAILED`).
-fn stopped(ex: &Exchange) -> bool {
-    ex.response.is_none()
-        && ex
-            .failure
-            .as_ref()
-            .is_some_and(|f| f.kind == FailureKind::Generic)
-}
-
-fn space_of(ex: &Exchange) -> Option<&'static str> {
-    ex.endpoints
-        .server
-        .map(|s| s.ip())
-        .or(ex.endpoints.server_ip)
-        .map(|ip| AddressSpace::of(ip).as_str())
-}
-
-/// An assessment being built.
-struct Draft {
-    id: ExchangeId,
-    kind: ExchangeKind,
-    origin: Option<String>,
-    page_origin: Option<String>,
-    sent: bool,
-    preflight: Option<ExchangeId>,
-    preflight_cached_from: Option<ExchangeId>,
-    verdict: Verdict,
-    causes: Vec<crate::model::Finding>,
-    warnings: Vec<Warning>,
-    note: Option<String>,
-}
-
-impl Draft {
-    fn finish(self, exchange: Exchange) -> Assessment {
-        let mut warnings = self.warnings;
-        let mut seen = BTreeSet::new();
-        warnings.retain(|w| seen.insert((w.id, w.message.clone())));
-        Assessment {
-            id: self.id,
-            exchange,
-            kind: self.kind,
-            origin: self.origin,
-            page_origin: self.page_origin,
-            sent: self.sent,
-            preflight: self.preflight,
-            preflight_cached_from: self.preflight_cached_from,
-            verdict: self.verdict,
-            causes: self.causes,
-            warnings,
-            note: self.note,
-        }
-    }
-}
-
-fn plain_parts(id: ExchangeId, kind: ExchangeKind, origin: Option<String>) -> Draft {
-    Draft {
-        id,
-        kind,
-        origin,
-        page_origin: None,
-        sent: true,
-        preflight: None,
-        preflight_cached_from: None,
-        verdict: Verdict::NotApplicable,
-        causes: Vec::new(),
-        warnings: Vec::new(),
-        note: None,
-    }
-}
-
-fn plain(
-    h: Held,
-    kind: ExchangeKind,
-    origin: Option<String>,
-    verdict: Verdict,
-    note: Option<String>,
-) -> Assessment {
-    let mut d = plain_parts(h.id, kind, origin);
-    d.verdict = verdict;
-    d.note = note;
-    d.sent = h.ex.response.is_some() || h.ex.failure.is_none();
-    d.finish(h.ex)
 }

@@ -1,8 +1,10 @@
 //! Faults (a cause with its evidence, before the console message is known) and the helpers
 //! that read evidence out of messages: a header's field lines or its absence, the status line.
 
-use super::message::{console_message, fill_fix, MessageParts};
-use crate::model::{CauseId, Evidence, EvidenceSource, ExchangeId, Finding, HeaderList, Response};
+use super::message::{browser_message, fill_fix, MessageParts};
+use crate::model::{
+    BrowserProfile, CauseId, Evidence, EvidenceSource, ExchangeId, Finding, HeaderList, Response,
+};
 
 /// A cause found on an exchange, with its evidence; becomes a [`Finding`] once the request it
 /// is reported on is known (the message names that request).
@@ -28,6 +30,26 @@ pub struct Fault {
     /// The URL the console names instead of the request's (a redirect's target that never
     /// reached the network); the request's URL is then the "redirected from" one.
     pub url: Option<String>,
+    /// The cause whose `CorsError` Chromium reports: the cause itself, or for a proxy row the
+    /// check the browser saw fail (its preflight form on a preflight).
+    pub reported_as: CauseId,
+    /// Firefox's reason key for this failure (see [`Finding::firefox`]).
+    pub firefox: Option<&'static str>,
+    /// What Firefox and WebKit print where Chromium prints `failed_parameter`.
+    pub detail: OtherDetail,
+}
+
+/// What the consoles of Firefox and WebKit name about a failure.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OtherDetail {
+    /// The status of the response the check ran on.
+    pub status: Option<u16>,
+    /// The first element of an unparsable allow-list that is not a token (Firefox).
+    pub token: Option<String>,
+    /// The decisive header's whole value (WebKit's invalid allow-lists).
+    pub value: Option<String>,
+    /// The header Firefox names: the first one not allowed in sorted order.
+    pub header: Option<String>,
 }
 
 impl Fault {
@@ -43,6 +65,9 @@ impl Fault {
             net_error: None,
             on_preflight: false,
             url: None,
+            reported_as: cause,
+            firefox: cause.info().firefox,
+            detail: OtherDetail::default(),
         }
     }
 
@@ -73,8 +98,10 @@ impl Fault {
         };
         Finding {
             cause: self.cause,
+            chromium: self.reported_as.info().chromium,
+            firefox: self.firefox,
             failed_parameter: self.failed_parameter.clone(),
-            message: console_message(self.cause, &parts),
+            message: browser_message(self, ctx, &parts),
             fix: fill_fix(
                 self.cause,
                 ctx.request_origin,
@@ -82,6 +109,7 @@ impl Fault {
                 &self.header_hint,
             ),
             if_credentialed: self.if_credentialed,
+            latent: false,
             evidence: self.evidence.clone(),
             stack_fix: None,
         }
@@ -89,7 +117,7 @@ impl Fault {
 }
 
 /// The request a finding is reported on, as the console names it.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct ReportContext<'a> {
     /// Chromium's initiator word.
     pub kind: &'a str,
@@ -105,6 +133,8 @@ pub struct ReportContext<'a> {
     pub method: &'a str,
     /// The server's address space, when known.
     pub space: Option<&'a str>,
+    /// The browser the request is judged as: whose console text the finding carries.
+    pub profile: &'a BrowserProfile,
 }
 
 /// Evidence of one header (its field lines, or its absence).

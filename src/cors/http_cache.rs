@@ -8,8 +8,6 @@
 //! `Origin` (nor `*`): such a response is served to every origin alike. Bounded to
 //! [`ENTRIES`] URLs, oldest forgotten first.
 
-use std::num::NonZeroUsize;
-
 use lru::LruCache;
 
 use super::fields;
@@ -37,6 +35,7 @@ pub struct Cached {
 /// Recent cacheable responses by URL; a URL stored again counts as the newest.
 #[derive(Debug)]
 pub struct HttpCache {
+    /// Grown as written, never preallocated: a capture holds one per client.
     entries: LruCache<String, Cached>,
 }
 
@@ -50,7 +49,7 @@ impl HttpCache {
     /// An empty memory.
     pub fn new() -> Self {
         Self {
-            entries: LruCache::new(NonZeroUsize::MIN.saturating_add(ENTRIES - 1)),
+            entries: LruCache::unbounded(),
         }
     }
 
@@ -80,6 +79,19 @@ impl HttpCache {
                 headers: r.headers.clone(),
             },
         );
+        while self.entries.len() > ENTRIES {
+            self.entries.pop_lru();
+        }
+    }
+
+    /// URLs remembered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// The response cached for `url` that is still fresh at `at`.

@@ -9,9 +9,17 @@
 //! 156 prints them (see `MessageSuffix`). Causes Chromium reports
 //! only as a net error print as the browser's network line: `{METHOD} {url} {net error}`.
 //! Also fills a cause's fix template.
+//!
+//! Judged as another browser, a finding carries that browser's text where it has one:
+//! Firefox's `security.properties` string for the finding's reason key (its URL is the one
+//! whose response failed, its detail the status code, header value, token or header name
+//! Firefox names), WebKit's access-control error description for the checks WebKit describes;
+//! Chromium's message otherwise.
 
+use super::evidence::{Fault, ReportContext};
+use crate::model::browser::ConsoleStyle;
 use crate::model::cause::PREFLIGHT_INFIX;
-use crate::model::CauseId;
+use crate::model::{reasons, CauseId};
 
 /// Chromium's word for what initiated a request (`Resource::ResourceTypeToString`), from a
 /// recorder's resource type. Unknown types read as `fetch`.
@@ -118,6 +126,97 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
         "Access to {} at '{}' {}from origin '{}' has been blocked by CORS policy: {}{}{}",
         p.kind, p.url, redirected, p.origin, infix, detail, suffix
     )
+}
+
+/// The console message of the browser the finding is judged as (see the module doc).
+pub fn browser_message(f: &Fault, ctx: &ReportContext<'_>, p: &MessageParts<'_>) -> String {
+    let other = match ctx.profile.console {
+        ConsoleStyle::Chromium => None,
+        ConsoleStyle::Firefox => firefox_message(f, p),
+        ConsoleStyle::WebKit => webkit_message(f, ctx.request_origin, p),
+    };
+    other.unwrap_or_else(|| console_message(f.cause, p))
+}
+
+/// Firefox's console text for the fault's reason key, when it has one.
+fn firefox_message(f: &Fault, p: &MessageParts<'_>) -> Option<String> {
+    let key = f.firefox?;
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let detail = match key {
+        "CORSMissingAllowOrigin2" | "CORSPreflightDidNotSucceed3" => f
+            .detail
+            .status
+            .map_or_else(|| "(null)".to_string(), |s| s.to_string()),
+        "CORSDidNotSucceed2" => "(null)".to_string(),
+        "CORSAllowOriginNotMatchingOrigin" => text(&f.failed_parameter),
+        "CORSInvalidAllowMethod" | "CORSInvalidAllowHeader" => text(&f.detail.token),
+        "CORSMissingAllowHeaderFromPreflight2" => {
+            text(&f.detail.header.clone().or(f.failed_parameter.clone()))
+        }
+        // `Content at {page} may not load data from {url}`.
+        "CheckSameOriginError" => return reasons::firefox_message(key, p.origin, p.url),
+        _ => String::new(),
+    };
+    reasons::firefox_message(key, p.url, &detail)
+}
+
+/// WebKit's access-control error description, for the checks WebKit describes.
+fn webkit_message(f: &Fault, origin: &str, p: &MessageParts<'_>) -> Option<String> {
+    use CauseId::*;
+    let status = f.detail.status.map(|s| s.to_string()).unwrap_or_default();
+    let hint = p.hint.unwrap_or("");
+    let not_allowed = || {
+        fill(
+            reasons::WEBKIT_NOT_ALLOWED,
+            &[("origin", origin), ("status", &status)],
+        )
+    };
+    let text = match f.reported_as {
+        WildcardWithCredentials | PreflightWildcardWithCredentials => {
+            reasons::WEBKIT_WILDCARD.to_string()
+        }
+        MultipleAllowOrigin | PreflightMultipleAllowOrigin if hint.contains(',') => {
+            reasons::WEBKIT_MULTIPLE.to_string()
+        }
+        MissingAllowOrigin
+        | MissingAllowOriginOnError
+        | MissingAllowOriginOnRedirect
+        | MultipleAllowOrigin
+        | InvalidAllowOrigin
+        | AllowOriginMismatch
+        | RedirectTaintedOrigin
+        | NullOriginNotAllowed
+        | CachedResponseWrongOrigin
+        | PreflightMissingAllowOrigin
+        | PreflightMultipleAllowOrigin
+        | PreflightInvalidAllowOrigin
+        | PreflightAllowOriginMismatch => not_allowed(),
+        AllowCredentialsMissing | AllowCredentialsNotTrue | PreflightAllowCredentialsInvalid => {
+            reasons::WEBKIT_CREDENTIALS.to_string()
+        }
+        PreflightStatus405
+        | PreflightStatus401403
+        | PreflightStatus404
+        | PreflightStatus5xx
+        | PreflightStatusOther => fill(reasons::WEBKIT_PREFLIGHT_STATUS, &[("status", &status)]),
+        PreflightInvalidAllowMethods | PreflightInvalidAllowHeaders => {
+            let template = if f.reported_as == PreflightInvalidAllowMethods {
+                reasons::WEBKIT_INVALID_METHODS
+            } else {
+                reasons::WEBKIT_INVALID_HEADERS
+            };
+            let value = f.detail.value.clone().unwrap_or_default();
+            fill(template, &[("value", &value)])
+        }
+        MethodNotAllowed | MethodCaseMismatch | MethodWildcardWithCredentials => {
+            fill(reasons::WEBKIT_METHOD, &[("method", hint)])
+        }
+        HeaderNotAllowed | HeaderWildcardWithCredentials => {
+            fill(reasons::WEBKIT_HEADER, &[("header", hint)])
+        }
+        _ => return None,
+    };
+    Some(text)
 }
 
 /// A cause's fix with `{origin}`, `{method}` and `{header}` filled in.

@@ -2,16 +2,16 @@
 //! order (`PreflightController`, `PreflightResult`, `cors-causes.md` §2.2 and §3.5):
 //! redirect → ACAO/ACAC (with the actual request's credentials mode) → ok status → parse
 //! `Access-Control-Allow-Methods` → parse `Access-Control-Allow-Headers` → method → headers.
+//! A browser profile may check the status before the origin (WebKit).
 //!
 //! Private Network Access (`Access-Control-Allow-Private-Network`) is evaluated beside the
 //! check, not inside it: Chromium only warned about it by default.
 
 use super::check::{cors_check, AccessError, AccessFailure, ACAO};
 use super::fields;
-use super::preflight_cache::{parse_max_age, MaxAge};
 use super::redirect::is_redirect;
 use super::safelist::is_cors_safelisted_method;
-use crate::model::{CauseId, Response};
+use crate::model::{BrowserProfile, CauseId, Response};
 
 /// `Access-Control-Allow-Methods`.
 pub const ACAM: &str = "Access-Control-Allow-Methods";
@@ -54,8 +54,9 @@ pub struct PreflightResult {
     pub headers: Vec<String>,
     /// Whether the result was made for a credentialed request.
     pub credentials: bool,
-    /// The cache lifetime.
-    pub max_age: MaxAge,
+    /// `Access-Control-Max-Age` as sent (every line joined); each browser reads its own
+    /// lifetime from it.
+    pub max_age: Option<String>,
 }
 
 /// A failed preflight: the cause, Chromium's `failed_parameter`, and the guilty response
@@ -68,6 +69,8 @@ pub struct PreflightFailure {
     pub failed_parameter: Option<String>,
     /// The response header at fault, `None` for the status.
     pub header: Option<&'static str>,
+    /// The first element of an unparsable allow-list that is not a token (what Firefox names).
+    pub token: Option<String>,
 }
 
 impl PreflightFailure {
@@ -76,7 +79,17 @@ impl PreflightFailure {
             cause,
             failed_parameter,
             header,
+            token: None,
         }
+    }
+
+    fn invalid_list(cause: CauseId, header: &'static str, value: &str) -> Self {
+        let mut f = Self::new(cause, None, Some(header));
+        f.token = fields::split_list(value)
+            .into_iter()
+            .find(|t| !fields::is_token(t))
+            .map(str::to_string);
+        f
     }
 
     /// Whether the failure exists only because the request was credentialed.
@@ -115,18 +128,29 @@ pub fn status_cause(status: u16) -> CauseId {
 }
 
 /// Runs the preflight check on `response` for a request from `origin` (as sent on the
-/// preflight) asking to authorise `actual`, with the actual request's credentials mode.
+/// preflight) asking to authorise `actual`, with the actual request's credentials mode, in the
+/// order `profile` checks. `Authorization` is judged as the Fetch standard does (never covered
+/// by `*`); the engine relaxes that where the browser or the recording says otherwise.
 pub fn preflight_check(
     response: &Response,
     origin: &str,
     actual: &ActualRequest,
     include: bool,
     url: &str,
+    profile: &BrowserProfile,
 ) -> Result<PreflightResult, PreflightFailure> {
     let headers = &response.headers;
     if is_redirect(response) {
         return Err(PreflightFailure::new(
             CauseId::PreflightRedirect,
+            None,
+            None,
+        ));
+    }
+    let ok_status = (200..=299).contains(&response.status);
+    if profile.preflight_status_first && !ok_status {
+        return Err(PreflightFailure::new(
+            status_cause(response.status),
             None,
             None,
         ));
@@ -147,7 +171,7 @@ pub fn preflight_check(
             Some(header),
         ));
     }
-    if !(200..=299).contains(&response.status) {
+    if !ok_status {
         return Err(PreflightFailure::new(
             status_cause(response.status),
             None,
@@ -157,28 +181,27 @@ pub fn preflight_check(
     let methods = match fields::get(headers, ACAM) {
         None => Vec::new(),
         Some(v) => fields::parse_token_list(&v).ok_or_else(|| {
-            PreflightFailure::new(CauseId::PreflightInvalidAllowMethods, None, Some(ACAM))
+            PreflightFailure::invalid_list(CauseId::PreflightInvalidAllowMethods, ACAM, &v)
         })?,
     };
     let allowed_headers: Vec<String> = match fields::get(headers, ACAH) {
         None => Vec::new(),
         Some(v) => fields::parse_token_list(&v)
             .ok_or_else(|| {
-                PreflightFailure::new(CauseId::PreflightInvalidAllowHeaders, None, Some(ACAH))
+                PreflightFailure::invalid_list(CauseId::PreflightInvalidAllowHeaders, ACAH, &v)
             })?
             .into_iter()
             .map(|h| h.to_ascii_lowercase())
             .collect(),
     };
-    let max_age = parse_max_age(fields::get(headers, ACMA).as_deref());
     let result = PreflightResult {
         methods,
         headers: allowed_headers,
         credentials: include,
-        max_age,
+        max_age: fields::get(headers, ACMA).map(std::borrow::Cow::into_owned),
     };
     check_method(&result.methods, &actual.method, include)?;
-    check_headers(&result.headers, actual, include)?;
+    check_headers(&result.headers, actual, include, false)?;
     Ok(result)
 }
 
@@ -209,16 +232,21 @@ pub fn check_method(
     ))
 }
 
-/// Chromium `PreflightResult::EnsureAllowedCrossOriginHeaders` with Chrome's default
-/// (`Authorization` is never covered by `*`).
+/// Chromium `PreflightResult::EnsureAllowedCrossOriginHeaders`; with
+/// `wildcard_covers_authorization` false, Chrome's default (`Authorization` is never covered by
+/// `*`).
 pub fn check_headers(
     allowed: &[String],
     actual: &ActualRequest,
     include: bool,
+    wildcard_covers_authorization: bool,
 ) -> Result<(), PreflightFailure> {
     let wildcard = allowed.iter().any(|h| h == "*");
     if !include && wildcard {
-        if actual.has_authorization() && !allowed.iter().any(|h| h == "authorization") {
+        if !wildcard_covers_authorization
+            && actual.has_authorization()
+            && !allowed.iter().any(|h| h == "authorization")
+        {
             return Err(PreflightFailure::new(
                 CauseId::AuthorizationNotCoveredByWildcard,
                 Some("authorization".to_string()),
@@ -542,6 +570,7 @@ mod tests {
                 &actual(method, names),
                 *include,
                 URL,
+                &crate::model::browser::CHROMIUM,
             );
             let got = got.err().map(|f| (f.cause, f.failed_parameter));
             let want = want.map(|(c, p)| (c, p.map(str::to_string)));
@@ -550,6 +579,26 @@ mod tests {
                 "{status} {lines:?} {method} {names:?} include={include}"
             );
         }
+    }
+
+    #[test]
+    fn webkit_checks_the_status_first_and_tokens_are_kept() {
+        use crate::model::browser::{CHROMIUM, SAFARI};
+        let r = response(401, &[]);
+        let a = actual("PUT", &[]);
+        let cause = |p| {
+            preflight_check(&r, O, &a, false, URL, p)
+                .err()
+                .map(|f| f.cause)
+        };
+        assert_eq!(cause(&CHROMIUM), Some(PreflightMissingAllowOrigin));
+        assert_eq!(cause(&SAFARI), Some(PreflightStatus401403));
+        let r = response(204, &[(ACAO, O), (ACAM, "GET, POST PUT, DELETE")]);
+        let f = preflight_check(&r, O, &a, false, URL, &CHROMIUM).err();
+        assert_eq!(
+            f.map(|f| (f.cause, f.token)),
+            Some((PreflightInvalidAllowMethods, Some("POST PUT".to_string())))
+        );
     }
 
     #[test]

@@ -1,30 +1,39 @@
-//! The preflight cache as Chromium keeps it (`PreflightCache`, `PreflightResult`,
-//! <https://fetch.spec.whatwg.org/#concept-cache>, `cors-causes.md` §3.6): one result per
-//! (origin, full URL), replaced by each successful preflight; the result remembers whether it
-//! was made for a credentialed request (such a result is needed to serve one). Lifetime from
-//! `Access-Control-Max-Age`: absent or unparsable → 5 s, negative → 0, capped at 7200 s. URLs of
-//! 1024 bytes or more are never cached.
+//! The preflight cache of one browser (<https://fetch.spec.whatwg.org/#concept-cache>,
+//! `cors-causes.md` §3.6), as its profile keeps it:
 //!
-//! Memory: at most [`CACHE_ENTRIES`] entries; the oldest insertion is evicted first
-//! (Chromium purges at random; a deterministic order keeps output reproducible).
-
-use std::num::NonZeroUsize;
+//! - Chromium (`PreflightCache`, `PreflightResult`) and WebKit (`CrossOriginPreflightResultCache`)
+//!   keep one result per (origin, full URL), replaced by each successful preflight; a result
+//!   remembers whether it was made for a credentialed request (needed to serve one). Lifetime
+//!   from `Access-Control-Max-Age`: absent or unparsable → 5 s, negative → 0, capped (Chromium
+//!   7200 s, WebKit 600 s). Chromium never caches URLs of 1024 bytes or more.
+//! - Firefox (`nsPreflightCache`) keys entries by origin, URL and credentials flag, and keeps
+//!   every allowed method and header as a token of its own with its own expiry, so successive
+//!   preflights to one URL accumulate. Only digits are a valid `Access-Control-Max-Age`
+//!   (anything else, and 0, is not cached), absent → 5 s, capped at 86 400 s.
+//!
+//! The samples show both: `ok-preflight-cache-invalid-max-age` (one preflight in Chromium, two
+//! in Firefox) and `ok-preflight-cache-per-header` (three in Chromium, two in Firefox).
+//!
+//! Memory: at most the profile's entry count (Chromium 1024, Firefox 100); the least recently
+//! written key is evicted first (Chromium purges at random; a deterministic order keeps output
+//! reproducible).
 
 use lru::LruCache;
 
 use super::preflight::{check_headers, check_method, ActualRequest, PreflightResult};
-use crate::model::{ExchangeId, Timestamp};
+use crate::model::browser::{InvalidMaxAge, PreflightCachePolicy};
+use crate::model::{BrowserProfile, ExchangeId, Timestamp};
 
 /// Default lifetime when `Access-Control-Max-Age` is absent or unparsable (seconds).
 pub const DEFAULT_MAX_AGE_SECS: u64 = 5;
 /// Chromium's cap (`kMaxTimeout = base::Hours(2)`), seconds.
 pub const MAX_AGE_CAP_SECS: u64 = 7200;
-/// Entries kept (Chromium: 1024).
+/// Entries kept by Chromium.
 pub const CACHE_ENTRIES: usize = 1024;
 /// URLs this long or longer are not cached.
 pub const MAX_URL_BYTES: usize = 1024;
 
-/// What the `Access-Control-Max-Age` field held.
+/// What the `Access-Control-Max-Age` field held, as Chromium reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MaxAgeValue {
     /// Absent.
@@ -93,61 +102,130 @@ pub fn parse_max_age(value: Option<&str>) -> MaxAge {
     }
 }
 
-/// One cached preflight result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CacheEntry {
-    /// The preflight that produced it.
-    pub preflight: ExchangeId,
-    /// What it allows.
-    pub result: PreflightResult,
-    /// When it stops serving.
-    pub expires: Timestamp,
+/// Seconds a result stays cached under `policy` (0: not cached).
+pub fn lifetime(policy: &PreflightCachePolicy, value: Option<&str>) -> u64 {
+    let Some(v) = value else {
+        return policy.default_secs;
+    };
+    match policy.invalid {
+        // Firefox: digits only; anything else is not cached.
+        InvalidMaxAge::NotCached => {
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return 0;
+            }
+            v.parse::<u64>()
+                .map_or(policy.cap_secs, |n| n.min(policy.cap_secs))
+        }
+        InvalidMaxAge::DefaultLifetime => {
+            let m = parse_max_age(Some(v));
+            match m.value {
+                MaxAgeValue::Invalid => policy.default_secs,
+                MaxAgeValue::Negative => 0,
+                MaxAgeValue::Capped(n) => n.min(policy.cap_secs),
+                MaxAgeValue::Valid | MaxAgeValue::Absent => m.secs.min(policy.cap_secs),
+            }
+        }
+    }
 }
 
-/// The cache of one input, keyed by origin and URL; a key written again counts as the newest.
+/// What one key holds: the allowed methods and headers, each with its expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Entry {
+    /// The latest preflight that wrote it.
+    preflight: ExchangeId,
+    /// Made for a credentialed request.
+    credentials: bool,
+    /// When the last written result stops serving.
+    expires: Timestamp,
+    methods: Vec<(String, Timestamp)>,
+    headers: Vec<(String, Timestamp)>,
+}
+
+impl Entry {
+    fn fresh(list: &[(String, Timestamp)], now: Timestamp) -> Vec<String> {
+        list.iter()
+            .filter(|(_, expires)| now <= *expires)
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+}
+
+fn merge(list: &mut Vec<(String, Timestamp)>, tokens: &[String], expires: Timestamp) {
+    for t in tokens {
+        match list.iter_mut().find(|(x, _)| x == t) {
+            Some(e) => e.1 = expires,
+            None => list.push((t.clone(), expires)),
+        }
+    }
+}
+
+/// The preflight cache of one browser client.
 #[derive(Debug)]
 pub struct PreflightCache {
-    entries: LruCache<(String, String), CacheEntry>,
-}
-
-impl Default for PreflightCache {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Grown as written, never preallocated: a capture holds a cache per client.
+    entries: LruCache<(String, String, bool), Entry>,
+    policy: PreflightCachePolicy,
 }
 
 impl PreflightCache {
-    /// An empty cache.
-    pub fn new() -> Self {
+    /// An empty cache kept as `policy` says.
+    pub fn new(policy: PreflightCachePolicy) -> Self {
         Self {
-            entries: LruCache::new(NonZeroUsize::MIN.saturating_add(CACHE_ENTRIES - 1)),
+            entries: LruCache::unbounded(),
+            policy,
         }
     }
 
-    /// Stores the result of a successful preflight made at `at`, replacing the key's previous
-    /// result.
+    /// The key of a result: Firefox keeps credentialed and uncredentialed results apart.
+    fn key(&self, origin: &str, url: &str, credentials: bool) -> (String, String, bool) {
+        (
+            origin.to_string(),
+            url.to_string(),
+            self.policy.per_token && credentials,
+        )
+    }
+
+    /// Stores the result of a successful preflight made at `at`.
     pub fn insert(
         &mut self,
         origin: &str,
         url: &str,
         preflight: ExchangeId,
-        result: PreflightResult,
+        result: &PreflightResult,
         at: Timestamp,
     ) {
         if url.len() >= MAX_URL_BYTES {
             return;
         }
-        let key = (origin.to_string(), url.to_string());
-        let secs = i64::try_from(result.max_age.secs).unwrap_or(i64::MAX);
+        let secs = lifetime(&self.policy, result.max_age.as_deref());
+        let key = self.key(origin, url, result.credentials);
+        if secs == 0 {
+            if !self.policy.per_token {
+                self.entries.pop(&key);
+            }
+            return;
+        }
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
         let expires = Timestamp(at.0.saturating_add(secs.saturating_mul(1_000_000_000)));
-        self.entries.push(
-            key,
-            CacheEntry {
-                preflight,
-                result,
-                expires,
-            },
-        );
+        let mut entry = match self.policy.per_token {
+            true => self.entries.pop(&key),
+            false => None,
+        }
+        .unwrap_or(Entry {
+            preflight,
+            credentials: result.credentials,
+            expires,
+            methods: Vec::new(),
+            headers: Vec::new(),
+        });
+        entry.preflight = preflight;
+        entry.expires = entry.expires.max(expires);
+        merge(&mut entry.methods, &result.methods, expires);
+        merge(&mut entry.headers, &result.headers, expires);
+        self.entries.push(key, entry);
+        while self.entries.len() > self.policy.entries.max(1) {
+            self.entries.pop_lru();
+        }
     }
 
     /// The preflight whose cached result covers `actual` at `now`, if any: fresh, made with
@@ -159,19 +237,30 @@ impl PreflightCache {
         now: Timestamp,
         actual: &ActualRequest,
         include: bool,
+        profile: &BrowserProfile,
     ) -> Option<ExchangeId> {
-        let entry = self.entries.peek(&(origin.to_string(), url.to_string()))?;
-        if now > entry.expires || (include && !entry.result.credentials) {
+        let entry = self.entries.peek(&self.key(origin, url, include))?;
+        if include && !entry.credentials {
             return None;
         }
-        let r = &entry.result;
-        let include = include || r.credentials;
-        (check_method(&r.methods, &actual.method, include).is_ok()
-            && check_headers(&r.headers, actual, include).is_ok())
-        .then_some(entry.preflight)
+        if now > entry.expires {
+            return None;
+        }
+        let methods = Entry::fresh(&entry.methods, now);
+        let headers = Entry::fresh(&entry.headers, now);
+        let include = include || entry.credentials;
+        let covers = check_method(&methods, &actual.method, include).is_ok()
+            && check_headers(
+                &headers,
+                actual,
+                include,
+                profile.wildcard_covers_authorization,
+            )
+            .is_ok();
+        covers.then_some(entry.preflight)
     }
 
-    /// Number of entries held.
+    /// Number of keys held.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -185,6 +274,7 @@ impl PreflightCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::browser::{CHROMIUM, FIREFOX, SAFARI};
 
     #[test]
     fn max_age_parsing_as_chromium() {
@@ -215,15 +305,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn lifetimes_per_browser() {
+        let cases: &[(Option<&str>, u64, u64, u64)] = &[
+            // value, Chromium, Firefox, Safari
+            (None, 5, 5, 5),
+            (Some("600"), 600, 600, 600),
+            (Some("86400"), 7200, 86400, 600),
+            (Some("100000"), 7200, 86400, 600),
+            (Some("abc"), 5, 0, 5),
+            (Some("+60"), 60, 0, 60),
+            (Some("-1"), 0, 0, 0),
+            (Some("0"), 0, 0, 0),
+        ];
+        for (v, c, f, s) in cases {
+            let got = [&CHROMIUM, &FIREFOX, &SAFARI].map(|p| lifetime(&p.preflight_cache, *v));
+            assert_eq!(got, [*c, *f, *s], "{v:?}");
+        }
+    }
+
     fn result(methods: &[&str], headers: &[&str], secs: u64, credentials: bool) -> PreflightResult {
         PreflightResult {
             methods: methods.iter().map(|s| s.to_string()).collect(),
             headers: headers.iter().map(|s| s.to_string()).collect(),
             credentials,
-            max_age: MaxAge {
-                secs,
-                value: MaxAgeValue::Valid,
-            },
+            max_age: Some(secs.to_string()),
         }
     }
 
@@ -234,49 +340,54 @@ mod tests {
         }
     }
 
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_parts(100 + s, 0)
+    }
+
     #[test]
     fn one_result_per_key_expiry_and_credentials() {
-        let mut c = PreflightCache::new();
-        let t0 = Timestamp::from_parts(100, 0);
+        let p = &CHROMIUM;
+        let mut c = PreflightCache::new(p.preflight_cache);
         c.insert(
             "o",
             "u",
             ExchangeId(1),
-            result(&["PUT"], &["x-a"], 10, false),
-            t0,
+            &result(&["PUT"], &["x-a"], 10, false),
+            at(0),
         );
-        let at = |s: i64| Timestamp::from_parts(100 + s, 0);
+        let look =
+            |c: &PreflightCache, o, u, t, a: &ActualRequest, inc| c.lookup(o, u, at(t), a, inc, p);
         assert_eq!(
-            c.lookup("o", "u", at(5), &actual("PUT", &["x-a"]), false),
+            look(&c, "o", "u", 5, &actual("PUT", &["x-a"]), false),
             Some(ExchangeId(1))
         );
         assert_eq!(
-            c.lookup("o", "u", at(11), &actual("PUT", &[]), false),
+            look(&c, "o", "u", 11, &actual("PUT", &[]), false),
             None,
             "expired"
         );
         assert_eq!(
-            c.lookup("o", "u", at(5), &actual("DELETE", &[]), false),
+            look(&c, "o", "u", 5, &actual("DELETE", &[]), false),
             None,
             "method"
         );
         assert_eq!(
-            c.lookup("o", "u", at(5), &actual("PUT", &["x-b"]), false),
+            look(&c, "o", "u", 5, &actual("PUT", &["x-b"]), false),
             None,
             "header"
         );
         assert_eq!(
-            c.lookup("o", "u", at(5), &actual("PUT", &[]), true),
+            look(&c, "o", "u", 5, &actual("PUT", &[]), true),
             None,
             "credentials"
         );
         assert_eq!(
-            c.lookup("o", "u?x", at(5), &actual("PUT", &[]), false),
+            look(&c, "o", "u?x", 5, &actual("PUT", &[]), false),
             None,
             "full URL"
         );
         assert_eq!(
-            c.lookup("p", "u", at(5), &actual("PUT", &[]), false),
+            look(&c, "p", "u", 5, &actual("PUT", &[]), false),
             None,
             "origin"
         );
@@ -285,38 +396,120 @@ mod tests {
             "o",
             "u",
             ExchangeId(2),
-            result(&["DELETE"], &[], 10, false),
+            &result(&["DELETE"], &[], 10, false),
             at(1),
         );
-        assert_eq!(c.lookup("o", "u", at(2), &actual("PUT", &[]), false), None);
+        assert_eq!(look(&c, "o", "u", 2, &actual("PUT", &[]), false), None);
         assert_eq!(
-            c.lookup("o", "u", at(2), &actual("DELETE", &[]), false),
+            look(&c, "o", "u", 2, &actual("DELETE", &[]), false),
             Some(ExchangeId(2))
         );
         assert_eq!(c.len(), 1);
     }
 
+    /// Firefox keeps a token per method and header: the samples' `ok-preflight-cache-per-header`
+    /// (X-A, then X-B, then both) needs no third preflight in Firefox.
+    #[test]
+    fn firefox_accumulates_tokens_and_keys_credentials_apart() {
+        let p = &FIREFOX;
+        let mut c = PreflightCache::new(p.preflight_cache);
+        c.insert(
+            "o",
+            "u",
+            ExchangeId(1),
+            &result(&["PUT"], &["x-a"], 600, false),
+            at(0),
+        );
+        c.insert(
+            "o",
+            "u",
+            ExchangeId(2),
+            &result(&["PUT"], &["x-b"], 600, false),
+            at(1),
+        );
+        let both = actual("PUT", &["x-a", "x-b"]);
+        assert_eq!(
+            c.lookup("o", "u", at(2), &both, false, p),
+            Some(ExchangeId(2))
+        );
+        assert_eq!(c.lookup("o", "u", at(2), &both, true, p), None);
+        let mut chromium = PreflightCache::new(CHROMIUM.preflight_cache);
+        chromium.insert(
+            "o",
+            "u",
+            ExchangeId(1),
+            &result(&["PUT"], &["x-a"], 600, false),
+            at(0),
+        );
+        chromium.insert(
+            "o",
+            "u",
+            ExchangeId(2),
+            &result(&["PUT"], &["x-b"], 600, false),
+            at(1),
+        );
+        assert_eq!(
+            chromium.lookup("o", "u", at(2), &both, false, &CHROMIUM),
+            None
+        );
+        // An unparsable Max-Age is not cached by Firefox, 5 s by Chromium.
+        let mut r = result(&["PUT"], &[], 0, false);
+        r.max_age = Some("abc".into());
+        c.insert("o", "v", ExchangeId(3), &r, at(0));
+        chromium.insert("o", "v", ExchangeId(3), &r, at(0));
+        let put = actual("PUT", &[]);
+        assert_eq!(c.lookup("o", "v", at(1), &put, false, p), None);
+        assert_eq!(
+            chromium.lookup("o", "v", at(1), &put, false, &CHROMIUM),
+            Some(ExchangeId(3))
+        );
+        // `*` covers Authorization for Firefox, not as Chrome judges.
+        c.insert(
+            "o",
+            "w",
+            ExchangeId(4),
+            &result(&["PUT"], &["*"], 600, false),
+            at(0),
+        );
+        chromium.insert(
+            "o",
+            "w",
+            ExchangeId(4),
+            &result(&["PUT"], &["*"], 600, false),
+            at(0),
+        );
+        let auth = actual("PUT", &["authorization"]);
+        assert_eq!(
+            c.lookup("o", "w", at(1), &auth, false, p),
+            Some(ExchangeId(4))
+        );
+        assert_eq!(
+            chromium.lookup("o", "w", at(1), &auth, false, &CHROMIUM),
+            None
+        );
+    }
+
     #[test]
     fn long_urls_are_not_cached_and_size_is_bounded() {
-        let mut c = PreflightCache::new();
-        let t0 = Timestamp::from_parts(0, 0);
+        let mut c = PreflightCache::new(CHROMIUM.preflight_cache);
         c.insert(
             "o",
             &"u".repeat(1024),
             ExchangeId(1),
-            result(&[], &[], 5, false),
-            t0,
+            &result(&["PUT"], &[], 5, false),
+            at(0),
         );
         assert!(c.is_empty());
         for i in 0..(CACHE_ENTRIES + 10) {
-            c.insert(
-                "o",
-                &format!("u{i}"),
-                ExchangeId(i as u64),
-                result(&[], &[], 5, false),
-                t0,
-            );
+            let r = result(&["PUT"], &[], 5, false);
+            c.insert("o", &format!("u{i}"), ExchangeId(i as u64), &r, at(0));
         }
         assert_eq!(c.len(), CACHE_ENTRIES);
+        let mut f = PreflightCache::new(FIREFOX.preflight_cache);
+        for i in 0..200 {
+            let r = result(&["PUT"], &[], 5, false);
+            f.insert("o", &format!("u{i}"), ExchangeId(i as u64), &r, at(0));
+        }
+        assert_eq!(f.len(), 100);
     }
 }

@@ -10,8 +10,6 @@
 //! Memory: [`RedirectChains`] holds at most the engine window's count of open chains and
 //! forgets a chain once it is followed or older than the window.
 
-use std::num::NonZeroUsize;
-
 use lru::LruCache;
 
 use url::Url;
@@ -63,13 +61,18 @@ pub struct Chain {
     pub previous_url: String,
     /// When the last hop happened.
     pub at: Timestamp,
+    /// The browser refused to follow the redirect (its `Location` failed the checks): a
+    /// recorded next hop never reached the network, and the block is the redirect's.
+    pub refused: bool,
 }
 
 /// Open redirect chains keyed by the URL their next hop will request; the oldest is
 /// forgotten first.
 #[derive(Debug)]
 pub struct RedirectChains {
+    /// Grown as written, never preallocated: a capture holds chains per client.
     open: LruCache<String, Chain>,
+    cap: usize,
 }
 
 impl Default for RedirectChains {
@@ -82,7 +85,8 @@ impl RedirectChains {
     /// Holds at most `cap` open chains.
     pub fn new(cap: usize) -> Self {
         Self {
-            open: LruCache::new(NonZeroUsize::MIN.saturating_add(cap.saturating_sub(1))),
+            open: LruCache::unbounded(),
+            cap: cap.max(1),
         }
     }
 
@@ -90,6 +94,19 @@ impl RedirectChains {
     pub fn expect(&mut self, next_url: &str, chain: Chain) {
         let key = super::origin::without_fragment(next_url).to_string();
         self.open.push(key, chain);
+        while self.open.len() > self.cap {
+            self.open.pop_lru();
+        }
+    }
+
+    /// Open chains held.
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Whether no chain is open.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
     }
 
     /// The chain an exchange to `url` started at `at` continues, if one is open and not older
@@ -169,6 +186,7 @@ mod tests {
             previous: ExchangeId(0),
             previous_url: "https://a.test/1".into(),
             at: Timestamp::from_parts(10, 0),
+            refused: false,
         };
         c.expect("https://a.test/2#f", chain.clone());
         assert_eq!(

@@ -243,16 +243,28 @@ pub fn cors_unsafe_request_header_names<'a>(
     unsafe_names
 }
 
-/// The CORS-unsafe names of a recorded request, ignoring what the browser or network stack
-/// adds by itself: HTTP/2 pseudo-headers, forbidden and `Sec-*` headers, `Priority`,
-/// `X-Client-Data`, `Cache-Control`/`Pragma` (added for cache modes and DevTools "Disable
-/// cache"), and the conditional headers of a revalidation.
+/// The CORS-unsafe names of a recorded request, ignoring what the browser, the network stack
+/// or a proxy before the capture point adds by itself: HTTP/2 pseudo-headers, forbidden and
+/// `Sec-*` headers, `Priority`, `X-Client-Data`, `Cache-Control`/`Pragma` (added for cache
+/// modes and DevTools "Disable cache"), the conditional headers of a revalidation, and the
+/// forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`, `Via`) of a capture taken
+/// behind a proxy.
 pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<String> {
     let browser_added = |n: &str| {
         n.starts_with(':')
-            || ["priority", "x-client-data", "cache-control", "pragma"]
-                .iter()
-                .any(|k| n.eq_ignore_ascii_case(k))
+            || [
+                "priority",
+                "x-client-data",
+                "cache-control",
+                "pragma",
+                "forwarded",
+                "x-real-ip",
+                "via",
+            ]
+            .iter()
+            .any(|k| n.eq_ignore_ascii_case(k))
+            || n.get(..12)
+                .is_some_and(|p| p.eq_ignore_ascii_case("x-forwarded-"))
             || (revalidating
                 && ["if-none-match", "if-modified-since"]
                     .iter()

@@ -151,6 +151,15 @@ pub fn preflight_missing(method: &str, names: &[String]) -> Warning {
     )
 }
 
+/// `recorded-completion-overrides-check`: the recorder shows the request completed although
+/// the recorded headers fail with `cause`.
+pub fn recorded_completion_overrides_check(cause: &str) -> Warning {
+    warning(
+        WarningId::RecordedCompletionOverridesCheck,
+        format!("the recorder marks every request the browser failed and this one completed, so it was not blocked, though its recorded headers fail the CORS check ({cause}): the recording's headers are not the ones the browser checked"),
+    )
+}
+
 /// `credentialed-without-cookies`.
 pub fn credentialed_without_cookies() -> Warning {
     warning(

@@ -129,8 +129,10 @@ impl Findings {
                 .find(|f| !f.if_credentialed)
                 .or(o.causes.first());
             let conditional = !o.causes.is_empty() && o.causes.iter().all(|f| f.if_credentialed);
+            let latent = conditional && o.causes.iter().all(|f| f.latent);
             let kind = match o.verdict {
                 Verdict::Blocked => Some(FindingKind::Blocked),
+                Verdict::Allowed | Verdict::NotApplicable if latent => Some(FindingKind::Latent),
                 Verdict::Allowed | Verdict::NotApplicable if conditional => {
                     Some(FindingKind::IfCredentialed)
                 }

@@ -10,7 +10,11 @@
 //! - `security`: an allow-list that trusts too much ([`security`]): credentialed origin
 //!   reflection and `null` allowed (engine warnings), `http:` origins trusted by an `https:`
 //!   server and credentials for many subdomains (judged here);
-//! - `if-credentialed`: allowed requests that would be blocked if they were credentialed;
+//! - `if-credentialed`: allowed requests that would be blocked if they were credentialed,
+//!   where the recording cannot tell whether they were;
+//! - `latent`: requests the recording proves were not blocked (their recorder marks or drops
+//!   every failed request) that would be blocked if they were credentialed: a latent risk, at
+//!   the level of a warning;
 //! - `warning`: every other engine warning.
 //!
 //! Within a kind, findings with more exchanges come first, then more clients, then by rule,
@@ -46,8 +50,11 @@ pub enum FindingKind {
     Blocked,
     /// An allow-list that trusts too much.
     Security,
-    /// Allowed requests that would be blocked if credentialed.
+    /// Allowed requests that would be blocked if credentialed, where the recording cannot
+    /// tell whether they were.
     IfCredentialed,
+    /// Requests the recording proves completed that would be blocked if credentialed.
+    Latent,
     /// Other non-blocking warnings.
     Warning,
 }
@@ -59,6 +66,7 @@ impl FindingKind {
             FindingKind::Blocked => "blocked",
             FindingKind::Security => "security",
             FindingKind::IfCredentialed => "if-credentialed",
+            FindingKind::Latent => "latent",
             FindingKind::Warning => "warning",
         }
     }

@@ -7,10 +7,13 @@ use crate::model::{ExchangeKind, Finding, Verdict, Warning};
 fn blocked_by(cause: CauseId) -> Vec<Finding> {
     vec![Finding {
         cause,
+        chromium: cause.info().chromium,
+        firefox: None,
         failed_parameter: None,
         message: format!("console message of {}", cause.info().name),
         fix: format!("fix of {}", cause.info().name),
         if_credentialed: false,
+        latent: false,
         evidence: Vec::new(),
         stack_fix: None,
     }]
@@ -232,6 +235,29 @@ fn if_credentialed_and_warnings_are_findings_too() {
         found[2].example.fix,
         WarningId::VaryOriginMissing.info().explanation
     );
+}
+
+#[test]
+fn latent_risks_are_a_kind_of_their_own() {
+    let mut latent = blocked_by(CauseId::WildcardWithCredentials);
+    latent[0].if_credentialed = true;
+    latent[0].latent = true;
+    let mut conditional = blocked_by(CauseId::WildcardWithCredentials);
+    conditional[0].if_credentialed = true;
+    let url = "https://api.example.com/v1/a";
+    let found = fold(&[
+        ex(0, url, Verdict::Allowed, latent.clone()),
+        ex(1, url, Verdict::Allowed, latent),
+        ex(2, url, Verdict::Allowed, conditional),
+    ])
+    .sorted();
+    let kinds: Vec<(FindingKind, u64)> = found.iter().map(|f| (f.kind, f.exchanges)).collect();
+    assert_eq!(
+        kinds,
+        [(FindingKind::IfCredentialed, 1), (FindingKind::Latent, 2)],
+        "a latent risk is not an if-credentialed finding, and sorts after it"
+    );
+    assert_eq!(found[1].kind.as_str(), "latent");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! repeated; the run fails when any of them matches:
 //! - `blocked` (the default): an exchange the browser blocked;
 //! - `if-credentialed`: that, or a request that would be blocked if it were credentialed;
-//! - `warning`: any of those, or a warning;
+//! - `warning`: any of those, a latent risk (a request the recording proves completed that
+//!   would be blocked if it were credentialed), or a warning;
 //! - a cause (`A02`, `missing-allow-origin-on-error`, or a Chromium name such as
 //!   `PreflightInvalidStatus`, which names every cause reported under it): a request blocked
 //!   with that as its reported cause (a failed preflight counts through the request it
@@ -34,7 +35,7 @@ pub enum Level {
     Blocked,
     /// Fail on blocked exchanges and on requests blocked if credentialed.
     IfCredentialed,
-    /// Fail on those and on any warning.
+    /// Fail on those, on latent risks and on any warning.
     Warning,
 }
 
@@ -134,7 +135,9 @@ impl FailOn {
             Level::Never => false,
             Level::Blocked => s.blocked > 0,
             Level::IfCredentialed => s.blocked > 0 || s.if_credentialed > 0,
-            Level::Warning => s.blocked > 0 || s.if_credentialed > 0 || !s.by_warning.is_empty(),
+            Level::Warning => {
+                s.blocked > 0 || s.if_credentialed > 0 || s.latent > 0 || !s.by_warning.is_empty()
+            }
         };
         by_level
             || self
@@ -207,15 +210,19 @@ mod tests {
         let blocked = summary(2, 0, Some("missing-allow-origin"), false);
         let cred = summary(0, 3, None, false);
         let warned = summary(0, 0, None, true);
+        let latent = Summary {
+            latent: 1,
+            ..Summary::default()
+        };
         let table = [
-            ("never", [false, false, false, false]),
-            ("blocked", [false, true, false, false]),
-            ("if-credentialed", [false, true, true, false]),
-            ("warning", [false, true, true, true]),
+            ("never", [false, false, false, false, false]),
+            ("blocked", [false, true, false, false, false]),
+            ("if-credentialed", [false, true, true, false, false]),
+            ("warning", [false, true, true, true, true]),
         ];
         for (item, want) in table {
             let f = FailOn::parse(&[item]).unwrap();
-            let got = [&clean, &blocked, &cred, &warned].map(|s| f.fails(s));
+            let got = [&clean, &blocked, &cred, &warned, &latent].map(|s| f.fails(s));
             assert_eq!(got, want, "{item}");
         }
         assert_eq!(FailOn::parse::<&str>(&[]).unwrap(), FailOn::blocked());

@@ -1,7 +1,8 @@
 //! The catalogue of blocking causes: one row per distinct cause (distinct fix), each with a
-//! stable id that is never reused, a kebab-case name, and the Chromium `CorsError` name as
-//! data. Rows follow `cors-causes.md` §2 (A = actual response, P = preflight, R = redirect,
-//! mode, scheme and local network) plus X rows for proxy diagnoses that need both legs.
+//! stable id that is never reused, a kebab-case name, and the Chromium `CorsError` name and
+//! Firefox reason key as data. Rows follow `cors-causes.md` §2 (A = actual response, P =
+//! preflight, R = redirect, mode, scheme and local network), plus X rows for proxy diagnoses
+//! that need both legs and U for a block whose cause the recording does not keep.
 
 /// A blocking cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,6 +99,8 @@ pub enum CauseId {
     AllowOriginRewrittenByProxy,
     /// `header-duplicated-by-proxy` (X02).
     HeaderDuplicatedByProxy,
+    /// `blocked-cause-not-recorded` (U01).
+    BlockedCauseNotRecorded,
 }
 
 /// The sentence Chromium appends to some console messages (`cors-causes.md` §1). What
@@ -177,7 +180,9 @@ pub struct CauseInfo {
     pub preflight_infix: bool,
     /// The sentence appended for some initiators.
     pub suffix: MessageSuffix,
-    /// Firefox's `security.properties` reason key, when Firefox reports it.
+    /// Firefox's reason key (`security.properties`; `caps.properties` for
+    /// `CheckSameOriginError`), when Firefox reports the cause; the key of its console text in
+    /// [`super::reasons::FIREFOX`]. Firefox's console was read on the recorded samples.
     pub firefox: Option<&'static str>,
     /// The fix, naming the exact header and value to send.
     pub fix: &'static str,
@@ -287,7 +292,7 @@ pub const CAUSES: &[CauseInfo] = &[
         suffix: MessageSuffix::FetchValidValue,
         firefox: Some("CORSMultipleAllowOriginNotAllowed"),
         fix: "Send exactly one `Access-Control-Allow-Origin: {origin}` field line: remove the copy added by the proxy or by the application, and never send an allow-list.",
-        explanation: "The field appears on several lines (the browser joins them with \", \") or one line holds a list. Chromium reports MultipleAllowOriginValues whenever the joined value differs from the origin and contains a space or a comma. Typical: the application and a reverse proxy (nginx, Caddy, an API gateway, a dev proxy) both add the header, giving `*, *` or `https://a.example, https://a.example`, or the configured allow-list is emitted verbatim. Firefox reports multiple lines as CORSMultipleAllowOriginNotAllowed and a one-line list as a mismatch.",
+        explanation: "The field appears on several lines (the browser joins them with \", \") or one line holds a list. Chromium reports MultipleAllowOriginValues whenever the joined value differs from the origin and contains a space or a comma. Typical: the application and a reverse proxy (nginx, Caddy, an API gateway, a dev proxy) both add the header, giving `*, *` or `https://a.example, https://a.example`, or the configured allow-list is emitted verbatim. Firefox 153 counts only field lines spelled exactly `Access-Control-Allow-Origin`: two of them are CORSMultipleAllowOriginNotAllowed; a one-line list, `*, *`, or lines in another letter case (merged into one value) are CORSAllowOriginNotMatchingOrigin. WebKit counts a comma.",
         spec: "https://fetch.spec.whatwg.org/#http-access-control-allow-origin",
     },
     CauseInfo {
@@ -693,7 +698,7 @@ pub const CAUSES: &[CauseInfo] = &[
         suffix: MessageSuffix::None,
         firefox: None,
         fix: "List `Authorization` explicitly: `Access-Control-Allow-Headers: authorization, *`; the wildcard never covers it.",
-        explanation: "`Authorization` is the one CORS non-wildcard request-header name: `*` in Access-Control-Allow-Headers never covers it. Google Chrome enforces this (the hint is `authorization`, pref `kCorsNonWildcardRequestHeadersSupport`); Firefox (since 115) and Safari allow it with a deprecation warning, and so does plain Chromium without Chrome's preference (Debian Chromium 156 sent the request and raised only the AuthorizationCoveredByWildcard deprecation issue). corscope reports it as blocking when the recording shows the request was not sent, and as the `authorization-covered-by-wildcard` warning when it was.",
+        explanation: "`Authorization` is the one CORS non-wildcard request-header name: `*` in Access-Control-Allow-Headers never covers it. Google Chrome enforces this (the hint is `authorization`, pref `kCorsNonWildcardRequestHeadersSupport`); Firefox and Safari allow it (Firefox 153 ESR sent the recorded request without a console message), and so does plain Chromium without Chrome's preference (Debian Chromium 156 sent the request and raised only the AuthorizationCoveredByWildcard deprecation issue). Judged as Chromium, corscope reports it as blocking when the recording shows the request was not sent, and as the `authorization-covered-by-wildcard` warning when it was; judged as Firefox or Safari it is only that warning.",
         spec: "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name",
     },
     CauseInfo {
@@ -733,9 +738,9 @@ pub const CAUSES: &[CauseInfo] = &[
         detail: "Redirect location '{hint}' contains a username and password, which is disallowed for cross-origin requests.",
         preflight_infix: false,
         suffix: MessageSuffix::None,
-        firefox: None,
+        firefox: Some("CORSDidNotSucceed2"),
         fix: "Redirect to a URL without user name and password; pass credentials in a header instead.",
-        explanation: "The Location of a redirect on a CORS request has userinfo (`https://user:pass@host/`). Chromium never fills the hint for this error, so its console shows `Redirect location ''`; the evidence names the real Location. Firefox fails the request without a console reason.",
+        explanation: "The Location of a redirect on a CORS request has userinfo (`https://user:pass@host/`, `user:@`, `:pass@`) and leads to another origin. A request that starts same-origin is a CORS request from the hop that leaves the origin, so the same-origin redirect is judged too. Chromium never fills the hint for this error, so its console shows `Redirect location ''`; the evidence names the real Location. Firefox 153 fails the request with the generic CORSDidNotSucceed2 (\"CORS request did not succeed\", status `(null)`) and names the redirecting URL.",
         spec: SPEC_REDIRECT,
     },
     CauseInfo {
@@ -747,9 +752,9 @@ pub const CAUSES: &[CauseInfo] = &[
         detail: DETAIL_SCHEMES,
         preflight_infix: false,
         suffix: MessageSuffix::None,
-        firefox: None,
+        firefox: Some("CORSRequestNotHttp"),
         fix: "Redirect only to http or https URLs.",
-        explanation: "The Location's scheme is not http or https (`ftp:`, `file:`, a custom app scheme). The Fetch standard makes it a network error; Chromium 156 reports CorsDisabledScheme on the redirected request (the console names the Location URL, \"redirected from\" the original one), not the plain net error the reference expected. The redirect response itself carries the evidence: the redirected request never reaches the network.",
+        explanation: "The Location's scheme is not http or https (`ftp:`, `file:`, a custom app scheme). The Fetch standard makes it a network error; Chromium 156 reports CorsDisabledScheme on the redirected request (the console names the Location URL, \"redirected from\" the original one), not the plain net error the reference expected. The redirect response itself carries the evidence: the redirected request never reaches the network. Firefox 153 reports CORSRequestNotHttp naming the Location URL.",
         spec: SPEC_REDIRECT,
     },
     CauseInfo {
@@ -761,7 +766,7 @@ pub const CAUSES: &[CauseInfo] = &[
         detail: "Cross origin requests are not allowed by request mode.",
         preflight_infix: false,
         suffix: MessageSuffix::None,
-        firefox: None,
+        firefox: Some("CheckSameOriginError"),
         fix: "Use `mode: 'cors'` (the default for fetch) for cross-origin URLs, or request a same-origin URL.",
         explanation: "fetch with `mode: 'same-origin'` to a cross-origin URL fails before anything is sent. A recording cannot show it reliably: the request never reaches the network and the HAR keeps only provisional headers without Sec-Fetch-Mode, so corscope never reports this cause from a recording.",
         spec: SPEC_MAIN,
@@ -805,7 +810,7 @@ pub const CAUSES: &[CauseInfo] = &[
         suffix: MessageSuffix::None,
         firefox: None,
         fix: "Serve the requesting page over https (a secure context), or serve the resource from a public address.",
-        explanation: "Local Network Access: an http page on a public address requesting a local or loopback address (or a local page requesting loopback). A recording does not show the page's own address space nor the browser's decision, so corscope never reports this cause from a recording.",
+        explanation: "Local Network Access: an http page on a public address requesting a local or loopback address (or a local page requesting loopback). Chromium stops such a request before it reaches the network, so recorders keep little of it (Playwright: `_failureText: net::ERR_FAILED` and no response). corscope reports this cause when the browser failed a request with net::ERR_FAILED and no response, and the recording shows the page's host at a public address and the target host at a private or loopback one (their `serverIPAddress` or capture endpoints), and the page is not https.",
         spec: SPEC_LNA,
     },
     CauseInfo {
@@ -819,7 +824,7 @@ pub const CAUSES: &[CauseInfo] = &[
         suffix: MessageSuffix::None,
         firefox: None,
         fix: "Grant the page the Local Network Access permission, or serve the resource from a public address.",
-        explanation: "Current Chrome asks the user before a secure page reaches a local or loopback address. The permission state is not in any recording, so corscope never reports this cause from a recording.",
+        explanation: "Current Chrome asks the user before a secure page reaches a local or loopback address. The permission state is in no recording; corscope reports this cause when the browser failed a request with net::ERR_FAILED and no response, the recording shows the page's host at a public address and the target host at a private or loopback one, and the page is https (a secure context, so the permission is what stopped it).",
         spec: SPEC_LNA,
     },
     CauseInfo {
@@ -862,6 +867,20 @@ pub const CAUSES: &[CauseInfo] = &[
         firefox: Some("CORSMultipleAllowOriginNotAllowed"),
         fix: "Let only one layer add CORS headers: remove them from the proxy (nginx `proxy_hide_header Access-Control-Allow-Origin` or drop the `add_header`) or from the application.",
         explanation: "The upstream leg has one Access-Control-Allow-Origin and the client leg more: the proxy added its own. The joined value contains a comma, so Chromium reports multiple values. Needs both legs in the capture; with one leg it shows as multiple-allow-origin.",
+        spec: SPEC_CORS_CHECK,
+    },
+    CauseInfo {
+        cause: CauseId::BlockedCauseNotRecorded,
+        id: "U01",
+        name: "blocked-cause-not-recorded",
+        chromium: None,
+        title: "The browser blocked the request, and the recording does not keep what decided it",
+        detail: "{hint}",
+        preflight_infix: false,
+        suffix: MessageSuffix::None,
+        firefox: None,
+        fix: "Record the same traffic where the deciding headers are kept: a Chrome or Edge DevTools HAR export (it keeps the blocked response's headers and the preflight), or a pcap/pcapng capture of the HTTP traffic; then run corscope on that recording.",
+        explanation: "A cross-origin request failed with exactly net::ERR_FAILED, which is how Chromium fails every CORS block (other failures have their own codes: ERR_CONNECTION_REFUSED, ERR_ABORTED, ERR_BLOCKED_BY_CLIENT, ...), and the recording holds no response and no preflight that would tell which check failed. Playwright's recordHar drops the response of a blocked request (status -1, `_failureText`) and never records preflights; DevTools keeps nothing of a request stopped before the network. The verdict is certain, the cause is not in the file. Where the recording shows the page's host at a public address and the target at a private or loopback one, the Local Network Access cause is named instead.",
         spec: SPEC_CORS_CHECK,
     },
 ];
@@ -920,6 +939,9 @@ pub enum WarningId {
     /// `pna-preflight-failed-warning`: a Private Network Access preflight lacked
     /// `Access-Control-Allow-Private-Network: true` (warning-only in Chromium by default).
     PnaPreflightFailed,
+    /// `recorded-completion-overrides-check`: the recorder shows the request completed, though
+    /// its recorded headers fail the CORS check.
+    RecordedCompletionOverridesCheck,
 }
 
 /// Static facts about a warning, for `corscope explain`.
@@ -1015,6 +1037,12 @@ pub const WARNINGS: &[WarningInfo] = &[
         title: "A Private Network Access preflight was not answered with Access-Control-Allow-Private-Network: true",
         explanation: "Private Network Access era Chromium only warned about this by default. Answer such preflights with `Access-Control-Allow-Private-Network: true`; current Chrome uses Local Network Access permissions instead.",
     },
+    WarningInfo {
+        warning: WarningId::RecordedCompletionOverridesCheck,
+        name: "recorded-completion-overrides-check",
+        title: "The recorder shows the request completed, though its recorded headers fail the CORS check",
+        explanation: "Chrome and Edge DevTools, Playwright and Safari mark every request the browser failed, and chrome-har leaves them out: this one completed, so the browser did not block it, and the verdict follows the recording. The recorded headers are then not the ones the browser checked (chrome-har writes a redirect's response headers on the final hop of the redirect), or the request was not a CORS request (a form submission, a request made by an extension).",
+    },
 ];
 
 impl WarningId {
@@ -1055,7 +1083,7 @@ mod tests {
             assert_eq!(CauseId::find(c.id), Some(c.cause));
         }
         let blocking = CAUSES.iter().filter(|c| !c.id.starts_with('X')).count();
-        assert_eq!(blocking, 44);
+        assert_eq!(blocking, 45);
     }
 
     #[test]
@@ -1071,6 +1099,19 @@ mod tests {
                 "{}",
                 c.name
             );
+        }
+    }
+
+    #[test]
+    fn every_firefox_key_has_firefox_s_text() {
+        for c in CAUSES {
+            if let Some(key) = c.firefox {
+                assert!(
+                    super::super::reasons::firefox(key).is_some(),
+                    "{}: {key}",
+                    c.name
+                );
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::browser::Browser;
 use super::headers::HeaderList;
 use super::location::Location;
 
@@ -94,6 +95,11 @@ pub struct Request {
     /// The headers are the browser's provisional ones, not what went on the wire (Chromium
     /// DevTools for requests that were never sent: no `Origin`, no `Sec-Fetch-*`).
     pub headers_provisional: bool,
+    /// Whether the recording shows the request reached the network: `Some(true)` when it was
+    /// captured on the wire, `Some(false)` when the recorder shows the browser never sent it
+    /// (Chromium DevTools' provisional headers without a response; Firefox's entry with status
+    /// 0 and empty `timings`), `None` when the recording does not say.
+    pub reached_network: Option<bool>,
     /// Recorded body size in bytes, when known.
     pub body_size: Option<u64>,
 }
@@ -141,6 +147,25 @@ impl Failure {
         let text = text.into();
         let kind = FailureKind::from_text(&text);
         Self { text, kind }
+    }
+
+    /// Whether the failure happened before the request could be sent: no connection (refused,
+    /// unreachable, no address), no name, or blocked inside the browser.
+    pub fn before_sending(&self) -> bool {
+        let upper = self.text.to_ascii_uppercase();
+        match self.kind {
+            FailureKind::Dns | FailureKind::BlockedByClient => true,
+            FailureKind::Connection => [
+                "REFUSED",
+                "UNREACHABLE",
+                "ADDRESS",
+                "INTERNET_DISCONNECTED",
+                "CONNECTION_FAILED",
+            ]
+            .iter()
+            .any(|s| upper.contains(s)),
+            _ => false,
+        }
     }
 }
 
@@ -244,6 +269,33 @@ pub struct RecorderHints {
     pub connection: Option<String>,
     /// The exchange was answered by a service worker (`_fetchedViaServiceWorker`).
     pub via_service_worker: bool,
+    /// The browser the recorder names (HAR `log.browser`, `log.creator`), when it names one.
+    pub browser: Option<Browser>,
+    /// What the recorder keeps of the browser's own outcome.
+    pub outcome: RecordedOutcome,
+}
+
+/// What a recorder keeps of the browser's outcome of a request: whether a request recorded as
+/// completed can have been blocked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RecordedOutcome {
+    /// Not kept: a blocked response looks like any other (captures, proxies, Firefox's HAR,
+    /// unknown producers).
+    #[default]
+    NotKept,
+    /// Every request the browser failed is marked (Chromium DevTools `_error`, Playwright
+    /// `_failureText`, Safari Web Inspector `_error`): one without a mark was not blocked.
+    FailuresMarked,
+    /// Requests the browser failed are left out (chrome-har keeps only aborted ones): every
+    /// recorded request that completed was not blocked.
+    FailuresDropped,
+}
+
+impl RecordedOutcome {
+    /// Whether a request recorded as completed, without a failure, proves it was not blocked.
+    pub fn completion_proves_allowed(self) -> bool {
+        !matches!(self, RecordedOutcome::NotKept)
+    }
 }
 
 /// What started a request (Chrome `_initiator`).

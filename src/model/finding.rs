@@ -119,15 +119,27 @@ pub struct Evidence {
 pub struct Finding {
     /// Which cause.
     pub cause: CauseId,
+    /// The `CorsError` Chromium reports for it here: the row's, or its preflight form when a
+    /// proxy row is found on a preflight (`None` where Chromium reports only a net error).
+    pub chromium: Option<&'static str>,
+    /// The reason key Firefox reports for it here (`security.properties`), when it has one:
+    /// the row's, or the one Firefox's own check reaches where it counts differently
+    /// (several `Access-Control-Allow-Origin` values).
+    pub firefox: Option<&'static str>,
     /// Chromium's `CorsErrorStatus.failed_parameter`, when it has one.
     pub failed_parameter: Option<String>,
-    /// The console message Chromium prints, filled in.
+    /// The console message of the browser the exchange is judged as, filled in.
     pub message: String,
     /// A concrete fix naming the header and value to send.
     pub fix: String,
     /// This cause applies only if the request was credentialed, which the recording does not
     /// show.
     pub if_credentialed: bool,
+    /// A latent risk rather than a block: the cause applies only if the request was
+    /// credentialed, and the recording proves it was not blocked (the recorder marks or drops
+    /// every request the browser failed, and this one completed). Always with
+    /// `if_credentialed`.
+    pub latent: bool,
     /// Evidence, primary first.
     pub evidence: Vec<Evidence>,
     /// The fix in the configuration of the server stack the recording shows, when one was
@@ -199,5 +211,10 @@ impl Assessment {
             .iter()
             .find(|f| !f.if_credentialed)
             .or_else(|| self.causes.first())
+    }
+
+    /// Whether every cause is a latent risk (see [`Finding::latent`]).
+    pub fn only_latent(&self) -> bool {
+        !self.causes.is_empty() && self.causes.iter().all(|f| f.latent)
     }
 }

@@ -215,6 +215,36 @@ impl HeaderList {
     pub fn combined_str(&self, name: &str) -> Option<String> {
         self.combined(name).map(|v| text(&v).into_owned())
     }
+
+    /// Drops every field line that repeats an earlier one: the same name (ASCII case aside)
+    /// and exactly the same value. Returns how many were dropped. For recorders known to list
+    /// one request's headers twice; never for what a server sent.
+    pub fn collapse_repeated_lines(&mut self) -> usize {
+        let lines: Vec<HeaderRef<'_>> = self.iter().collect();
+        let keep: Vec<bool> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                !lines
+                    .get(..i)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|e| e.name.eq_ignore_ascii_case(h.name) && e.value == h.value)
+            })
+            .collect();
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if dropped == 0 {
+            return 0;
+        }
+        let mut out = HeaderList::with_capacity(lines.len() - dropped, self.bytes.len());
+        for (h, k) in lines.iter().zip(&keep) {
+            if *k {
+                out.push(h.name, h.value);
+            }
+        }
+        *self = out;
+        dropped
+    }
 }
 
 /// The lines of a [`HeaderList`] in order; see [`HeaderList::iter`].
@@ -337,5 +367,26 @@ mod tests {
         let mut h = HeaderList::new();
         h.push("Access-Control-Allow-Origin", "");
         assert_eq!(h.combined("access-control-allow-origin"), Some(Vec::new()));
+    }
+
+    #[test]
+    fn repeated_lines_collapse_case_aside_values_exact() {
+        let mut h = HeaderList::new();
+        for (n, v) in [
+            ("Origin", "http://a.test"),
+            ("Accept", "*/*"),
+            ("origin", "http://a.test"),
+            ("Accept", "text/plain"),
+            ("ACCEPT", "*/*"),
+        ] {
+            h.push(n, v);
+        }
+        assert_eq!(h.collapse_repeated_lines(), 2);
+        let lines: Vec<String> = h.iter().map(|l| format!("{l:?}")).collect();
+        assert_eq!(
+            lines,
+            ["Origin: http://a.test", "Accept: */*", "Accept: text/plain"]
+        );
+        assert_eq!(h.collapse_repeated_lines(), 0);
     }
 }

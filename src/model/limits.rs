@@ -31,6 +31,11 @@ pub struct Limits {
     pub engine_window: usize,
     /// Capture-time seconds the engine waits for a preflight's real request. Default 10.
     pub engine_window_secs: u64,
+    /// Entries of browser state (cached preflights, open redirect chains, remembered
+    /// cacheable responses, one per client at least) kept over all the clients of one input;
+    /// past it the least recently active client's state is forgotten and counted. Default
+    /// 65 536: a few MiB.
+    pub engine_client_entries: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +52,7 @@ impl Default for Limits {
             tls_handshake_bytes: 256 << 10,
             engine_window: 4096,
             engine_window_secs: 10,
+            engine_client_entries: 65_536,
         }
     }
 }

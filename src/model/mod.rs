@@ -1,6 +1,7 @@
 //! The data every stage shares: exchanges, headers, locations, the cause catalogue, findings,
 //! input issues and limits. Depends on nothing else in the crate.
 
+pub mod browser;
 pub mod cause;
 pub mod exchange;
 pub mod finding;
@@ -8,11 +9,13 @@ pub mod headers;
 pub mod issue;
 pub mod limits;
 pub mod location;
+pub mod reasons;
 
+pub use browser::{Browser, BrowserChoice, BrowserProfile};
 pub use cause::{CauseId, CauseInfo, MessageSuffix, WarningId, WarningInfo, CAUSES, WARNINGS};
 pub use exchange::{
-    CacheSource, Endpoints, Exchange, Failure, FailureKind, Initiator, RecorderHints, Request,
-    Response, Timestamp, Timing,
+    CacheSource, Endpoints, Exchange, Failure, FailureKind, Initiator, RecordedOutcome,
+    RecorderHints, Request, Response, Timestamp, Timing,
 };
 pub use finding::{
     Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, StackFix, Verdict,

@@ -42,7 +42,7 @@ pub use source::{expand, Input, Source, SourceOrigin};
 use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
-use crate::cors::{Engine, Prepared};
+use crate::cors::{Engine, EngineOptions, Prepared};
 use crate::model::{Exchange, Issue, IssueTally, Limits};
 use crate::redact::Redactor;
 use crate::report::{InputReport, Renderer, Summary};
@@ -54,6 +54,8 @@ pub struct Options {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// How inputs are judged: as which browser, how clients are told apart.
+    pub engine: EngineOptions,
     /// How files are joined into captures.
     pub join: Join,
     /// Where progress is counted and drawn, if anywhere.
@@ -127,6 +129,7 @@ fn run_chains(
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
     let limits = options.limits.clone();
+    let engine = options.engine;
     let progress = options.progress.clone();
     let keys = Arc::clone(&options.keys);
     let redactor = options.redactor.clone();
@@ -163,6 +166,7 @@ fn run_chains(
                     let plan = Plan {
                         index,
                         limits: &limits,
+                        engine,
                         keys: &keys,
                         handoff,
                         split,
@@ -244,6 +248,7 @@ fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Re
 struct Plan<'a> {
     index: usize,
     limits: &'a Limits,
+    engine: EngineOptions,
     keys: &'a KeyLog,
     handoff: Handoff,
     /// Reader and engine on two threads.
@@ -308,19 +313,19 @@ impl Sink for ForwardSink {
 }
 
 /// Judges every exchange of one input and everything still held at the end; returns how
-/// many assessments were sent.
+/// many assessments were sent, and the engine's own issues.
 fn judge_all(
     plan: &Plan<'_>,
     tx: &mpsc::SyncSender<Message>,
     exchanges: impl Iterator<Item = Prepared>,
-) -> u64 {
-    let mut engine = Engine::new(plan.limits);
+) -> (u64, Vec<Issue>) {
+    let mut engine = Engine::with_options(plan.limits, plan.engine);
     let mut out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
     for p in exchanges {
         engine.push_prepared(p, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
-    out.close()
+    (out.close(), engine.issues())
 }
 
 /// Reads `chain` and judges its exchanges: on this thread, or with the engine on a thread of
@@ -333,7 +338,7 @@ fn read_and_judge(
 ) -> (InputReport, Result<u64, String>, IssueTally) {
     if !plan.split {
         let mut sink = EngineSink {
-            engine: Engine::new(plan.limits),
+            engine: Engine::with_options(plan.limits, plan.engine),
             issues: IssueTally::new(),
             out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
         };
@@ -341,6 +346,9 @@ fn read_and_judge(
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
         let judged = sink.out.close();
+        for issue in sink.engine.issues() {
+            sink.issues.add(issue);
+        }
         return (report, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
@@ -354,13 +362,21 @@ fn read_and_judge(
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         sink.flush();
         let ForwardSink {
-            tx: etx, issues, ..
+            tx: etx,
+            mut issues,
+            ..
         } = sink;
         drop(etx);
         // A panic is a bug; the records sent before it stand, and the report says so.
         let judged = engine.join().map_err(|_| {
             "the engine judging this input stopped unexpectedly; records before that are shown"
                 .to_string()
+        });
+        let judged = judged.map(|(n, engine_issues)| {
+            for issue in engine_issues {
+                issues.add(issue);
+            }
+            n
         });
         (report, judged, issues)
     })

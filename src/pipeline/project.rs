@@ -228,10 +228,13 @@ mod tests {
         a.verdict = Verdict::Blocked;
         a.causes = vec![Finding {
             cause: crate::model::CauseId::PreflightStatus405,
+            chromium: None,
+            firefox: None,
             failed_parameter: None,
             message: "blocked".into(),
             fix: "answer OPTIONS".into(),
             if_credentialed: false,
+            latent: false,
             evidence: Vec::new(),
             stack_fix: None,
         }];

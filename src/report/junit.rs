@@ -87,12 +87,17 @@ fn case(f: &RouteFinding, path: &str) -> TestCase {
             s.set_description(text.as_str());
             s
         }
-        FindingKind::IfCredentialed | FindingKind::Warning => TestCaseStatus::success(),
+        FindingKind::IfCredentialed | FindingKind::Latent | FindingKind::Warning => {
+            TestCaseStatus::success()
+        }
     };
     let mut case = TestCase::new(name, status);
     case.set_classname(format!("{}{}", f.server, f.route));
     case.set_assertions(usize::try_from(f.exchanges).unwrap_or(usize::MAX));
-    if matches!(f.kind, FindingKind::IfCredentialed | FindingKind::Warning) {
+    if matches!(
+        f.kind,
+        FindingKind::IfCredentialed | FindingKind::Latent | FindingKind::Warning
+    ) {
         case.set_system_out(text);
     }
     case
@@ -127,6 +132,7 @@ impl Renderer for JunitRenderer<'_> {
             ("indeterminate", counts.indeterminate),
             ("network-errors", counts.network_errors),
             ("if-credentialed", counts.if_credentialed),
+            ("latent", counts.latent),
         ] {
             suite.add_property(Property::new(name, value.to_string()));
         }

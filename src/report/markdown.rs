@@ -146,6 +146,7 @@ fn mark(kind: FindingKind) -> &'static str {
         FindingKind::Blocked => "✗ blocked",
         FindingKind::Security => "! security",
         FindingKind::IfCredentialed => "~ if credentialed",
+        FindingKind::Latent => "~ latent risk",
         FindingKind::Warning => "· warning",
     }
 }
@@ -308,6 +309,7 @@ impl Renderer for MarkdownRenderer<'_> {
                 "blocked if credentialed".into(),
                 s.if_credentialed.to_string(),
             ),
+            ("latent risks".into(), s.latent.to_string()),
             ("undecided".into(), s.indeterminate.to_string()),
             ("network errors".into(), s.network_errors.to_string()),
             ("findings".into(), findings.len().to_string()),

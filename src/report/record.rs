@@ -130,6 +130,12 @@ impl Record {
     pub fn only_if_credentialed(&self) -> bool {
         !self.causes.is_empty() && self.causes.iter().all(|f| f.if_credentialed)
     }
+
+    /// Whether every cause is a latent risk: the request was not blocked, and would be if it
+    /// were credentialed (see [`Finding::latent`]).
+    pub fn only_latent(&self) -> bool {
+        !self.causes.is_empty() && self.causes.iter().all(|f| f.latent)
+    }
 }
 
 /// The report-wide id of exchange `seq` of input `input`: `input:seq` for recorded
@@ -162,13 +168,19 @@ pub struct Summary {
     pub indeterminate: u64,
     /// Exchanges that failed for a reason that is not CORS.
     pub network_errors: u64,
-    /// Allowed requests that would be blocked if credentialed.
+    /// Allowed requests that would be blocked if credentialed, where the recording cannot tell
+    /// whether they were.
     pub if_credentialed: u64,
+    /// Allowed requests the recording proves were not blocked that would be if credentialed:
+    /// latent risks.
+    pub latent: u64,
     /// Blocked requests by their reported cause; a failed preflight is counted through the
     /// request it stopped.
     pub by_cause: BTreeMap<&'static str, u64>,
-    /// Causes that apply only if credentialed, by name.
+    /// Causes that apply only if credentialed, by name (of `if_credentialed`).
     pub by_cause_if_credentialed: BTreeMap<&'static str, u64>,
+    /// Latent risks by cause name (of `latent`).
+    pub by_cause_latent: BTreeMap<&'static str, u64>,
     /// Warnings by name.
     pub by_warning: BTreeMap<&'static str, u64>,
     /// The records grouped into findings.
@@ -207,6 +219,7 @@ impl Summary {
         self.indeterminate += other.indeterminate;
         self.network_errors += other.network_errors;
         self.if_credentialed += other.if_credentialed;
+        self.latent += other.latent;
         self.findings.merge(&other.findings);
         for (mine, theirs) in [
             (&mut self.by_cause, &other.by_cause),
@@ -214,6 +227,7 @@ impl Summary {
                 &mut self.by_cause_if_credentialed,
                 &other.by_cause_if_credentialed,
             ),
+            (&mut self.by_cause_latent, &other.by_cause_latent),
             (&mut self.by_warning, &other.by_warning),
         ] {
             for (k, n) in theirs {
@@ -252,12 +266,17 @@ impl Summary {
             Verdict::NetworkError => self.network_errors += 1,
             Verdict::Allowed | Verdict::NotApplicable => {
                 if r.only_if_credentialed() && r.kind != ExchangeKind::Preflight {
-                    self.if_credentialed += 1;
+                    let (count, by_cause) = if r.only_latent() {
+                        (&mut self.latent, &mut self.by_cause_latent)
+                    } else {
+                        (
+                            &mut self.if_credentialed,
+                            &mut self.by_cause_if_credentialed,
+                        )
+                    };
+                    *count += 1;
                     if let Some(f) = r.causes.first() {
-                        *self
-                            .by_cause_if_credentialed
-                            .entry(f.cause.info().name)
-                            .or_default() += 1;
+                        *by_cause.entry(f.cause.info().name).or_default() += 1;
                     }
                 }
             }

@@ -165,7 +165,7 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     let level = match f.kind {
         FindingKind::Blocked => ResultLevel::Error,
         FindingKind::Security | FindingKind::IfCredentialed => ResultLevel::Warning,
-        FindingKind::Warning => ResultLevel::Note,
+        FindingKind::Latent | FindingKind::Warning => ResultLevel::Note,
     };
     let mut props = BTreeMap::new();
     props.insert("kind".to_string(), json!(f.kind.as_str()));

@@ -1,7 +1,9 @@
 //! The terminal report: the run's findings first (`text_findings.rs`), then per input,
 //! blocked and doubtful exchanges grouped by page origin → target origin, each with its
-//! cause, Chromium's console message, the decisive headers (the guilty one marked), where it
-//! is in the file and the fix; then a summary by cause.
+//! cause, the browser's console message, the decisive headers (the guilty one marked), where
+//! it is in the file and the fix; requests allowed only while not credentialed one line each
+//! where the recording cannot tell whether they were, latent risks (the recording proves they
+//! were not blocked) folded into one line per origin pair; then a summary by cause.
 //!
 //! Holds, per input, only the records it will show in detail plus counters; allowed
 //! exchanges are counted, not kept. The findings are known only when the run is over, so the
@@ -42,6 +44,8 @@ struct Group {
     shown: Vec<Record>,
     allowed: u64,
     if_credentialed: u64,
+    /// Latent risks: requests by the cause they would be blocked by if credentialed.
+    latent: BTreeMap<&'static str, u64>,
     /// Records of each cause (or verdict) seen, shown in detail up to [`DETAILED`].
     per_kind: BTreeMap<String, u64>,
 }
@@ -199,7 +203,7 @@ impl<'a> TextRenderer<'a> {
 
     fn write_finding(&mut self, input: usize, f: &Finding, qualifier: &str) -> io::Result<()> {
         let info = f.cause.info();
-        let chromium = info
+        let chromium = f
             .chromium
             .map(|c| format!(" · Chromium {c}"))
             .unwrap_or_default();
@@ -305,14 +309,20 @@ impl Renderer for TextRenderer<'_> {
         }
         let show = match r.verdict {
             Verdict::Blocked | Verdict::Indeterminate | Verdict::NetworkError => true,
-            _ => r.only_if_credentialed(),
+            _ => r.only_if_credentialed() && !r.only_latent(),
         };
         // A failed preflight is shown through the request it stopped.
         let show = show && !(r.kind == ExchangeKind::Preflight && r.verdict == Verdict::Blocked);
         let g = self.group(r);
         if r.verdict == Verdict::Allowed {
             g.allowed += 1;
-            if r.only_if_credentialed() {
+            if r.only_latent() {
+                if r.kind != ExchangeKind::Preflight {
+                    if let Some(f) = r.causes.first() {
+                        *g.latent.entry(f.cause.info().name).or_default() += 1;
+                    }
+                }
+            } else if r.only_if_credentialed() {
                 g.if_credentialed += 1;
             }
         }
@@ -430,6 +440,23 @@ impl Renderer for TextRenderer<'_> {
                     writeln!(self.out, "{}", self.paint(DIM, &more))?;
                 }
             }
+            if !g.latent.is_empty() {
+                let n: u64 = g.latent.values().sum();
+                let causes: Vec<String> = g
+                    .latent
+                    .iter()
+                    .map(|(name, k)| {
+                        let id = crate::model::CauseId::find(name).map_or("", |c| c.info().id);
+                        format!("{name} [{id}] ×{k}")
+                    })
+                    .collect();
+                let line = format!(
+                    "  ~ latent risk: {} completed, would be blocked if sent with credentials: {}",
+                    count(n, "request"),
+                    causes.join(", ")
+                );
+                writeln!(self.out, "{}", self.paint(YELLOW, &line))?;
+            }
             if g.allowed > 0 {
                 let mut tail = format!("    {} allowed", g.allowed);
                 if g.if_credentialed > 0 {
@@ -478,7 +505,7 @@ impl TextRenderer<'_> {
             s.cors,
             count(s.preflights, "preflight")
         )?;
-        let blocked = format!(
+        let mut blocked = format!(
             "  {} blocked ({} never sent) · {} failed · {} undecided · {} · {} blocked if credentialed",
             count(s.blocked - s.blocked_preflights, "request"),
             s.blocked_unsent,
@@ -487,11 +514,18 @@ impl TextRenderer<'_> {
             count(s.network_errors, "network error"),
             count(s.if_credentialed, "request"),
         );
+        if s.latent > 0 {
+            blocked.push_str(&format!(" · {}", count(s.latent, "latent risk")));
+        }
         let style = if s.blocked > 0 { RED } else { GREEN };
         writeln!(self.out, "{}", self.paint(style, &blocked))?;
-        let sections: [(&str, &BTreeMap<&'static str, u64>); 3] = [
+        let sections: [(&str, &BTreeMap<&'static str, u64>); 4] = [
             ("By cause", &s.by_cause),
             ("Only if credentialed", &s.by_cause_if_credentialed),
+            (
+                "Latent risks (not blocked; blocked if credentialed)",
+                &s.by_cause_latent,
+            ),
             ("Warnings", &s.by_warning),
         ];
         for (title, map) in sections {

@@ -20,6 +20,7 @@ fn of_kind(kind: FindingKind, n: u64) -> String {
         FindingKind::Blocked => format!("{n} blocked"),
         FindingKind::Security => format!("{n} security"),
         FindingKind::IfCredentialed => format!("{n} if credentialed"),
+        FindingKind::Latent => count(n, "latent risk"),
         FindingKind::Warning => count(n, "warning"),
     }
 }
@@ -29,6 +30,7 @@ fn label(kind: FindingKind) -> (&'static str, &'static str) {
         FindingKind::Blocked => ("✗ BLOCKED", RED),
         FindingKind::Security => ("! SECURITY", RED),
         FindingKind::IfCredentialed => ("~ IF CREDENTIALED", YELLOW),
+        FindingKind::Latent => ("~ LATENT RISK", YELLOW),
         FindingKind::Warning => ("· WARNING", YELLOW),
     }
 }

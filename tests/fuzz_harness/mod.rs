@@ -103,6 +103,7 @@ pub fn small_limits() -> Limits {
         tls_handshake_bytes: 1024,
         engine_window: 4,
         engine_window_secs: 2,
+        engine_client_entries: 8,
     }
 }
 

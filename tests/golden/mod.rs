@@ -72,6 +72,14 @@ pub fn document() -> Entry {
     }
 }
 
+/// The document of a page at `url` (public address).
+pub fn page_document(url: &str) -> Entry {
+    Entry {
+        url: url.into(),
+        ..document()
+    }
+}
+
 /// A `fetch()` from the page, as Chromium sends it.
 pub fn fetch(method: &str, url: &str) -> Entry {
     Entry {
@@ -180,6 +188,11 @@ impl Entry {
     /// An `XMLHttpRequest` instead of `fetch()`.
     pub fn xhr(mut self) -> Self {
         self.resource = "xhr";
+        self
+    }
+    /// Another resource type (`font`, `script`, ...).
+    pub fn resource(mut self, t: &'static str) -> Self {
+        self.resource = t;
         self
     }
     /// Served from the disk cache (`_fromCache: "disk"`).
@@ -298,6 +311,11 @@ fn rfc3339(ms: u64) -> String {
 /// A DevTools HAR: `log.pages` with the page, then the entries, each starting `gap_ms` after
 /// the one before it.
 pub fn har(page: &str, entries: &[Entry]) -> Vec<u8> {
+    har_by("WebInspector", "537.36", page, entries)
+}
+
+/// [`har`] as another producer names itself in `log.creator`.
+pub fn har_by(creator: &str, version: &str, page: &str, entries: &[Entry]) -> Vec<u8> {
     let mut t = BASE_MS;
     let entries: Vec<Value> = entries
         .iter()
@@ -308,7 +326,7 @@ pub fn har(page: &str, entries: &[Entry]) -> Vec<u8> {
         .collect();
     let doc = json!({"log": {
         "version": "1.2",
-        "creator": {"name": "WebInspector", "version": "537.36"},
+        "creator": {"name": creator, "version": version},
         "pages": [{
             "startedDateTime": rfc3339(BASE_MS),
             "id": "page_1",

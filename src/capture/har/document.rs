@@ -5,7 +5,9 @@
 
 use super::entry::{RawCreator, RawPage};
 use super::stream::{Stream, Taken};
-use super::{reader, HarSummary, Pages, HAR_READ_FAILED, HAR_STRUCTURE_BROKEN, HAR_TRUNCATED};
+use super::{
+    reader, HarSummary, Pages, Producer, HAR_READ_FAILED, HAR_STRUCTURE_BROKEN, HAR_TRUNCATED,
+};
 use crate::capture::{CaptureError, Sink};
 use crate::model::{Issue, Limits, Position};
 
@@ -37,6 +39,7 @@ enum Name {
     Entries,
     Pages,
     Creator,
+    Browser,
     Other,
 }
 
@@ -46,6 +49,9 @@ struct Walk<'a, 'r> {
     sink: &'a mut dyn Sink,
     pages: Pages,
     producer: Option<String>,
+    creator_name: Option<String>,
+    browser_name: Option<String>,
+    names: Producer,
     entries: u64,
     entries_seen: bool,
 }
@@ -62,6 +68,9 @@ pub(super) fn read(
         sink,
         pages: Pages::default(),
         producer: None,
+        creator_name: None,
+        browser_name: None,
+        names: Producer::default(),
         entries: 0,
         entries_seen: false,
     };
@@ -152,6 +161,7 @@ impl Walk<'_, '_> {
             Name::Entries => w.entries(),
             Name::Pages => w.pages(),
             Name::Creator => w.creator(),
+            Name::Browser => w.browser(),
             _ => w.skip(),
         })
     }
@@ -175,6 +185,7 @@ impl Walk<'_, '_> {
                     b"\"entries\"" => Name::Entries,
                     b"\"pages\"" => Name::Pages,
                     b"\"creator\"" => Name::Creator,
+                    b"\"browser\"" => Name::Browser,
                     _ => Name::Other,
                 },
                 Taken::TooLarge(_) => Name::Other,
@@ -236,9 +247,26 @@ impl Walk<'_, '_> {
                 let parts = [c.name.non_empty(), c.version.non_empty()];
                 let text = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
                 self.producer = (!text.is_empty()).then_some(text);
+                self.creator_name = c.name.non_empty().map(str::to_owned);
+                self.names();
             }
         }
         Ok(())
+    }
+
+    /// `log.browser`: the same shape as `log.creator`.
+    fn browser(&mut self) -> Result<(), Halt> {
+        if let Taken::Whole(r) = self.take(SMALL_VALUE)? {
+            if let Ok(c) = serde_json::from_slice::<RawCreator<'_>>(self.stream.bytes(r)) {
+                self.browser_name = c.name.non_empty().map(str::to_owned);
+                self.names();
+            }
+        }
+        Ok(())
+    }
+
+    fn names(&mut self) {
+        self.names = Producer::new(self.creator_name.as_deref(), self.browser_name.as_deref());
     }
 
     fn pages(&mut self) -> Result<(), Halt> {
@@ -270,6 +298,7 @@ impl Walk<'_, '_> {
             let mut cx = reader::Context {
                 sink: &mut *w.sink,
                 pages: &w.pages,
+                producer: &w.names,
                 cap: w.limits.har_entry_bytes,
             };
             if !reader::entry(&mut w.stream, &mut cx, w.entries, first)? {

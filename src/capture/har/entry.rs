@@ -119,8 +119,11 @@ har_object! {
 }
 
 /// A header array, copied straight into the model's list, one buffer for all its lines (a
-/// `null` value becomes an empty value); elements that are not objects with a name are dropped, anything that is not an
-/// array reads as no headers.
+/// `null` value becomes an empty value); elements that are not objects with a name are dropped,
+/// anything that is not an array reads as no headers. A value holding line feeds is several
+/// field lines joined (the DevTools protocol joins repeated headers with `\n`, and tools that
+/// write its header objects as they are, such as chrome-har, keep the join): each becomes its
+/// own line again, as no field value on the wire can hold a line feed.
 #[derive(Debug, Default)]
 pub(super) struct Headers<'a>(pub(super) HeaderList, PhantomData<&'a ()>);
 
@@ -139,8 +142,16 @@ impl<'de> Deserialize<'de> for Headers<'de> {
                 let lines = seq.size_hint().unwrap_or(24);
                 let mut out = HeaderList::with_capacity(lines, lines * 40);
                 while let Some(h) = seq.next_element::<RawHeader<'de>>()? {
-                    if h.name.0.is_some() {
-                        out.push(h.name.as_bytes(), h.value.as_bytes());
+                    if h.name.0.is_none() {
+                        continue;
+                    }
+                    let (name, value) = (h.name.as_bytes(), h.value.as_bytes());
+                    if memchr::memchr(b'\n', value).is_none() {
+                        out.push(name, value);
+                    } else {
+                        for line in value.split(|b| *b == b'\n') {
+                            out.push(name, line.strip_suffix(b"\r").unwrap_or(line));
+                        }
                     }
                 }
                 Ok(Headers(out, PhantomData))

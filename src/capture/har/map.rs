@@ -7,15 +7,24 @@ use std::net::IpAddr;
 use super::entry::{InitiatorField, RawEntry, RawInitiator, RawRequest, RawResponse};
 use super::lenient::Text;
 use super::time::parse_rfc3339;
-use super::Pages;
+use super::{Pages, Producer};
 use crate::model::{
     CacheSource, EntryIndex, Exchange, Failure, Initiator, Location, RecorderHints, Request,
     Response, Timing,
 };
 
-/// Maps an entry; `None` when it has no request URL to speak of.
-pub(super) fn exchange(index: u64, raw: RawEntry<'_>, pages: &Pages) -> Option<Exchange> {
+/// Maps an entry, with how many repeated request header lines of a producer known to list
+/// them twice were dropped; `None` when it has no request URL to speak of.
+pub(super) fn exchange(
+    index: u64,
+    raw: RawEntry<'_>,
+    pages: &Pages,
+    producer: &Producer,
+) -> Option<(Exchange, usize)> {
     let mut raw = raw;
+    let chrome_har = producer.chrome_har(
+        raw.initiator_type.non_empty().is_some() || raw.initiator_detail.non_empty().is_some(),
+    );
     let raw_request = raw.request.take()?;
     let raw_response = raw.response.take();
     let url = raw_request.url.non_empty()?.to_owned();
@@ -34,7 +43,23 @@ pub(super) fn exchange(index: u64, raw: RawEntry<'_>, pages: &Pages) -> Option<E
     let timings_empty = raw.timings.send.0.is_none()
         && raw.timings.wait.0.is_none()
         && raw.timings.receive.0.is_none();
-    let request = request(raw_request, url, no_response);
+    let mut request = request(raw_request, url, no_response);
+    // Chrome: provisional headers and a failure; Firefox: status 0 and `timings: {}`. Either
+    // way an entry without an HTTP version and without a response was never sent.
+    if no_response
+        && request.http_version.is_none()
+        && request.headers_provisional
+        && (failure.is_some() || timings_empty)
+    {
+        request.reached_network = Some(false);
+    }
+    // chrome-har lists the headers of requestWillBeSent and requestWillBeSentExtraInfo
+    // together; a browser never sends a request header line twice.
+    let repeated = if chrome_har {
+        request.headers.collapse_repeated_lines()
+    } else {
+        0
+    };
     let response = match raw_response {
         Some(r) if !no_response => Some(response(r, status, &raw, timings_empty)),
         _ => None,
@@ -58,8 +83,10 @@ pub(super) fn exchange(index: u64, raw: RawEntry<'_>, pages: &Pages) -> Option<E
         request_id: raw.request_id.into_owned(),
         connection: raw.connection.into_owned(),
         via_service_worker,
+        browser: producer.browser,
+        outcome: producer.outcome(chrome_har),
     };
-    Some(exchange)
+    Some((exchange, repeated))
 }
 
 /// A recorded status code; 0 and -1 (Chrome, Firefox, mitmproxy, Playwright) mean none.
@@ -82,6 +109,7 @@ fn request(raw: RawRequest<'_>, url: String, no_response: bool) -> Request {
         http_version,
         cookies_recorded: raw.cookies.0 > 0,
         headers_provisional: no_response && not_sent_shape && !wire,
+        reached_network: None,
         headers,
         body_size: raw.body_size.known().map(|v| v as u64),
     }

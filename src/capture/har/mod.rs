@@ -40,8 +40,17 @@
 //! (`None`); lone surrogate escapes and invalid UTF-8 (the entry is re-read from a lossy copy);
 //! Chrome `_initiator`, `_resourceType`, `_fromCache`, `_error`, `_fetchedViaServiceWorker`
 //! and provisional headers; chrome-har `_initiator_type`, `_initiator_detail`, `_requestId`,
-//! `fromDiskCache`; Playwright `_failureText` and `status: -1`; Safari `_fetchType`;
+//! `fromDiskCache`, and its request headers listed twice (the repeats are dropped, counted as
+//! [`HAR_REQUEST_HEADERS_REPEATED`]); Playwright `_failureText` and `status: -1`; Safari
+//! `_fetchType`; Firefox's entry for a request it never sent (status 0, `timings: {}`);
 //! mitmproxy `content: {}` and `_error`; WebPagetest `_ip_addr` and page `_URL`.
+//!
+//! # Producers
+//! `log.creator` and `log.browser` tell which browser recorded the file (so that it can be
+//! judged as that browser) and whether the producer keeps the browser's outcome: DevTools,
+//! Playwright and Safari mark every failed request, chrome-har drops them, Firefox keeps a
+//! blocked response like any other. A file read before its `log.creator` (not seen in any
+//! producer studied) is read as of an unknown producer.
 //!
 //! # `log.pages` after `log.entries`
 //! Pages are read when they are met. Every producer studied writes them before the entries;
@@ -71,7 +80,7 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use super::{CaptureError, Sink};
-use crate::model::Limits;
+use crate::model::{Browser, Limits, RecordedOutcome};
 
 /// An entry is not valid JSON, or not an object, even after the lossy re-read; skipped.
 pub const HAR_ENTRY_MALFORMED: &str = "har-entry-malformed";
@@ -79,6 +88,10 @@ pub const HAR_ENTRY_MALFORMED: &str = "har-entry-malformed";
 pub const HAR_ENTRY_TOO_LARGE: &str = "har-entry-too-large";
 /// An entry has no `request` object with a `url`; skipped.
 pub const HAR_ENTRY_MISSING_REQUEST: &str = "har-entry-missing-request";
+/// A producer known to list request headers twice (chrome-har merges the headers of
+/// `Network.requestWillBeSent` and `Network.requestWillBeSentExtraInfo`) repeated a request
+/// header line; the repeats were dropped. Counted per entry.
+pub const HAR_REQUEST_HEADERS_REPEATED: &str = "har-request-headers-repeated";
 /// The input ends inside the document; the entries before were read.
 pub const HAR_TRUNCATED: &str = "har-truncated";
 /// The structure between entries is broken (no `,` or `]` after an entry); reading stopped.
@@ -103,6 +116,46 @@ pub fn read(
     sink: &mut dyn Sink,
 ) -> Result<HarSummary, CaptureError> {
     document::read(stream::Stream::new(input), limits, sink)
+}
+
+/// What the HAR says about who wrote it (`log.creator`, `log.browser`), and what that tells of
+/// its entries (`reference/har-producers.md`).
+#[derive(Debug, Default)]
+struct Producer {
+    /// `log.creator.name`, lower case.
+    creator: String,
+    /// The browser the file names: `log.browser.name`, else the creator.
+    browser: Option<Browser>,
+}
+
+impl Producer {
+    fn new(creator: Option<&str>, browser: Option<&str>) -> Self {
+        let creator = creator.unwrap_or("").trim().to_ascii_lowercase();
+        let browser = browser
+            .and_then(Browser::named_by)
+            .or_else(|| Browser::named_by(&creator));
+        Self { creator, browser }
+    }
+
+    /// Whether the entry was written by chrome-har (its `_initiator_type` or
+    /// `_initiator_detail`, kept by tools built on it such as browsertime), or the file says so.
+    fn chrome_har(&self, entry_has_chrome_har_fields: bool) -> bool {
+        entry_has_chrome_har_fields || self.creator == "chrome-har"
+    }
+
+    /// What the producer keeps of the browser's outcome of a request.
+    fn outcome(&self, chrome_har: bool) -> RecordedOutcome {
+        if chrome_har {
+            return RecordedOutcome::FailuresDropped;
+        }
+        match self.creator.as_str() {
+            // Chrome/Edge DevTools `_error`, Playwright `_failureText`, Safari `_error`.
+            "webinspector" | "playwright" | "webkit web inspector" => {
+                RecordedOutcome::FailuresMarked
+            }
+            _ => RecordedOutcome::NotKept,
+        }
+    }
 }
 
 /// Page id → page URL, from `log.pages`.

@@ -13,7 +13,8 @@ use super::entry::RawEntry;
 use super::json::{self, Decline};
 use super::stream::{Stream, Taken};
 use super::{
-    map, repair, Pages, HAR_ENTRY_MALFORMED, HAR_ENTRY_MISSING_REQUEST, HAR_ENTRY_TOO_LARGE,
+    map, repair, Pages, Producer, HAR_ENTRY_MALFORMED, HAR_ENTRY_MISSING_REQUEST,
+    HAR_ENTRY_TOO_LARGE, HAR_REQUEST_HEADERS_REPEATED,
 };
 use crate::capture::{CaptureError, Sink};
 use crate::model::{EntryIndex, Issue, Position};
@@ -24,6 +25,8 @@ pub(super) struct Context<'a> {
     pub(super) sink: &'a mut dyn Sink,
     /// Pages seen so far.
     pub(super) pages: &'a Pages,
+    /// Who wrote the file, as far as read.
+    pub(super) producer: &'a Producer,
     /// `Limits::har_entry_bytes`.
     pub(super) cap: usize,
 }
@@ -105,8 +108,19 @@ pub(super) fn entry(
 }
 
 fn emit(cx: &mut Context<'_>, index: u64, raw: RawEntry<'_>) {
-    match map::exchange(index, raw, cx.pages) {
-        Some(exchange) => cx.sink.exchange(exchange),
+    match map::exchange(index, raw, cx.pages, cx.producer) {
+        Some((exchange, repeated)) => {
+            if repeated > 0 {
+                cx.sink.issue(Issue::at(
+                    HAR_REQUEST_HEADERS_REPEATED,
+                    Position::Entry(EntryIndex(index)),
+                    format!(
+                        "{repeated} request header lines repeated an earlier line with the same name and value and were dropped: chrome-har lists the headers of Network.requestWillBeSent and of Network.requestWillBeSentExtraInfo together"
+                    ),
+                ));
+            }
+            cx.sink.exchange(exchange)
+        }
         None => cx.sink.issue(Issue::at(
             HAR_ENTRY_MISSING_REQUEST,
             Position::Entry(EntryIndex(index)),

@@ -3,7 +3,10 @@
 //!
 //! Header names and values are kept as bytes, in order, duplicates kept. Bare-LF line endings
 //! are accepted (httparse does); obsolete line folding (RFC 9112 §5.2) is replaced by spaces
-//! before a second attempt, in requests and responses alike.
+//! before a second attempt, in requests and responses alike. Control bytes in a header value
+//! (which the Fetch standard allows and Chromium sends: only NUL, CR and LF are excluded)
+//! make httparse reject the head; a second attempt reads it with them masked and keeps the
+//! values' real bytes.
 
 use crate::model::HeaderList;
 
@@ -128,11 +131,46 @@ fn unfold(head: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn headers_of(raw: &[httparse::Header<'_>]) -> HeaderList {
+/// A head parsed from a copy with control bytes masked, and the bytes it was copied from.
+#[derive(Clone, Copy)]
+struct Masked<'a> {
+    copy: &'a [u8],
+    original: &'a [u8],
+}
+
+impl Masked<'_> {
+    /// The original bytes where `part` (a slice of the copy) lies.
+    fn original<'o>(&self, part: &'o [u8], original: &'o [u8]) -> &'o [u8] {
+        let at = (part.as_ptr() as usize).wrapping_sub(self.copy.as_ptr() as usize);
+        original.get(at..at + part.len()).unwrap_or(part)
+    }
+}
+
+/// Control bytes Fetch allows in a header value: all but NUL, CR, LF (and HTAB, which
+/// httparse accepts).
+fn is_value_control(b: u8) -> bool {
+    matches!(b, 0x01..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F)
+}
+
+/// `head` with such control bytes replaced by an obs-text byte httparse accepts in values,
+/// when it has any.
+fn mask_controls(head: &[u8]) -> Option<Vec<u8>> {
+    head.iter().any(|&b| is_value_control(b)).then(|| {
+        head.iter()
+            .map(|&b| if is_value_control(b) { 0x80 } else { b })
+            .collect()
+    })
+}
+
+fn headers_of(raw: &[httparse::Header<'_>], masked: Option<Masked<'_>>) -> HeaderList {
     let bytes = raw.iter().map(|h| h.name.len() + h.value.len()).sum();
     let mut list = HeaderList::with_capacity(raw.len(), bytes);
     for h in raw {
-        list.push(h.name.as_bytes(), h.value);
+        let value = match masked {
+            Some(m) => m.original(h.value, m.original),
+            None => h.value,
+        };
+        list.push(h.name.as_bytes(), value);
     }
     list
 }
@@ -191,18 +229,37 @@ fn framing(raw: &[httparse::Header<'_>], is_request: bool) -> Result<BodyLength,
     }
 }
 
-/// Parses a complete request head (start line through the empty line).
-pub fn parse_request(head: &[u8]) -> Result<RequestHead, String> {
-    match parse_request_once(head) {
-        Err(e) => match unfold(head) {
-            Some(unfolded) => parse_request_once(&unfolded),
-            None => Err(e),
-        },
-        ok => ok,
+/// Parses `head` with `once`; when that fails, once more with obs-fold line breaks unfolded,
+/// or with control bytes in values masked (their real bytes kept).
+fn with_second_attempt<T>(
+    head: &[u8],
+    once: impl Fn(&[u8], Option<Masked<'_>>) -> Result<T, String>,
+) -> Result<T, String> {
+    let first = once(head, None);
+    if first.is_ok() {
+        return first;
+    }
+    if let Some(unfolded) = unfold(head) {
+        return once(&unfolded, None);
+    }
+    match mask_controls(head) {
+        Some(copy) => once(
+            &copy,
+            Some(Masked {
+                copy: &copy,
+                original: head,
+            }),
+        ),
+        None => first,
     }
 }
 
-fn parse_request_once(head: &[u8]) -> Result<RequestHead, String> {
+/// Parses a complete request head (start line through the empty line).
+pub fn parse_request(head: &[u8]) -> Result<RequestHead, String> {
+    with_second_attempt(head, parse_request_once)
+}
+
+fn parse_request_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<RequestHead, String> {
     let mut slots = [httparse::EMPTY_HEADER; SLOTS];
     let mut req = httparse::Request::new(&mut slots);
     match config().parse_request(&mut req, head) {
@@ -210,15 +267,16 @@ fn parse_request_once(head: &[u8]) -> Result<RequestHead, String> {
             let mut many = vec![httparse::EMPTY_HEADER; MAX_SLOTS];
             let mut req = httparse::Request::new(&mut many);
             let r = config().parse_request(&mut req, head);
-            request_of(&req, r)
+            request_of(&req, r, masked)
         }
-        r => request_of(&req, r),
+        r => request_of(&req, r, masked),
     }
 }
 
 fn request_of(
     req: &httparse::Request<'_, '_>,
     r: Result<httparse::Status<usize>, httparse::Error>,
+    masked: Option<Masked<'_>>,
 ) -> Result<RequestHead, String> {
     match r {
         Ok(httparse::Status::Complete(_)) => {}
@@ -232,23 +290,17 @@ fn request_of(
         method: method.to_string(),
         target: target.to_string(),
         minor,
-        headers: headers_of(req.headers),
+        headers: headers_of(req.headers, masked),
         body: framing(req.headers, true)?,
     })
 }
 
 /// Parses a complete response head.
 pub fn parse_response(head: &[u8]) -> Result<ResponseHead, String> {
-    match parse_response_once(head) {
-        Err(e) => match unfold(head) {
-            Some(unfolded) => parse_response_once(&unfolded),
-            None => Err(e),
-        },
-        ok => ok,
-    }
+    with_second_attempt(head, parse_response_once)
 }
 
-fn parse_response_once(head: &[u8]) -> Result<ResponseHead, String> {
+fn parse_response_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<ResponseHead, String> {
     let mut slots = [httparse::EMPTY_HEADER; SLOTS];
     let mut res = httparse::Response::new(&mut slots);
     match config().parse_response(&mut res, head) {
@@ -256,15 +308,16 @@ fn parse_response_once(head: &[u8]) -> Result<ResponseHead, String> {
             let mut many = vec![httparse::EMPTY_HEADER; MAX_SLOTS];
             let mut res = httparse::Response::new(&mut many);
             let r = config().parse_response(&mut res, head);
-            response_of(&res, r)
+            response_of(&res, r, masked)
         }
-        r => response_of(&res, r),
+        r => response_of(&res, r, masked),
     }
 }
 
 fn response_of(
     res: &httparse::Response<'_, '_>,
     r: Result<httparse::Status<usize>, httparse::Error>,
+    masked: Option<Masked<'_>>,
 ) -> Result<ResponseHead, String> {
     match r {
         Ok(httparse::Status::Complete(_)) => {}
@@ -278,7 +331,7 @@ fn response_of(
         status,
         reason: res.reason.unwrap_or_default().to_string(),
         minor,
-        headers: headers_of(res.headers),
+        headers: headers_of(res.headers, masked),
         framing: framing(res.headers, false)?,
     })
 }

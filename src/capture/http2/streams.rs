@@ -55,6 +55,8 @@ pub fn request(headers: HeaderList, conn: &ConnInfo) -> Result<Request, &'static
         url,
         http_version: Some(VERSION.to_string()),
         headers,
+        // Captured on the wire: it reached the network.
+        reached_network: Some(true),
         ..Request::default()
     })
 }

@@ -9,7 +9,7 @@ use super::super::fields;
 use super::super::message::initiator_word;
 use super::super::pairing::{could_pair, recorder_link, PreflightAsk};
 use super::super::verdict::{
-    judge_preflight, preflight_network_fault, Credentials, PreflightOutcome,
+    judge_preflight, preflight_network_fault, Credentials, PreflightJudgement, PreflightOutcome,
 };
 use super::super::warnings;
 use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role, Slot};
@@ -51,7 +51,7 @@ impl Engine {
             .and_then(|slot| self.buffer.get(&slot))
             .map(|a| AheadRequest {
                 id: a.id,
-                credentials: Credentials::of(&a.ex.request),
+                credentials: Credentials::of(&a.ex),
                 sent: a.ex.response.is_some(),
                 stopped: stopped(&a.ex),
                 word: initiator_word(a.ex.recorder.resource_type.as_deref()),
@@ -65,18 +65,32 @@ impl Engine {
             Role::ProxyClient(d) => d.as_slice(),
             _ => &[],
         };
-        let mut outcome = judge_preflight(h.id, &h.ex, &ask, &actual, &origin, credentials, proxy);
+        let profile = self.profile_of(&h.ex);
+        let judgement = PreflightJudgement {
+            ask: &ask,
+            actual: &actual,
+            origin: &origin,
+            credentials,
+            proxy,
+            profile,
+        };
+        let mut outcome = judge_preflight(h.id, &h.ex, &judgement);
         let mut lenient = None;
         if let PreflightOutcome::Failed(f) = &outcome {
-            // Chromium without Chrome's preference lets `*` cover Authorization: the request
-            // on the wire shows this browser did.
+            // Firefox, Safari and Chromium without Chrome's preference let `*` cover
+            // Authorization: the profile says so, or the request on the wire shows the
+            // recording browser did.
             let sent = ahead_ex.as_ref().is_some_and(|a| a.sent);
-            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && sent {
+            let covered = sent || profile.wildcard_covers_authorization;
+            if f.cause == CauseId::AuthorizationNotCoveredByWildcard && covered {
                 if let Some(r) = &h.ex.response {
                     let mut without = actual.clone();
                     without.unsafe_names.retain(|n| n != "authorization");
-                    if let PreflightOutcome::Passed { .. } =
-                        judge_preflight(h.id, &h.ex, &ask, &without, &origin, credentials, proxy)
+                    let relaxed = PreflightJudgement {
+                        actual: &without,
+                        ..judgement
+                    };
+                    if let PreflightOutcome::Passed { .. } = judge_preflight(h.id, &h.ex, &relaxed)
                     {
                         let result = super::super::preflight::preflight_check(
                             r,
@@ -84,6 +98,7 @@ impl Engine {
                             &without,
                             credentials == Credentials::Include,
                             &h.ex.request.url,
+                            profile,
                         );
                         if let Ok(result) = result {
                             lenient = Some(f.clone());
@@ -111,13 +126,21 @@ impl Engine {
             request_origin: &origin,
             method: &ask.method,
             space: space_of(&h.ex),
+            profile,
         };
         let mut a = plain_parts(h.id, c.kind, Some(origin.clone()));
-        // A preflight that passes only for an uncredentialed request, with no request of its
-        // own anywhere in the window: the browser did not send it, which proves it was
-        // credentialed (recorders that drop blocked requests, and captures, show just that).
-        let unanswered = !claimed
-            && ahead_ex.is_none()
+        // A passing preflight with no request of its own anywhere in the window. A recorder
+        // that leaves out every request the browser failed (chrome-har) shows the request was
+        // made (a preflight is only sent for one) and failed, by a cause the file does not keep.
+        // Elsewhere (a capture), when the preflight passes only for an uncredentialed request,
+        // the browser did not send it, which proves it was credentialed.
+        let alone = !claimed && ahead_ex.is_none();
+        let passed = matches!(&outcome, PreflightOutcome::Passed { .. });
+        let dropped = alone
+            && passed
+            && h.ex.recorder.outcome == crate::model::RecordedOutcome::FailuresDropped;
+        let unanswered = alone
+            && !dropped
             && matches!(&outcome, PreflightOutcome::Passed { conditional, .. } if !conditional.is_empty());
         match &outcome {
             PreflightOutcome::Passed {
@@ -125,7 +148,7 @@ impl Engine {
                 conditional,
                 pna,
             } => {
-                let proven = ahead_stopped || unanswered || claimed_by == Some(true);
+                let proven = ahead_stopped || unanswered || claimed_by.is_some_and(|c| c.stopped);
                 let mut faults: Vec<Fault> = conditional.clone();
                 if proven && faults.is_empty() {
                     faults.extend(pna.clone());
@@ -143,13 +166,20 @@ impl Engine {
                     }
                 }
                 a.causes = faults.into_iter().map(|f| f.into_finding(&ctx)).collect();
+                // The request was sent after it: the preflight passed for it as it was (its
+                // credentials mode included), so what credentials would break is latent.
+                let answered = ahead_ex.as_ref().is_some_and(|r| r.sent)
+                    || claimed_by.is_some_and(|c| c.answered);
+                if !proven && answered {
+                    a.latent_if_credentialed();
+                }
                 let at =
                     h.ex.timing
                         .finished
                         .or(h.ex.timing.response_started)
                         .unwrap_or(h.at);
-                self.cache
-                    .insert(&origin, &ask.url, h.id, result.clone(), at);
+                let (o, u, id) = (&origin, &ask.url, h.id);
+                self.client_state(&h, |s| s.preflights.insert(o, u, id, result, at));
             }
             PreflightOutcome::Failed(f) => {
                 a.verdict = Verdict::Blocked;
@@ -179,11 +209,12 @@ impl Engine {
         if let Some(a) = &ahead_ex {
             self.assigned.insert(a.id, h.id);
         }
-        let inferred = ((failed && !linked) || unanswered)
-            .then(|| self.infer_request(&h, &ask, &origin, &outcome));
+        let inferred = ((failed && !linked) || unanswered || dropped)
+            .then(|| self.infer_request(&h, &ask, &origin, &outcome, dropped));
         self.recent.push(PreflightRecord {
             id: h.id,
             at: h.at,
+            client: h.client.clone(),
             ask,
             outcome,
             claimed: linked,
@@ -205,6 +236,7 @@ impl Engine {
                 continue;
             };
             if a.keys.url != p.keys.url
+                || a.client != p.client
                 || is_preflight(&a.ex)
                 || matches!(a.role, Role::ProxyUpstream(..))
                 || self.assigned.contains_key(&a.id)
@@ -232,12 +264,16 @@ impl Engine {
         best.map(|(_, i)| i)
     }
 
+    /// The request a preflight was sent for, which the recording lacks: stopped by the failed
+    /// preflight, stopped because it was credentialed, or (`dropped`) left out by a recorder
+    /// that leaves out every request the browser failed.
     pub(super) fn infer_request(
         &mut self,
         p: &Held,
         ask: &PreflightAsk,
         origin: &str,
         outcome: &PreflightOutcome,
+        dropped: bool,
     ) -> Assessment {
         let id = ExchangeId(self.next_inferred);
         self.next_inferred = self.next_inferred.wrapping_add(1);
@@ -262,6 +298,7 @@ impl Engine {
             request_origin: origin,
             method: &ask.method,
             space: space_of(&p.ex),
+            profile: self.profile_of(&p.ex),
         };
         let mut a = plain_parts(id, ExchangeKind::Cors, Some(origin.to_string()));
         a.sent = false;
@@ -269,6 +306,27 @@ impl Engine {
         a.verdict = Verdict::Blocked;
         a.note =
             Some("not in the recording: the failed preflight stopped it before it was sent".into());
+        if dropped {
+            let mut f = Fault::new(CauseId::BlockedCauseNotRecorded, None);
+            f.evidence.push(super::super::evidence::fact(
+                crate::model::EvidenceSource::PreflightResponse,
+                p.id,
+                format!("{} {}", ask.method, ask.url),
+                true,
+                "the preflight for it passed, and the recorder leaves out every request the browser failed",
+            ));
+            a.sent = true;
+            a.note = Some(
+                "not in the recording: the recorder (chrome-har) leaves out every request the browser failed, and its preflight was recorded; what blocked it (its response, or credentials the preflight did not allow) is not in the file"
+                    .into(),
+            );
+            a.causes.push(f.into_finding(&ctx));
+            // What would have blocked it, had it been credentialed.
+            if let PreflightOutcome::Passed { conditional, .. } = outcome {
+                a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
+            }
+            return a.finish(ex);
+        }
         match outcome {
             PreflightOutcome::Failed(f) => a.causes.push(f.finding(&ctx)),
             PreflightOutcome::NetworkError(text) => a

@@ -3,7 +3,7 @@
 //! request on its response or on its preflight when it was never sent.
 
 use super::super::classify::{is_preflight, Classification};
-use super::super::evidence::{Fault, ReportContext};
+use super::super::evidence::ReportContext;
 use super::super::message::initiator_word;
 use super::super::origin::{hop_taints, without_fragment};
 use super::super::pairing::{could_pair, PreflightAsk};
@@ -12,14 +12,14 @@ use super::super::redirect::{is_redirect, location, Chain};
 use super::super::safelist::{is_cors_safelisted_method, normalize_method};
 use super::super::verdict::{
     is_network_failure, judge_preflight, judge_response, preflight_network_fault, Credentials,
-    PreflightOutcome, ResponseContext,
+    PreflightJudgement, PreflightOutcome, ResponseContext,
 };
 use super::super::warnings;
 use super::{
-    pair_record, plain_parts, request_unsafe_names, space_of, stopped, Draft, Engine, Held, Paired,
-    Role,
+    pair_record, plain_parts, reached_network, request_unsafe_names, space_of, stopped, Engine,
+    Held, Paired, Role,
 };
-use crate::model::{Assessment, ExchangeKind, FailureKind, Verdict};
+use crate::model::{Assessment, CauseId, ExchangeKind, Verdict};
 
 impl Engine {
     pub(super) fn process_actual(
@@ -29,7 +29,21 @@ impl Engine {
         out: &mut dyn FnMut(Assessment),
     ) {
         let url = h.ex.request.url.clone();
-        let chain = self.chains.follow(&url, Some(h.at), self.window_secs);
+        let window = self.window_secs;
+        let chain = self.client_state(&h, |s| s.chains.follow(&url, Some(h.at), window));
+        if chain.as_ref().is_some_and(|ch| ch.refused) {
+            // A recorder kept the hop the browser would not go to (Playwright, Firefox).
+            let mut a = plain_parts(h.id, ExchangeKind::Cors, c.origin.clone());
+            a.sent = false;
+            a.note = Some(
+                "the browser refused to follow the redirect to this URL (its Location failed the CORS checks): the block is reported on that redirect"
+                    .into(),
+            );
+            self.remember_server(&h);
+            out(a.finish(h.ex));
+            return;
+        }
+        let profile = self.profile_of(&h.ex);
         let names = h
             .unsafe_names
             .take()
@@ -51,7 +65,7 @@ impl Engine {
         let tainted = chain
             .as_ref()
             .is_some_and(|ch| ch.tainted || hop_taints(&ch.page_origin, &ch.previous_url, &url));
-        let credentials = Credentials::of(&h.ex.request);
+        let credentials = Credentials::of(&h.ex);
         let mut a = plain_parts(h.id, ExchangeKind::Cors, origin.clone());
         if page_origin != origin {
             a.page_origin = page_origin.clone();
@@ -70,6 +84,7 @@ impl Engine {
             request_origin: &request_origin,
             method: &h.ex.request.method,
             space: space_of(&h.ex),
+            profile,
         };
         if paired.is_none() && needs_preflight && !c.never_sent {
             if let Some(o) = origin.as_deref() {
@@ -78,10 +93,12 @@ impl Engine {
                     unsafe_names: names.clone(),
                 };
                 let include = credentials == Credentials::Include;
-                match self
-                    .cache
-                    .lookup(o, without_fragment(&url), h.at, &actual, include)
-                {
+                let key = without_fragment(&url);
+                let at = h.at;
+                let cached = self.client_state(&h, |s| {
+                    s.preflights.lookup(o, key, at, &actual, include, profile)
+                });
+                match cached {
                     Some(from) => a.preflight_cached_from = Some(from),
                     None => a
                         .warnings
@@ -94,7 +111,7 @@ impl Engine {
             _ if failure.as_ref().is_some_and(|f| is_network_failure(f.kind)) => {
                 a.verdict = Verdict::NetworkError;
                 a.note = failure.map(|f| f.text);
-                a.sent = h.ex.response.is_some();
+                a.sent = reached_network(&h.ex);
             }
             (None, Some(PreflightOutcome::Failed(f))) => {
                 a.verdict = Verdict::Blocked;
@@ -102,6 +119,15 @@ impl Engine {
                 a.causes.push(f.finding(&ctx));
             }
             (None, Some(PreflightOutcome::NetworkError(text))) => {
+                a.verdict = Verdict::Blocked;
+                a.sent = false;
+                let pid = paired.as_ref().map(|p| p.id).unwrap_or(h.id);
+                a.causes
+                    .push(preflight_network_fault(pid, text).into_finding(&ctx));
+            }
+            // A recorder that names no failure (Firefox) shows the request never left the
+            // browser and its preflight got no HTTP response: the preflight stopped it.
+            (None, Some(PreflightOutcome::NoResponse(text))) if stopped(&h.ex) => {
                 a.verdict = Verdict::Blocked;
                 a.sent = false;
                 let pid = paired.as_ref().map(|p| p.id).unwrap_or(h.id);
@@ -137,7 +163,7 @@ impl Engine {
                 }
             }
             (None, _) => {
-                a.sent = !c.never_sent;
+                a.sent = !c.never_sent && reached_network(&h.ex);
                 self.judge_unanswered(&h, &c, origin.as_deref(), &ctx, &mut a);
             }
             (Some(r), p) => {
@@ -162,6 +188,27 @@ impl Engine {
                 if let Some(PreflightOutcome::Passed { conditional, .. }) = p {
                     a.causes.extend(conditional.iter().map(|f| f.finding(&ctx)));
                 }
+                // A recorder that keeps the browser's outcome shows this request completed: it
+                // was not blocked, and what would block it only with credentials is a latent
+                // risk.
+                let completed = h.ex.failure.is_none();
+                // (A refused redirect target is the hop recorders mark, not this one.)
+                let location_cause = a.causes.first().is_some_and(|f| {
+                    matches!(
+                        f.cause,
+                        CauseId::RedirectContainsCredentials | CauseId::RedirectDisallowedScheme
+                    )
+                });
+                if completed && h.ex.recorder.outcome.completion_proves_allowed() {
+                    if a.verdict == Verdict::Blocked && !location_cause {
+                        let cause = a.causes.first().map_or("", |f| f.cause.info().name);
+                        a.warnings
+                            .push(warnings::recorded_completion_overrides_check(cause));
+                        a.verdict = Verdict::Allowed;
+                        a.causes.retain(|f| f.if_credentialed);
+                    }
+                    a.latent_if_credentialed();
+                }
                 a.warnings.extend(j.warnings);
                 let reflected = self.reflected(&h, r, &request_origin);
                 a.warnings.extend(warnings::response_warnings(
@@ -170,19 +217,19 @@ impl Engine {
                     reflected,
                     false,
                 ));
-                if is_redirect(r) && a.verdict != Verdict::Blocked {
+                let refused = a.verdict == Verdict::Blocked && location_cause;
+                if is_redirect(r) && (a.verdict != Verdict::Blocked || refused) {
                     if let (Some(to), Some(po)) = (location(r, &url), page_origin.clone()) {
-                        self.chains.expect(
-                            to.as_str(),
-                            Chain {
-                                initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
-                                page_origin: po,
-                                tainted,
-                                previous: h.id,
-                                previous_url: url.clone(),
-                                at: h.at,
-                            },
-                        );
+                        let chain = Chain {
+                            initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
+                            page_origin: po,
+                            tainted,
+                            previous: h.id,
+                            previous_url: url.clone(),
+                            at: h.at,
+                            refused,
+                        };
+                        self.client_state(&h, |s| s.chains.expect(to.as_str(), chain));
                     }
                 }
             }
@@ -196,65 +243,6 @@ impl Engine {
         }
         self.remember_server(&h);
         out(a.finish(h.ex));
-    }
-
-    /// A CORS request with no response and no failed preflight.
-    pub(super) fn judge_unanswered(
-        &self,
-        h: &Held,
-        c: &Classification,
-        origin: Option<&str>,
-        ctx: &ReportContext<'_>,
-        a: &mut Draft,
-    ) {
-        let generic =
-            h.ex.failure
-                .as_ref()
-                .is_some_and(|f| f.kind == FailureKind::Generic);
-        let scheme = url::Url::parse(&h.ex.request.url)
-            .map(|u| u.scheme().to_string())
-            .unwrap_or_default();
-        if generic
-            && !matches!(scheme.as_str(), "http" | "https" | "")
-            && super::super::classify::is_script_request(&h.ex)
-        {
-            let mut f = Fault::new(crate::model::CauseId::CorsDisabledScheme, None);
-            f.evidence.push(super::super::evidence::fact(
-                crate::model::EvidenceSource::Request,
-                h.id,
-                h.ex.request.url.clone(),
-                true,
-                format!("scheme '{scheme}' does not support CORS"),
-            ));
-            a.sent = false;
-            a.verdict = Verdict::Blocked;
-            a.causes.push(f.finding(ctx));
-            return;
-        }
-        if let Some(o) = origin.filter(|_| generic) {
-            if let Some(f) = self.stale_cache_fault(h, o) {
-                a.sent = false;
-                a.verdict = Verdict::Blocked;
-                a.causes.push(f.finding(ctx));
-                return;
-            }
-        }
-        a.verdict = Verdict::Indeterminate;
-        let failed = match &h.ex.failure {
-            Some(f) if f.kind == FailureKind::Generic => format!(
-                "the browser failed it with {} (as it fails every CORS block), but ",
-                f.text
-            ),
-            Some(f) => format!("the browser failed it with {}, but ", f.text),
-            None => String::new(),
-        };
-        a.note = Some(if origin.is_none() {
-            format!("{failed}nothing in the recording tells its origin (no Origin, preflight, page or Referer)")
-        } else if c.never_sent || h.ex.failure.is_some() {
-            format!("{failed}the recording keeps no response for it and no preflight explains it: the cause is not in the recording")
-        } else {
-            "no response was recorded".into()
-        });
     }
 
     /// The preflight that authorised (or refused) an actual request: one the engine already
@@ -284,7 +272,7 @@ impl Engine {
                     let d = h.at.secs_since(r.at);
                     (-1.0..=window).contains(&d)
                 }
-                && pair_record(r, &h.ex, origin)
+                && pair_record(r, h, origin)
         }) {
             r.claimed = true;
             return Some(Paired {
@@ -299,6 +287,7 @@ impl Engine {
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
                 p.keys.url == h.keys.url
+                    && p.client == h.client
                     && is_preflight(&p.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
                     && p.at.secs_since(h.at).abs() <= window
@@ -314,17 +303,18 @@ impl Engine {
             Role::ProxyClient(d) => d.clone(),
             _ => Vec::new(),
         };
-        let outcome = judge_preflight(
-            found.id,
-            &found.ex,
-            &ask,
-            &ask.actual_request(Some(&h.ex)),
-            &p_origin,
-            Credentials::of(&h.ex.request),
-            &proxy,
-        );
+        let actual = ask.actual_request(Some(&h.ex));
+        let judgement = PreflightJudgement {
+            ask: &ask,
+            actual: &actual,
+            origin: &p_origin,
+            credentials: Credentials::of(&h.ex),
+            proxy: &proxy,
+            profile: self.profile_of(&found.ex),
+        };
+        let outcome = judge_preflight(found.id, &found.ex, &judgement);
         let id = found.id;
-        self.claimed_ahead.insert(id, stopped(&h.ex));
+        self.claimed_ahead.insert(id, super::Claim::of(&h.ex));
         Some(Paired { id, ask, outcome })
     }
 
@@ -342,56 +332,5 @@ impl Engine {
             return false;
         };
         self.acao_servers.contains(server) || self.index.server_has_acao(server)
-    }
-
-    /// A request the browser failed with no response on record, while a fresh cached answer
-    /// to the same URL, made for another origin and not varying by `Origin`, was on hand: the
-    /// browser served that answer from its cache and its `Access-Control-Allow-Origin` did
-    /// not match (`cached-response-wrong-origin`). Chromium records nothing of such a cache
-    /// hit, so the earlier exchange is the evidence.
-    fn stale_cache_fault(&self, h: &Held, origin: &str) -> Option<Fault> {
-        if !h.ex.request.method.eq_ignore_ascii_case("GET") {
-            return None;
-        }
-        let cached = self.http_cache.fresh(&h.ex.request.url, h.at)?;
-        if cached.id == h.id {
-            return None;
-        }
-        let [acao] = cached.acao.as_slice() else {
-            return None;
-        };
-        if acao == origin || acao == "*" {
-            return None;
-        }
-        let mut f = Fault::new(
-            crate::model::CauseId::CachedResponseWrongOrigin,
-            Some(acao.clone()),
-        );
-        f.header_hint = "Vary".into();
-        f.evidence.push(super::super::evidence::header(
-            crate::model::EvidenceSource::Other,
-            cached.id,
-            &cached.headers,
-            "Access-Control-Allow-Origin",
-            true,
-            format!("cached answer made for '{acao}', reused for '{origin}'"),
-        ));
-        f.evidence.push(super::super::evidence::header(
-            crate::model::EvidenceSource::Other,
-            cached.id,
-            &cached.headers,
-            "Vary",
-            false,
-            "no Origin in Vary: every origin is served the same cached answer",
-        ));
-        f.evidence.push(super::super::evidence::header(
-            crate::model::EvidenceSource::Other,
-            cached.id,
-            &cached.headers,
-            "Cache-Control",
-            false,
-            format!("fresh for {} s", cached.fresh_secs),
-        ));
-        Some(f)
     }
 }

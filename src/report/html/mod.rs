@@ -332,6 +332,7 @@ impl Renderer for HtmlRenderer<'_> {
                     "blocked if credentialed",
                     s.if_credentialed,
                 ),
+                ("latent", "latent risks", s.latent),
                 ("indeterminate", "undecided", s.indeterminate),
                 ("network-errors", "network errors", s.network_errors),
                 ("findings", "findings", findings.len() as u64),

@@ -61,7 +61,7 @@ impl FindingRow {
             mark: match f.kind {
                 FindingKind::Blocked => "✗",
                 FindingKind::Security => "!",
-                FindingKind::IfCredentialed => "~",
+                FindingKind::IfCredentialed | FindingKind::Latent => "~",
                 FindingKind::Warning => "·",
             },
             rule,
@@ -246,7 +246,9 @@ impl Row {
                 .primary_cause()
                 .map(|f| {
                     let name = f.cause.info().name;
-                    if f.if_credentialed && r.verdict != Verdict::Blocked {
+                    if f.latent && r.verdict != Verdict::Blocked {
+                        format!("{name} (latent risk)")
+                    } else if f.if_credentialed && r.verdict != Verdict::Blocked {
                         format!("{name} (if credentialed)")
                     } else {
                         name.to_string()

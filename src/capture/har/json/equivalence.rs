@@ -1,8 +1,9 @@
 //! The contract of [`super`], checked against serde_json: whenever [`from_prefix`] reads an
 //! entry, serde_json's `StreamDeserializer` reads the same one (compared by `Debug`, which
 //! shows every field, float bits included) and ends at the same byte. Inputs: every entry of
-//! the real recordings in `tests/data/har`, `samples/` and the shared corpus, and generated
-//! entries full of what producers write and what serde_json rejects.
+//! the real recordings in `tests/data/har`, `samples/` and the shared corpus (`../shared/corpus`
+//! beside the checkout, or `$CORSCOPE_CORPUS`), and generated entries full of what producers
+//! write and what serde_json rejects.
 
 use std::path::Path;
 
@@ -62,14 +63,15 @@ fn entry_starts(har: &[u8]) -> Vec<usize> {
 #[test]
 fn every_recorded_entry_is_read_as_serde_json_reads_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("CORSCOPE_CORPUS").map(|c| Path::new(&c).join("har"));
     let dirs = [
-        root.join("tests/data/har"),
-        root.join("samples/recordings"),
-        root.join("../shared/corpus/har"),
-        Path::new("/work/shared/corpus/har").to_path_buf(),
+        Some(root.join("tests/data/har")),
+        Some(root.join("samples/recordings")),
+        Some(root.join("../shared/corpus/har")),
+        corpus,
     ];
     let mut read = 0;
-    for dir in dirs {
+    for dir in dirs.into_iter().flatten() {
         let Ok(listing) = std::fs::read_dir(&dir) else {
             continue;
         };

@@ -132,11 +132,13 @@ impl Events for Ev<'_, '_, '_> {
         } else {
             Answering::Other
         };
+        // Captured on the wire: whatever follows, it reached the network.
         let request = Request {
             url: url_of(&head, self.conn, self.scheme),
             method: head.method,
             http_version: Some(version(head.minor)),
             headers: head.headers,
+            reached_network: Some(true),
             ..Request::default()
         };
         if self.pending.len() >= self.ctx.pending_cap {
