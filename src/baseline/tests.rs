@@ -113,7 +113,10 @@ fn old_and_foreign_reports() {
         ("not json", "invalid JSON"),
         ("[1,2]", "invalid JSON or not a report object"),
         (r#"{"schema_version":2}"#, "no schema_version from corscope"),
-        (r#"{"version":"2.1.0","runs":[]}"#, "it is a SARIF log"),
+        (
+            r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"other"}},"results":[]}]}"#,
+            "no schema_version from corscope",
+        ),
         (
             r#"{"schema_version":2,"tool":{"name":"corscope"},"findings":[{"kind":"blocked"}]}"#,
             "missing field `fingerprint`",
@@ -151,4 +154,35 @@ fn more_findings_than_any_report_are_refused() {
     );
     let e = read(&lines).unwrap_err().to_string();
     assert!(e.contains("more than 10000 findings"), "{e}");
+}
+
+#[test]
+fn reads_sarif_logs_without_their_absent_results() {
+    let result = |fp: &str, state: &str| {
+        format!(
+            r#"{{"ruleId":"A01","message":{{"text":"console\n\nFix: f"}},"partialFingerprints":{{"corscopeFinding/v1":"{fp}"}}{state},"properties":{{"kind":"blocked","server":"s","route":"/r","pageOrigin":"p","exchanges":2}}}}"#
+        )
+    };
+    let log = format!(
+        r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"corscope"}}}},"results":[{},{},{}]}}]}}"#,
+        result("v1:aa", ""),
+        result("v1:bb", r#","baselineState":"unchanged""#),
+        result("v1:cc", r#","baselineState":"absent""#),
+    );
+    let (b, notes) = read(&log).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    let fps: Vec<&str> = b
+        .findings()
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    assert_eq!(
+        fps,
+        ["v1:aa", "v1:bb"],
+        "absent results were not found in that run"
+    );
+    let f = &b.findings()[0];
+    assert_eq!((f.kind.as_str(), f.rule.as_str()), ("blocked", "A01"));
+    assert_eq!((f.message.as_str(), f.exchanges), ("console", 2));
+    assert_eq!(f.page_origin.as_deref(), Some("p"));
 }

@@ -13,7 +13,7 @@ use std::sync::mpsc::{self, TrySendError};
 
 use super::progress::Progress;
 use super::project::Projector;
-use crate::model::{Assessment, Verdict};
+use crate::model::{Assessment, Issue, Verdict};
 use crate::report::{Encoder, Record, Summary};
 
 /// Batches an input may have finished ahead of the renderer. Beyond them a worker spills laid
@@ -222,8 +222,9 @@ impl<'a> Batcher<'a> {
         }
     }
 
-    /// Sends everything still held; returns how many assessments were taken.
-    pub(super) fn close(mut self) -> u64 {
+    /// Sends everything still held; returns how many assessments were taken, and the issue of
+    /// the projection, if any.
+    pub(super) fn close(mut self) -> (u64, Option<Issue>) {
         let mut ready = std::mem::take(&mut self.ready);
         self.project.finish(&mut ready);
         self.take_ready(&mut ready);
@@ -236,6 +237,6 @@ impl<'a> Batcher<'a> {
                 Box::new(std::mem::take(&mut self.counts)),
             ));
         }
-        self.judged
+        (self.judged, self.project.issue())
     }
 }

@@ -12,9 +12,9 @@
 //! A request a failed preflight stopped may be recorded before that preflight (DevTools
 //! writes the request it never sent, then its preflight): such a request is held back until
 //! its preflight arrives, so that it takes the stacks the preflight's response showed. At most
-//! [`LOOKAHEAD`] assessments are held (then the oldest goes out without waiting longer), and
-//! records leave in the order the engine gave them: holding delays records, it never
-//! reorders them.
+//! [`Limits::stack_lookahead`] assessments are held (then the oldest goes out without waiting
+//! longer, counted in the input issue [`STACK_LOOKAHEAD_EXCEEDED`]), and records leave in the
+//! order the engine gave them: holding delays records, it never reorders them.
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
@@ -22,7 +22,7 @@ use std::num::NonZeroUsize;
 use lru::LruCache;
 
 use crate::cors::safelist::{parse_request_headers, recorded_unsafe_names};
-use crate::model::{Assessment, ExchangeId, ExchangeKind, Finding};
+use crate::model::{Assessment, ExchangeId, ExchangeKind, Finding, Issue, Limits};
 use crate::redact::Redactor;
 use crate::report::Record;
 use crate::stack::{self, Params, Sighting};
@@ -30,8 +30,9 @@ use crate::stack::{self, Params, Sighting};
 /// Resources whose stacks are remembered.
 pub const STACK_RESOURCES: usize = 1024;
 
-/// Assessments held back at most while a request waits for the preflight recorded after it.
-pub const LOOKAHEAD: usize = 32;
+/// The input issue counting requests that went out without waiting longer for the preflight
+/// recorded after them ([`Limits::stack_lookahead`]).
+pub const STACK_LOOKAHEAD_EXCEEDED: &str = "stack-lookahead-exceeded";
 
 /// Turns one input's assessments into records, in order.
 pub(super) struct Projector<'a> {
@@ -41,17 +42,38 @@ pub(super) struct Projector<'a> {
     stacks: LruCache<String, Vec<Sighting>>,
     /// Assessments held back, in order; the first waits for its preflight.
     held: VecDeque<Assessment>,
+    /// Assessments held at most ([`Limits::stack_lookahead`]).
+    lookahead: usize,
+    /// Requests that stopped waiting for their preflight at `lookahead`.
+    overflowed: u64,
 }
 
 impl<'a> Projector<'a> {
     /// A projector for input `index`.
-    pub(super) fn new(index: usize, redactor: &'a Redactor) -> Self {
+    pub(super) fn new(index: usize, redactor: &'a Redactor, limits: &Limits) -> Self {
         Self {
             index,
             redactor,
             stacks: LruCache::new(NonZeroUsize::MIN.saturating_add(STACK_RESOURCES - 1)),
             held: VecDeque::new(),
+            lookahead: limits.stack_lookahead,
+            overflowed: 0,
         }
+    }
+
+    /// The input issue counting requests that stopped waiting for their preflight, if any did.
+    pub(super) fn issue(&self) -> Option<Issue> {
+        (self.overflowed > 0).then(|| {
+            Issue::general(
+                STACK_LOOKAHEAD_EXCEEDED,
+                format!(
+                    "a request stopped by a failed preflight recorded more than {} exchanges \
+                     after it went out without waiting for it: its fix names no server stack",
+                    self.lookahead
+                ),
+            )
+            .times(self.overflowed)
+        })
     }
 
     /// Takes the next assessment; appends to `out` the records ready to go, in order.
@@ -70,8 +92,8 @@ impl<'a> Projector<'a> {
     }
 
     /// Projects held assessments from the front while the first need not wait: its preflight
-    /// has arrived (its stacks are learnt first), it waited [`LOOKAHEAD`] assessments, or
-    /// `all`.
+    /// has arrived (its stacks are learnt first), it waited `lookahead` assessments (counted),
+    /// or `all`.
     fn release(&mut self, out: &mut Vec<Record>, all: bool) {
         while let Some(front) = self.held.front() {
             if let Some(p) = awaited(front) {
@@ -81,8 +103,9 @@ impl<'a> Projector<'a> {
                             sightings(&mut self.stacks, preflight);
                         }
                     }
-                    None if !all && self.held.len() <= LOOKAHEAD => return,
-                    None => {}
+                    None if all => {}
+                    None if self.held.len() <= self.lookahead => return,
+                    None => self.overflowed += 1,
                 }
             }
             if let Some(a) = self.held.pop_front() {
@@ -278,8 +301,16 @@ mod tests {
     }
 
     fn project(assessments: Vec<Assessment>) -> (Vec<Vec<u64>>, Vec<Record>) {
+        let (steps, records, _) = project_counted(assessments);
+        (steps, records)
+    }
+
+    /// [`project`], with the issue counting requests that stopped waiting.
+    fn project_counted(
+        assessments: Vec<Assessment>,
+    ) -> (Vec<Vec<u64>>, Vec<Record>, Option<Issue>) {
         let redactor = Redactor::off();
-        let mut p = Projector::new(0, &redactor);
+        let mut p = Projector::new(0, &redactor, &Limits::default());
         let mut steps = Vec::new();
         let mut all = Vec::new();
         for a in assessments {
@@ -292,7 +323,7 @@ mod tests {
         p.finish(&mut out);
         steps.push(out.iter().map(|r| r.seq).collect());
         all.extend(out);
-        (steps, all)
+        (steps, all, p.issue())
     }
 
     #[test]
@@ -314,22 +345,31 @@ mod tests {
 
     #[test]
     fn holding_is_bounded_and_never_reorders() {
-        let mut input = vec![stopped(1, 1000)];
-        input.extend((2..=40).map(|id| exchange(id, "GET", None)));
-        let (steps, records) = project(input);
+        let lookahead = Limits::default().stack_lookahead;
+        let mut input = vec![stopped(1, 1000), stopped(2, 999)];
+        input.extend((3..=40).map(|id| exchange(id, "GET", None)));
+        let (steps, records, issue) = project_counted(input);
         let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, (1..=40).collect::<Vec<u64>>(), "order kept");
-        // Held until LOOKAHEAD + 1 assessments waited, then everything held goes out.
+        // Held until lookahead + 1 assessments waited, then the first goes out while the
+        // second waits one more, then it and all behind it go.
         let first = steps.iter().position(|s| !s.is_empty()).unwrap();
-        assert_eq!(first, LOOKAHEAD);
-        assert_eq!(steps[first].len(), LOOKAHEAD + 1);
+        assert_eq!(first, lookahead);
+        assert_eq!(steps[first], vec![1]);
+        let next: Vec<u64> = (2..=lookahead as u64 + 2).collect();
+        assert_eq!(steps[first + 1], next);
+        assert_eq!(steps[first + 2].len(), 1, "then one at a time");
+        let issue = issue.expect("the requests that stopped waiting are counted");
+        assert_eq!(issue.id, STACK_LOOKAHEAD_EXCEEDED);
+        assert_eq!(issue.count, 2);
         assert!(
             records[0].causes[0].stack_fix.is_none(),
             "no preflight came"
         );
-        // A request still waiting when the input ends goes out then.
-        let (steps, records) = project(vec![stopped(1, 2)]);
+        // A request still waiting when the input ends goes out then, uncounted.
+        let (steps, records, issue) = project_counted(vec![stopped(1, 2)]);
         assert_eq!(steps, vec![vec![], vec![1]]);
         assert_eq!(records.len(), 1);
+        assert_eq!(issue, None);
     }
 }

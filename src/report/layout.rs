@@ -4,6 +4,8 @@
 use chrono::DateTime;
 
 use super::record::exchange_ref;
+use crate::baseline::Baseline;
+use crate::findings::RouteFinding;
 use crate::model::{Evidence, StackFix, Timestamp};
 
 /// `2026-11-01 10:00:01` (UTC), or the raw number when it is out of the calendar's range.
@@ -112,6 +114,19 @@ pub fn named_by(input: usize, fix: &StackFix) -> String {
         .map(|e| format!(" (response of {})", exchange_ref(input, e.0)))
         .unwrap_or_default();
     format!("named by {}{at}", fix.evidence)
+}
+
+/// How a run's findings compare with its baseline: `baseline old.json: 2 new · 5 known · 1
+/// fixed`.
+pub fn baseline_counts(baseline: &Baseline, found: &[RouteFinding]) -> String {
+    let c = baseline.compare(found);
+    format!(
+        "baseline {}: {} new · {} known · {} fixed",
+        baseline.path(),
+        c.new,
+        c.known,
+        c.fixed
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! security class or warning) in order of impact, each with a table of its first findings
 //! (page origin → server and route, exchanges, clients, when), the first example's console
 //! message, evidence and fix, and the fix for the server stack in use as a code block when the
-//! stack is known.
+//! stack is known. With a baseline, the summary counts the new, known and fixed findings and
+//! each section says how many of its findings are new.
 //!
 //! It stays short on big inputs: at most [`ROWS`] findings per section and [`SECTIONS`]
 //! sections, the rest counted. Every value that came from a recording is escaped here before
@@ -20,6 +21,7 @@ use super::layout::{clients, count, evidence_line, named_by, restates, seen};
 use super::record::{Record, Summary};
 use super::sarif::no_record;
 use super::{Encoder, InputReport, Renderer};
+use crate::baseline::{Baseline, BaselineState};
 use crate::findings::{FindingKind, RouteFinding, Rule};
 
 /// Findings listed per section; the rest are counted.
@@ -151,7 +153,12 @@ fn mark(kind: FindingKind) -> &'static str {
     }
 }
 
-fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Option<Section> {
+fn section(
+    rule: Rule,
+    findings: &[&RouteFinding],
+    inputs: &[InputReport],
+    baseline: Option<&Baseline>,
+) -> Option<Section> {
     let first = findings.first()?;
     let exchanges: u64 = findings.iter().map(|f| f.exchanges).sum();
     let id = if rule.id() == rule.name() {
@@ -159,12 +166,22 @@ fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Op
     } else {
         format!(" {}", rule.id())
     };
+    let new = baseline
+        .map(|b| {
+            let n = findings
+                .iter()
+                .filter(|f| b.state(f) == BaselineState::New)
+                .count();
+            format!(" ({n} new)")
+        })
+        .unwrap_or_default();
     let summary = format!(
-        "<b>{}{} {}</b>: {}, {}",
+        "<b>{}{} {}</b>: {}{}, {}",
         mark(first.kind),
         html(&id),
         html(rule.name()),
         html(&count(findings.len() as u64, "finding")),
+        new,
         html(&count(exchanges, "exchange")),
     );
     let rows = findings
@@ -279,7 +296,10 @@ impl Renderer for MarkdownRenderer<'_> {
         let sections = order
             .iter()
             .take(SECTIONS)
-            .filter_map(|k| section(k.1, by_rule.get(k).map(Vec::as_slice)?, inputs))
+            .filter_map(|k| {
+                let found = by_rule.get(k).map(Vec::as_slice)?;
+                section(k.1, found, inputs, s.baseline.as_deref())
+            })
             .collect();
         let more_sections = (order.len() > SECTIONS).then(|| {
             text(&format!(
@@ -316,6 +336,13 @@ impl Renderer for MarkdownRenderer<'_> {
         ];
         if unread > 0 {
             summary.push(("inputs not read".into(), unread.to_string()));
+        }
+        if let Some(b) = &s.baseline {
+            let c = b.compare(&findings);
+            let path = code(b.path());
+            summary.push(("**new findings**".into(), format!("**{}**", c.new)));
+            summary.push((format!("known findings (in {path})"), c.known.to_string()));
+            summary.push((format!("fixed since {path}"), c.fixed.to_string()));
         }
         let page = Page {
             headline: text(&headline),

@@ -13,7 +13,10 @@
 //! the input file (artifact) with a logical location `server + route` and a message naming
 //! where the first exchange is; its `partialFingerprints` hold the finding's fingerprint under
 //! `corscopeFinding/v1`; counts, times, the fix, the stack's fix and the first exchange's
-//! evidence are in its properties. Only findings are laid out, so workers send no records.
+//! evidence are in its properties. With a baseline, each result has a `baselineState` (`new`
+//! or `unchanged`), and each finding of the baseline this run does not have is one more result
+//! with `baselineState: absent`, described as the baseline described it (no artifact: it was
+//! found in an earlier recording). Only findings are laid out, so workers send no records.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -29,6 +32,7 @@ use super::layout::{evidence_lines, named_by};
 use super::record::{exchange_ref, Record, Summary};
 use super::wire::seconds;
 use super::{Encoder, InputReport, Renderer};
+use crate::baseline::{BaselineState, KnownFinding};
 use crate::findings::{FindingKind, RouteFinding, SECURITY};
 use crate::model::{CAUSES, WARNINGS};
 
@@ -160,13 +164,64 @@ fn message(f: &RouteFinding) -> String {
     text
 }
 
+/// The level of a finding of `kind` (a kind's JSON spelling for a baseline's findings).
+fn level(kind: &str) -> ResultLevel {
+    match kind {
+        "blocked" => ResultLevel::Error,
+        "security" | "if-credentialed" => ResultLevel::Warning,
+        _ => ResultLevel::Note,
+    }
+}
+
+/// The logical location of a finding: its server and route.
+fn logical(server: &str, route: &str) -> LogicalLocation {
+    LogicalLocation {
+        name: Some(route.to_string()),
+        fully_qualified_name: Some(format!("{server}{route}")),
+        kind: Some("resource".into()),
+        ..Default::default()
+    }
+}
+
+/// A finding of the baseline this run does not have (`baselineState: absent`), as the
+/// baseline described it: no artifact, since it was found in an earlier recording.
+fn absent(f: &KnownFinding, rules: &BTreeMap<String, i64>) -> SarifResult {
+    let mut props = BTreeMap::new();
+    props.insert("kind".to_string(), json!(f.kind));
+    props.insert("server".to_string(), json!(f.server));
+    props.insert("route".to_string(), json!(f.route));
+    props.insert("pageOrigin".to_string(), json!(f.page_origin));
+    props.insert("exchanges".to_string(), json!(f.exchanges));
+    let message = if f.message.is_empty() {
+        format!("{} {}{} (in the baseline)", f.rule, f.server, f.route)
+    } else {
+        f.message.clone()
+    };
+    let mut r = SarifResult::builder()
+        .message(Message {
+            text: Some(message),
+            ..Default::default()
+        })
+        .rule_id(f.rule.as_str())
+        .level(level(&f.kind))
+        .locations(vec![Location {
+            logical_locations: Some(vec![logical(&f.server, &f.route)]),
+            ..Default::default()
+        }])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
+        .properties(bag(&[], props))
+        .build();
+    r.rule_index = rules.get(f.rule.as_str()).copied();
+    r.baseline_state = Some(json!(BaselineState::Absent.as_str()));
+    r
+}
+
 fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport]) -> SarifResult {
     let x = &f.example;
-    let level = match f.kind {
-        FindingKind::Blocked => ResultLevel::Error,
-        FindingKind::Security | FindingKind::IfCredentialed => ResultLevel::Warning,
-        FindingKind::Latent | FindingKind::Warning => ResultLevel::Note,
-    };
+    let level = level(f.kind.as_str());
     let mut props = BTreeMap::new();
     props.insert("kind".to_string(), json!(f.kind.as_str()));
     props.insert("server".to_string(), json!(f.server));
@@ -209,12 +264,7 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
             }),
             ..Default::default()
         }),
-        logical_locations: Some(vec![LogicalLocation {
-            name: Some(f.route.clone()),
-            fully_qualified_name: Some(format!("{}{}", f.server, f.route)),
-            kind: Some("resource".into()),
-            ..Default::default()
-        }]),
+        logical_locations: Some(vec![logical(&f.server, &f.route)]),
         message: Some(Message {
             text: Some(format!("{} {} at {}", x.method, x.url, x.location)),
             ..Default::default()
@@ -259,12 +309,18 @@ impl Renderer for SarifRenderer<'_> {
 
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
         let (rules, index) = rules();
-        let results: Vec<SarifResult> = summary
-            .findings
-            .sorted()
+        let findings = summary.findings.sorted();
+        let mut results: Vec<SarifResult> = findings
             .iter()
-            .map(|f| result(f, &index, inputs))
+            .map(|f| {
+                let mut r = result(f, &index, inputs);
+                r.baseline_state = summary.baseline_state(f).map(|s| json!(s.as_str()));
+                r
+            })
             .collect();
+        if let Some(b) = &summary.baseline {
+            results.extend(b.fixed(&findings).into_iter().map(|f| absent(f, &index)));
+        }
         let driver = ToolComponent::builder()
             .name("corscope")
             .version(env!("CARGO_PKG_VERSION"))

@@ -482,6 +482,7 @@ impl Renderer for TextRenderer<'_> {
             &findings,
             s.findings.folded(),
             inputs,
+            s.baseline.as_deref(),
         )?;
         self.out.rewind()?;
         io::copy(&mut self.out, &mut self.sink)?;

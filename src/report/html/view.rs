@@ -2,6 +2,7 @@
 //! records and findings, the templates (`templates/html_*.html`) lay them out and escape every
 //! value (askama escapes HTML by default).
 
+use crate::baseline::Baseline;
 use crate::findings::{FindingKind, RouteFinding};
 use crate::model::{Evidence, ExchangeKind, StackFix, Verdict};
 use crate::report::layout::{clients, evidence_line, named_by, restates, seen};
@@ -27,6 +28,8 @@ pub struct FindingRow {
     pub message: String,
     pub fix: String,
     pub stack_fix: Option<StackFixView>,
+    /// `new` or `known`, when the run has a baseline.
+    pub baseline: Option<&'static str>,
 }
 
 /// The fix for the server stack in use.
@@ -49,7 +52,7 @@ impl StackFixView {
 }
 
 impl FindingRow {
-    pub fn of(f: &RouteFinding) -> Self {
+    pub fn of(f: &RouteFinding, baseline: Option<&Baseline>) -> Self {
         let x = &f.example;
         let rule = if f.rule.id() == f.rule.name() {
             f.rule.name().to_string()
@@ -79,6 +82,7 @@ impl FindingRow {
             message: x.message.clone(),
             fix: x.fix.clone(),
             stack_fix: x.stack_fix.as_ref().map(|sf| StackFixView::of(x.input, sf)),
+            baseline: baseline.map(|b| b.state(f).label()),
         }
     }
 }
