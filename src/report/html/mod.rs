@@ -5,7 +5,8 @@
 //! The page holds the run's summary and findings, then per input its counts and issues, the
 //! blocked and doubtful requests grouped by page origin → server and by cause (each with
 //! Chromium's console message, the evidence with the decisive header marked, the fix, the
-//! preflight that decided it, and an anchor), and a table of every cross-origin exchange that
+//! preflight that decided it on a small preflight → request timeline drawn with CSS, and an
+//! anchor), and a table of every cross-origin exchange that
 //! can be filtered by verdict, cause and origin and sorted by any column.
 //!
 //! Every value that came from a recording goes through askama's HTML escaping, in text and in
@@ -230,6 +231,9 @@ impl Renderer for HtmlRenderer<'_> {
                             .map(|mut item| {
                                 item.preflight =
                                     item.preflight_seq.and_then(|s| preflights.get(&s).cloned());
+                                if let Some(p) = &item.preflight {
+                                    item.gap = view::gap(p.started, item.started);
+                                }
                                 item
                             })
                             .collect(),

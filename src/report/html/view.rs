@@ -4,7 +4,7 @@
 
 use crate::baseline::Baseline;
 use crate::findings::{FindingKind, RouteFinding};
-use crate::model::{Evidence, ExchangeKind, StackFix, Verdict};
+use crate::model::{Evidence, ExchangeKind, StackFix, Timestamp, Verdict};
 use crate::report::layout::{clients, evidence_line, named_by, restates, seen};
 use crate::report::record::{exchange_ref, Record};
 
@@ -120,6 +120,7 @@ pub struct PreflightView {
     pub location: String,
     pub status: String,
     pub verdict: &'static str,
+    pub started: Option<Timestamp>,
 }
 
 impl PreflightView {
@@ -133,7 +134,24 @@ impl PreflightView {
                 .status
                 .map_or_else(|| "no response".into(), |s| s.to_string()),
             verdict: r.verdict.as_str(),
+            started: r.started,
         }
+    }
+}
+
+/// The time from a preflight's start to its request's, as the timeline shows it (`+12.0 ms`),
+/// or nothing when either time is unknown. DevTools dates a request from before its preflight
+/// (its timing includes the preflight): that reads `request dated 1.2 ms before`.
+pub fn gap(preflight: Option<Timestamp>, request: Option<Timestamp>) -> String {
+    match (preflight, request) {
+        (Some(p), Some(r)) if r.0 >= p.0 => {
+            format!("+{:.1} ms", r.0.saturating_sub(p.0) as f64 / 1e6)
+        }
+        (Some(p), Some(r)) => format!(
+            "request dated {:.1} ms before",
+            p.0.saturating_sub(r.0) as f64 / 1e6
+        ),
+        _ => String::new(),
     }
 }
 
@@ -150,6 +168,10 @@ pub struct Item {
     pub note: Option<String>,
     pub preflight_seq: Option<u64>,
     pub preflight: Option<PreflightView>,
+    /// When it started, for the preflight → request timeline.
+    pub started: Option<Timestamp>,
+    /// The time from its preflight's start to its own ([`gap`]), once the preflight is known.
+    pub gap: String,
     pub message: String,
     pub evidence: Vec<EvidenceView>,
     pub fix: String,
@@ -177,6 +199,8 @@ impl Item {
             }),
             preflight_seq: r.preflight,
             preflight: None,
+            started: r.started,
+            gap: String::new(),
             message: cause.map(|f| f.message.clone()).unwrap_or_default(),
             evidence: cause
                 .map(|f| f.evidence.iter().map(EvidenceView::of).collect())
@@ -273,5 +297,18 @@ impl Row {
     pub fn wanted(r: &Record) -> bool {
         matches!(r.kind, ExchangeKind::Cors | ExchangeKind::Preflight)
             || matches!(r.verdict, Verdict::Blocked | Verdict::Indeterminate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_read_forward_and_backward() {
+        let t = |ms: i64| Some(Timestamp(ms * 1_000_000));
+        assert_eq!(gap(t(10), t(22)), "+12.0 ms");
+        assert_eq!(gap(t(10), t(9)), "request dated 1.0 ms before");
+        assert_eq!(gap(None, t(9)), "");
     }
 }
