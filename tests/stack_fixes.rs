@@ -155,3 +155,63 @@ fn every_format_that_shows_fixes_shows_the_stacks() {
         assert!(report.contains(last_line), "{format:?}: {last_line}");
     }
 }
+
+/// The DevTools sample's request stopped by its preflight (entry 157, written before its
+/// preflight, entry 158), with `between` copies of a same-origin page load between the two.
+fn request_then_preflight(between: usize) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/recordings/chromium-devtools.har"
+    );
+    let mut har: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    let (request, preflight, page) = (
+        entries[157].clone(),
+        entries[158].clone(),
+        entries[159].clone(),
+    );
+    assert_eq!(request["request"]["method"], "PUT");
+    assert_eq!(preflight["request"]["method"], "OPTIONS");
+    assert_eq!(page["request"]["method"], "GET");
+    let mut list = vec![request];
+    list.extend(std::iter::repeat_n(page, between));
+    list.push(preflight);
+    har["log"]["entries"] = Value::Array(list);
+    har
+}
+
+/// The JSON report of `har` with `jobs` threads (one input: two threads hand the records'
+/// projection to the thread that writes the report, one projects on the worker).
+fn analyze(har: &Value, jobs: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pair.har");
+    std::fs::write(&path, har.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_corscope"))
+        .args(["analyze", "--format", "json", "-j", jobs])
+        .arg(&path)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_request_recorded_far_before_its_preflight_still_takes_its_stack() {
+    // The engine hands a request over with the preflight it waited for (within its window),
+    // so the projection's lookahead is not reached however many exchanges lie between them
+    // in the recording; reaching it is counted (`stack-lookahead-exceeded`, unit-tested in
+    // the pipeline's projection).
+    let lookahead = corscope::model::Limits::default().stack_lookahead;
+    for between in [1, lookahead + 5, 4 * lookahead] {
+        for jobs in ["1", "2"] {
+            let doc = analyze(&request_then_preflight(between), jobs);
+            let x = &doc["exchanges"][0];
+            assert_eq!(x["method"], "PUT");
+            assert_eq!(x["verdict"], "blocked");
+            assert_eq!(x["preflight"], format!("0:{}", between + 1));
+            let fix = &x["causes"][0]["stack_fix"];
+            assert_eq!(fix["stack"], "express", "{between} -j {jobs}");
+            assert_eq!(fix["exchange"], x["preflight"], "{between} -j {jobs}");
+            assert_eq!(doc["inputs"][0]["issues"], serde_json::json!([]));
+        }
+    }
+}
