@@ -7,6 +7,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod report_support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -207,43 +209,13 @@ fn sarif_results_say_new_unchanged_or_absent() {
     assert_eq!(again["baseline"]["fixed"], 0);
 
     // Microsoft's validator accepts the log with its baseline states.
-    if let Some(multitool) = validator() {
+    if let Some(multitool) =
+        report_support::tool("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool")
+    {
         let file = dir.path().join("states.sarif");
         std::fs::write(&file, &out.stdout).unwrap();
-        let report = dir.path().join("states.validation.sarif");
-        let ran = Command::new(multitool)
-            .arg("validate")
-            .arg(&file)
-            .arg("-o")
-            .arg(&report)
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap_or_else(|_| {
-            panic!(
-                "no validation log: {}",
-                String::from_utf8_lossy(&ran.stdout)
-            )
-        }))
-        .unwrap();
-        let errors: Vec<&Value> = report["runs"][0]["results"]
-            .as_array()
-            .map(|r| r.iter().filter(|r| r["level"] == "error").collect())
-            .unwrap_or_default();
+        let errors = report_support::sarif_errors(&multitool, &file);
         assert!(errors.is_empty(), "{errors:#?}");
-    }
-}
-
-/// The SARIF validator installed under `tests/tools`, when it is (see `report_sarif.rs`).
-fn validator() -> Option<std::path::PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
-    if path.exists() {
-        Some(path)
-    } else if std::env::var_os("CORSCOPE_REQUIRE_REPORT_TOOLS").is_some() {
-        panic!("the SARIF validator is not installed under tests/tools");
-    } else {
-        eprintln!("skipped: the SARIF validator is not installed (tests/tools)");
-        None
     }
 }
 

@@ -9,18 +9,22 @@
 //! [`BaselineState::New`]; a finding of the baseline that this run does not have is
 //! [`BaselineState::Absent`] ("fixed"). The states are SARIF's `baselineState` values.
 //!
-//! Reports mark every finding with its state and list the fixed ones; the exit status counts
-//! only new findings (see [`crate::gate`]). A baseline is read from an earlier `--format json`
-//! or `--format jsonl` report ([`Baseline::read`]); it holds at most [`MAX_KNOWN`] findings,
+//! The messages of the baseline's findings go through the run's redaction policy
+//! ([`Baseline::redacted`]) before any report shows them. Reports mark every finding with its
+//! state and list the fixed ones; the exit status counts
+//! only new findings (see [`crate::gate`]). A baseline is read from an earlier `--format json`,
+//! `jsonl` or `sarif` report ([`Baseline::read`]); it holds at most [`MAX_KNOWN`] findings,
 //! as many as one report can have.
 
 mod read;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use read::BaselineError;
 
 use crate::findings::RouteFinding;
+use crate::redact::Redactor;
 
 /// Findings a baseline holds at most: no report has more (see
 /// [`MAX_FINDINGS`](crate::findings::MAX_FINDINGS)).
@@ -128,6 +132,17 @@ impl Baseline {
             }
         }
         b
+    }
+
+    /// The baseline with the messages of its findings redacted by `redactor`, as this run's
+    /// are: a baseline written with `--no-redact` shows no secret in a redacted run.
+    pub fn redacted(mut self, redactor: &Redactor) -> Self {
+        for f in &mut self.findings {
+            if let Cow::Owned(m) = redactor.text(&f.message) {
+                f.message = m;
+            }
+        }
+        self
     }
 
     /// The file it was read from, as named.

@@ -186,3 +186,16 @@ fn reads_sarif_logs_without_their_absent_results() {
     assert_eq!((f.message.as_str(), f.exchanges), ("console", 2));
     assert_eq!(f.page_origin.as_deref(), Some("p"));
 }
+
+#[test]
+fn messages_of_a_baseline_are_redacted_as_the_run_is() {
+    let mut f = known("/a");
+    f.message =
+        "Access to fetch at 'https://api.test/a?access_token=s3cr3t' has been blocked".into();
+    let b = Baseline::new("old.json", 2, vec![f]).redacted(&Redactor::with_key(b"k"));
+    let m = &b.findings()[0].message;
+    assert!(!m.contains("s3cr3t"), "{m}");
+    assert!(m.contains("access_token="), "{m}");
+    let kept = Baseline::new("old.json", 2, vec![known("/a")]).redacted(&Redactor::off());
+    assert_eq!(kept.findings()[0], known("/a"));
+}

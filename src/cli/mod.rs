@@ -72,8 +72,8 @@ enum CommandArgs {
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]
         fail_on: Vec<String>,
-        /// An earlier `--format json` (or jsonl) report: its findings are reported as known
-        /// and do not fail the run; only new findings count for --fail-on.
+        /// An earlier `--format json`, jsonl or sarif report: its findings are reported as
+        /// known and do not fail the run; only new findings count for --fail-on.
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
         #[command(flatten)]
@@ -320,11 +320,12 @@ impl Args {
                 }
                 let (keys, mut notes) = read_keylogs(&keylog)?;
                 let fail_on = FailOn::parse(&fail_on)?;
+                let redactor = redaction.redactor();
                 let baseline = match baseline {
                     Some(path) => {
                         let (b, said) = Baseline::read(&path)?;
                         notes.extend(said);
-                        Some(Arc::new(b))
+                        Some(Arc::new(b.redacted(&redactor)))
                     }
                     None => None,
                 };
@@ -386,7 +387,7 @@ impl Args {
                         },
                         progress: None,
                         keys: Arc::new(keys),
-                        redactor: redaction.redactor(),
+                        redactor,
                         baseline,
                     },
                     progress: !quiet && std::io::stderr().is_terminal(),
