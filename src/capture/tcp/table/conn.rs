@@ -178,7 +178,7 @@ fn dispatch<H: StreamHandler>(
         Chunk::Data(bytes, at) => handler.data(ctx, info, side, bytes, at),
         Chunk::Gap(len, at, cause) => {
             stats.gaps += 1;
-            stats.gap_bytes += len;
+            stats.gap_bytes = stats.gap_bytes.saturating_add(len);
             let (id, why) = match cause {
                 GapCause::Overflow => {
                     stats.overflows += 1;
