@@ -300,5 +300,6 @@ TSHARK_VERSION=$( [ -n "$HAVE_TSHARK" ] && tshark --version 2>/dev/null | head -
   printf '%s\n' "${ROWS[@]}"
   echo
   for n in "${NOTES[@]}"; do echo "- $n"; done
+  echo "- Where the time goes (a load-independent profile in CPU instructions) and what remains to do: README, section Performance."
 } >"$RESULTS"
 cat "$RESULTS"
