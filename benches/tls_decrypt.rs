@@ -15,14 +15,15 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::Aes128Gcm;
-use chacha20poly1305::ChaCha20Poly1305;
 use corscope::capture::tcp::{At, ConnInfo, Side};
-use corscope::capture::tls::schedule::{hkdf_expand_label, HashAlg};
 use corscope::capture::tls::{Feed, KeyLog, TlsConnection, TlsCtx, TlsEvent};
 use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use records::handshake;
+
+#[allow(dead_code)]
+#[path = "support/tls_capture/records.rs"]
+mod records;
 
 const RANDOM: [u8; 32] = [0x42; 32];
 const RECORD: usize = 16 << 10;
@@ -34,65 +35,22 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn record(ty: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![ty, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
+    let mut r = Vec::new();
+    records::record(ty, body, &mut r);
     r
 }
 
-fn handshake(ty: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![ty, 0, 0, body.len() as u8];
-    m.extend_from_slice(body);
-    m
-}
-
 /// Seals TLS 1.3 records with one traffic secret.
-struct Sealer {
-    suite: u16,
-    key: Vec<u8>,
-    iv: [u8; 12],
-    seq: u64,
-}
+struct Sealer(records::Sealer);
 
 impl Sealer {
     fn new(suite: u16, secret: &[u8; 32]) -> Self {
-        let mut key = vec![0; if suite == 0x1301 { 16 } else { 32 }];
-        let mut iv = [0; 12];
-        hkdf_expand_label(HashAlg::Sha256, secret, b"key", b"", &mut key).unwrap();
-        hkdf_expand_label(HashAlg::Sha256, secret, b"iv", b"", &mut iv).unwrap();
-        Self {
-            suite,
-            key,
-            iv,
-            seq: 0,
-        }
+        Self(records::Sealer::new(suite, secret))
     }
 
     fn seal(&mut self, inner_type: u8, plaintext: &[u8]) -> Vec<u8> {
-        let mut body = plaintext.to_vec();
-        body.push(inner_type);
-        let header = [23, 3, 3, 0, 0];
-        let len = (body.len() + 16) as u16;
-        let header = [header[0], header[1], header[2], (len >> 8) as u8, len as u8];
-        let mut nonce = self.iv;
-        for (n, s) in nonce.iter_mut().skip(4).zip(self.seq.to_be_bytes()) {
-            *n ^= s;
-        }
-        self.seq += 1;
-        let tag = if self.suite == 0x1301 {
-            Aes128Gcm::new_from_slice(&self.key)
-                .unwrap()
-                .encrypt_in_place_detached((&nonce).into(), &header, &mut body)
-                .unwrap()
-        } else {
-            ChaCha20Poly1305::new_from_slice(&self.key)
-                .unwrap()
-                .encrypt_in_place_detached((&nonce).into(), &header, &mut body)
-                .unwrap()
-        };
-        let mut r = header.to_vec();
-        r.extend_from_slice(&body);
-        r.extend_from_slice(&tag);
+        let mut r = Vec::with_capacity(plaintext.len() + 22);
+        self.0.seal(inner_type, plaintext, &mut r);
         r
     }
 }
