@@ -276,6 +276,56 @@ warm "$F"
 best "corscope ($HAR_SIZE HAR)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
 row "size" "corscope analyze --format jsonl" "$(mb "$B") MB HAR" "truth $(json_get "$F.truth.json" entries) entries"
 
+# ---- 5. TLS 1.3 + HTTP/2 with a key log: corscope vs tshark decrypting -----------------
+# A TLS 1.3 + HTTP/2 capture and its key log from examples/gen_tls_capture.rs
+# (benches/support/tls_capture/): corscope's full analysis with the key log (-j 1 and every
+# core; fastest of REPEAT, with the user CPU seconds of that run) against
+# `tshark -o tls.keylog_file:KEYLOG` (one run) on the same file. TLS_SIZE (default 200MB).
+TLS_SIZE=${TLS_SIZE:-200MB}
+step "5. corscope vs tshark on a TLS 1.3 + HTTP/2 capture with its key log ($TLS_SIZE)"
+run cargo build --release --locked --example gen_tls_capture
+F=$WORK/tls.pcap
+K=$WORK/tls.keylog
+run "$ROOT/target/release/examples/gen_tls_capture" --size "$TLS_SIZE" --seed "$SEED" \
+  --out "$F" --keylog "$K" --truth "$F.truth.json"
+B=$(size_of "$F")
+T_REQ=$(json_get "$F.truth.json" requests)
+warm "$F" "$K"
+user_s() { awk -F': ' '/User time \(seconds\)/ { print $2 }' "$WORK/time"; }
+# tls_best LABEL CMD...: the fastest of REPEAT runs; CPU_USER = its user CPU seconds.
+tls_best() {
+  local label=$1 b_wall= b_mbps= b_rss= b_status= b_failed= b_user= i
+  shift
+  for i in $(seq 1 "$REPEAT"); do
+    measure "$label" "$B" "$@"
+    if [ -z "$b_wall" ] || awk -v a="$WALL" -v b="$b_wall" 'BEGIN { exit !(a < b) }'; then
+      b_wall=$WALL b_mbps=$MBPS b_rss=$RSS b_status=$STATUS b_failed=$FAILED b_user=$(user_s)
+    fi
+  done
+  WALL=$b_wall MBPS=$b_mbps RSS=$b_rss STATUS=$b_status FAILED=$b_failed CPU_USER=$b_user
+}
+C_REQ=n/a
+if [ -n "$HAVE_PYTHON" ]; then
+  C_REQ=$({ "$CORSCOPE" analyze "$F" --keylog "$K" --format jsonl -j 1 2>/dev/null || true; } | tail -n 1 \
+    | python3 -c 'import json,sys; s=json.loads(sys.stdin.read())["summary"]; print(s["exchanges"] - s["inferred"])' \
+    || echo n/a)
+fi
+tls_best "corscope --keylog -j 1" "$CORSCOPE" analyze "$F" --keylog "$K" --format jsonl -o /dev/null -j 1
+C1_MBPS=$MBPS C1_USER=$CPU_USER
+row "TLS 1.3 + h2 vs tshark" "corscope analyze --keylog K --format jsonl -j 1" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests; ${CPU_USER} s user CPU"
+tls_best "corscope --keylog (all cores)" "$CORSCOPE" analyze "$F" --keylog "$K" --format jsonl -o /dev/null
+C_MBPS=$MBPS C_USER=$CPU_USER
+row "TLS 1.3 + h2 vs tshark" "corscope analyze --keylog K --format jsonl" "$(mb "$B") MB pcap" "$C_REQ exchanges / $T_REQ requests; ${CPU_USER} s user CPU"
+if [ -n "$HAVE_TSHARK" ]; then
+  measure "tshark -o tls.keylog_file" "$B" tshark -n -r "$F" -o "tls.keylog_file:$K" \
+    -Y http2.headers.method -T fields -e http2.headers.method
+  TS_REQ=$(tr ',' '\n' <"$WORK/out" | grep -c . || true)
+  row "TLS 1.3 + h2 vs tshark" "tshark -o tls.keylog_file:K -Y http2.headers.method -T fields -e http2.headers.method" "$(mb "$B") MB pcap" "$TS_REQ requests / $T_REQ requests; $(user_s) s user CPU"
+  NOTES+=("TLS 1.3 + HTTP/2 with a key log ($TLS_SIZE): corscope decrypts and judges at **$C_MBPS MB/s** with every core ($C_USER s user CPU), $C1_MBPS MB/s with -j 1 ($C1_USER s); / tshark decrypting the same file with the same key log: **$(ratio "$C_MBPS" "$MBPS")** with every core, $(ratio "$C1_MBPS" "$MBPS") with -j 1. Requests: truth $T_REQ, corscope $C_REQ, tshark $TS_REQ.")
+else
+  NOTES+=("TLS 1.3 + HTTP/2 with a key log ($TLS_SIZE): corscope $C_MBPS MB/s with every core ($C_USER s user CPU), $C1_MBPS MB/s with -j 1; tshark not available.")
+fi
+
 # ---- results -----------------------------------------------------------------------------
 step "write $RESULTS"
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -4,8 +4,9 @@
 //! the direction's record buffer; the bench measures record framing, AEAD and the hand-out.
 //! Throughput is the ciphertext fed.
 //!
-//! The stream is made here with the same RustCrypto AEADs the layer decrypts with, from secrets
-//! written into a key log, so the layer derives every key itself.
+//! The stream is sealed with RustCrypto's AEADs (`support/tls_capture/records.rs`) from secrets
+//! written into a key log, so the layer derives every key itself and opens the records with
+//! ring's: two implementations check each other.
 //!
 //! Asserts: every record opens, and the plaintext handed out is every byte that was encrypted.
 
@@ -15,84 +16,38 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::Aes128Gcm;
-use chacha20poly1305::ChaCha20Poly1305;
 use corscope::capture::tcp::{At, ConnInfo, Side};
-use corscope::capture::tls::schedule::{hkdf_expand_label, HashAlg};
 use corscope::capture::tls::{Feed, KeyLog, TlsConnection, TlsCtx, TlsEvent};
 use corscope::model::{FileIndex, FrameNumber, FrameRef, Limits, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use records::handshake;
+
+#[allow(dead_code)]
+#[path = "support/tls_capture/records.rs"]
+mod records;
 
 const RANDOM: [u8; 32] = [0x42; 32];
 const RECORD: usize = 16 << 10;
 const APP_BYTES: usize = 32 << 20;
 const PIECE: usize = 1448;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn record(ty: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![ty, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
+    let mut r = Vec::new();
+    records::record(ty, body, &mut r);
     r
 }
 
-fn handshake(ty: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![ty, 0, 0, body.len() as u8];
-    m.extend_from_slice(body);
-    m
-}
-
 /// Seals TLS 1.3 records with one traffic secret.
-struct Sealer {
-    suite: u16,
-    key: Vec<u8>,
-    iv: [u8; 12],
-    seq: u64,
-}
+struct Sealer(records::Sealer);
 
 impl Sealer {
     fn new(suite: u16, secret: &[u8; 32]) -> Self {
-        let mut key = vec![0; if suite == 0x1301 { 16 } else { 32 }];
-        let mut iv = [0; 12];
-        hkdf_expand_label(HashAlg::Sha256, secret, b"key", b"", &mut key).unwrap();
-        hkdf_expand_label(HashAlg::Sha256, secret, b"iv", b"", &mut iv).unwrap();
-        Self {
-            suite,
-            key,
-            iv,
-            seq: 0,
-        }
+        Self(records::Sealer::new(suite, secret))
     }
 
     fn seal(&mut self, inner_type: u8, plaintext: &[u8]) -> Vec<u8> {
-        let mut body = plaintext.to_vec();
-        body.push(inner_type);
-        let header = [23, 3, 3, 0, 0];
-        let len = (body.len() + 16) as u16;
-        let header = [header[0], header[1], header[2], (len >> 8) as u8, len as u8];
-        let mut nonce = self.iv;
-        for (n, s) in nonce.iter_mut().skip(4).zip(self.seq.to_be_bytes()) {
-            *n ^= s;
-        }
-        self.seq += 1;
-        let tag = if self.suite == 0x1301 {
-            Aes128Gcm::new_from_slice(&self.key)
-                .unwrap()
-                .encrypt_in_place_detached((&nonce).into(), &header, &mut body)
-                .unwrap()
-        } else {
-            ChaCha20Poly1305::new_from_slice(&self.key)
-                .unwrap()
-                .encrypt_in_place_detached((&nonce).into(), &header, &mut body)
-                .unwrap()
-        };
-        let mut r = header.to_vec();
-        r.extend_from_slice(&body);
-        r.extend_from_slice(&tag);
+        let mut r = Vec::with_capacity(plaintext.len() + 22);
+        self.0.seal(inner_type, plaintext, &mut r);
         r
     }
 }
@@ -113,11 +68,10 @@ fn connection(suite: u16) -> Connection {
         "SERVER_TRAFFIC_SECRET_0",
         "CLIENT_TRAFFIC_SECRET_0",
     ];
-    let text: String = labels
-        .iter()
-        .zip(&secrets)
-        .map(|(l, s)| format!("{l} {} {}\n", hex(&RANDOM), hex(s)))
-        .collect();
+    let mut text = String::new();
+    for (l, s) in labels.iter().zip(&secrets) {
+        records::keylog_line(l, &RANDOM, s, &mut text);
+    }
     let mut keys = KeyLog::new();
     keys.add_text(text.as_bytes());
 

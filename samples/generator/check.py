@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Sanity checks of one set of recordings against the catalogue; prints a summary.
 
-Usage: check.py RECORDINGS_DIR      exit status 0 when every check holds, 1 otherwise.
+Usage: check.py RECORDINGS_DIR            the main pass (regenerate.sh)
+       check.py --https RECORDINGS_DIR    the HTTPS pass (regenerate-https.sh)
+Exit status 0 when every check holds, 1 otherwise.
 """
 
 import collections
@@ -17,10 +19,9 @@ def load(d, name):
         return json.load(f)
 
 
-def main(d):
+def chromium_problems(cat, v):
+    """Chromium's verdicts against the catalogue; returns (problems, Audits-only issues)."""
     problems = []
-    cat = load(d, "scenarios.json")
-    v = load(d, "verdicts.json")
     reqs = collections.defaultdict(list)
     for r in v["requests"]:
         reqs[r["scenario"]].append(r)
@@ -50,9 +51,13 @@ def main(d):
             problems.append(f"{sid}: expected a failure but every step succeeded")
         if not rs and not sc["expected_issues"]:
             problems.append(f"{sid}: no requests recorded")
+    return problems, issues
 
-    # DevTools HARs: preflights, errors, every scenario present, sanitization.
-    for name in ("chromium-devtools.har", "chromium-devtools-sanitized.har"):
+
+def devtools_har_problems(d, cat, names):
+    """The DevTools HARs: preflights, errors, every scenario present, sanitization."""
+    problems = []
+    for name in names:
         har = load(d, name)
         entries = har["log"]["entries"]
         if har["log"]["creator"]["name"] != "WebInspector":
@@ -71,6 +76,31 @@ def main(d):
             problems.append(f"{name}: preflights {len(pre)}, errors {len(err)}, missing {missing}")
         if ("sanitized" in name) != (cookies == 0):
             problems.append(f"{name}: {cookies} Cookie request headers")
+    return problems
+
+
+def print_summary(cat, v, issues, problems):
+    """Prints the run's numbers and every problem; returns the exit status."""
+    kinds = collections.Counter(s["kind"] for s in cat["scenarios"])
+    print(f"scenarios: {len(cat['scenarios'])} {dict(kinds)}; browser {v['browser']['product']}")
+    print(f"requests in verdicts.json: {len(v['requests'])}, console messages {len(v['console'])}")
+    counts = collections.Counter(r["cors_error"] for r in v["requests"] if r["cors_error"])
+    for name, n in sorted(counts.items()):
+        print(f"  {name:40s} {n}")
+    only = collections.Counter(x for xs in issues.values() for x in xs)
+    for name, n in sorted(only.items()):
+        print(f"  {name:40s} {n} (Audits issue, not on Network.loadingFailed)")
+    for p in problems:
+        print("PROBLEM:", p)
+    return 1 if problems else 0
+
+
+def main(d):
+    cat = load(d, "scenarios.json")
+    v = load(d, "verdicts.json")
+    problems, issues = chromium_problems(cat, v)
+    problems += devtools_har_problems(
+        d, cat, ("chromium-devtools.har", "chromium-devtools-sanitized.har"))
     # chrome-har: written by the package from the DevTools run's protocol events; blocked
     # requests are dropped, preflights are linked to their request by id.
     ch = load(d, "chrome-har.har")["log"]
@@ -128,19 +158,51 @@ def main(d):
         if wire.get("OPTIONS", 0) == 0:
             problems.append("loopback.pcap: no OPTIONS request")
 
-    kinds = collections.Counter(s["kind"] for s in cat["scenarios"])
-    print(f"scenarios: {len(cat['scenarios'])} {dict(kinds)}; browser {v['browser']['product']}")
-    print(f"requests in verdicts.json: {len(v['requests'])}, console messages {len(v['console'])}")
-    counts = collections.Counter(r["cors_error"] for r in v["requests"] if r["cors_error"])
-    for name, n in sorted(counts.items()):
-        print(f"  {name:40s} {n}")
-    only = collections.Counter(x for xs in issues.values() for x in xs)
-    for name, n in sorted(only.items()):
-        print(f"  {name:40s} {n} (Audits issue, not on Network.loadingFailed)")
-    for p in problems:
-        print("PROBLEM:", p)
-    return 1 if problems else 0
+    return print_summary(cat, v, issues, problems)
+
+
+def tshark_frames(args):
+    """The frame numbers tshark lists for `args` (a read and a display filter)."""
+    out = subprocess.run(["tshark", *args, "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.split("\n") if line]
+
+
+def main_https(d):
+    """The HTTPS pass: verdicts, the DevTools HAR's h2 entries, both key-log forms, and the
+    capture decrypted by tshark with the key log and with the embedded secrets."""
+    cat = load(d, "scenarios.json")
+    v = load(d, "verdicts.json")
+    problems, issues = chromium_problems(cat, v)
+    problems += devtools_har_problems(d, cat, ("chromium-devtools.har",))
+    entries = load(d, "chromium-devtools.har")["log"]["entries"]
+    h2 = [e for e in entries if e["request"]["httpVersion"] == "http/2.0"]
+    pseudo = [e for e in h2 if any(h["name"] == ":authority" for h in e["request"]["headers"])]
+    print(f"chromium-devtools.har: {len(h2)} http/2.0 entries, {len(pseudo)} with pseudo-headers")
+    if not pseudo:
+        problems.append("chromium-devtools.har: no h2 entry with pseudo-headers")
+    with open(os.path.join(d, "loopback.keylog"), encoding="ascii") as f:
+        labels = collections.Counter(line.split(" ", 1)[0] for line in f if line.strip())
+    print(f"loopback.keylog: {dict(sorted(labels.items()))}")
+    if not labels.get("CLIENT_RANDOM") or not labels.get("CLIENT_TRAFFIC_SECRET_0"):
+        problems.append(f"loopback.keylog: both TLS 1.2 and 1.3 lines expected: {labels}")
+    if shutil.which("tshark"):
+        pcap = os.path.join(d, "loopback.pcap")
+        requests = "http2.header.name == \":method\""
+        keyed = tshark_frames(["-r", pcap, "-o", "tls.keylog_file:" + os.path.join(
+            d, "loopback.keylog"), "-Y", requests])
+        embedded = tshark_frames(["-r", os.path.join(d, "loopback-with-secrets.pcapng"),
+                                  "-Y", requests])
+        hellos = tshark_frames(["-r", pcap, "-Y", "tls.handshake.type == 1"])
+        print(f"loopback.pcap: {len(hellos)} ClientHellos; frames with HTTP/2 requests "
+              f"decrypted by tshark: {len(keyed)} with the key log, {len(embedded)} from the "
+              f"pcapng's secrets")
+        if not keyed or keyed != embedded:
+            problems.append("tshark: the key log and the embedded secrets decrypt differently")
+    return print_summary(cat, v, issues, problems)
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--https":
+        sys.exit(main_https(sys.argv[2]))
     sys.exit(main(sys.argv[1]))

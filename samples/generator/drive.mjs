@@ -11,6 +11,9 @@
 //     as chrome-har.har.
 //   node drive.mjs playwright CATALOGUE.json OUTDIR
 //     Runs the same scenarios in a Playwright context with recordHar (playwright.har).
+//
+// CORSCOPE_CHROMIUM_FLAGS (a JSON array) adds command-line flags; a file path after `=` in
+// `--ssl-key-log-file=` is recorded as `<keylog>` in verdicts.json.
 import { chromium } from 'playwright-core';
 import { harFromMessages } from 'chrome-har';
 import { spawn } from 'node:child_process';
@@ -24,7 +27,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const DEBUG_PORT = Number(process.env.CORSCOPE_DEBUG_PORT || 9322);
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  `--host-resolver-rules=${catalogue.host_resolver_rules}`];
+  `--host-resolver-rules=${catalogue.host_resolver_rules}`,
+  ...JSON.parse(process.env.CORSCOPE_CHROMIUM_FLAGS || '[]')];
+const RECORDED_FLAGS = FLAGS.map((f) => f.replace(/^(--ssl-key-log-file=).*/, '$1<keylog>'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const scenarioOf = (url) => (/\/s\/([a-z0-9-]+)\//.exec(url || '') || [])[1] || null;
 
@@ -233,7 +238,7 @@ async function devtoolsRun() {
       browser: { product: version.Browser, user_agent: version['User-Agent'],
         protocol_version: version['Protocol-Version'], v8: version['V8-Version'],
         webkit: version['WebKit-Version'],
-        flags: ['--headless', ...FLAGS, '--user-data-dir=<fresh>', `--remote-debugging-port=${DEBUG_PORT}`] },
+        flags: ['--headless', ...RECORDED_FLAGS, '--user-data-dir=<fresh>', `--remote-debugging-port=${DEBUG_PORT}`] },
       recorded_at: new Date().toISOString(),
       scenarios: catalogue.scenarios.map((s) => ({ id: s.id, kind: s.kind,
         expected_cors_errors: s.expected_cors_errors, expected_issues: s.expected_issues, expected_net_error: s.expected_net_error,

@@ -11,28 +11,31 @@ The proxy port forwards the request to the backend port over a fresh connection
 transformation to the backend's header lines (strip by name prefix, set, append) and adds
 its own `Via` line.  Both legs run on loopback so a capture holds both.
 
-Usage: servers.py [--ready-file PATH]   (runs until SIGTERM/SIGINT)
+Usage: servers.py [--ready-file PATH] [--catalogue FILE]   (runs until SIGTERM/SIGINT)
+  --catalogue FILE  serve this catalogue (JSON, e.g. `https.py catalogue`) instead of
+                    `scenarios.py`'s; route ports are the ports listened on either way.
 """
 
+import argparse
+import json
 import signal
 import socket
-import sys
 import threading
+from urllib.parse import urlsplit
 
 import scenarios
 
 PAGE_PATH_SUFFIXES = ("page", "page2", "page3")
 
 
-def build_routes():
+def build_routes(cat):
     routes = {}
-    cat = scenarios.catalogue()
     for sc in cat["scenarios"]:
         for r in sc["routes"]:
             routes.setdefault((r["port"], r["path"]), {})[r["method"]] = r
         for v in sc["visits"]:
             port = scenarios.PORTS[v["page"]]
-            path = v["url"].split(str(port), 1)[1]
+            path = urlsplit(v["url"]).path
             headers = [["Content-Type", "text/html; charset=utf-8"],
                        ["Cache-Control", "no-store"]]
             if v.get("sandbox"):
@@ -44,7 +47,7 @@ def build_routes():
     return routes
 
 
-ROUTES = build_routes()
+ROUTES = {}
 NOT_FOUND = {"status": 404, "reason": "Not Found",
              "headers": [["Content-Type", "text/plain"], ["Content-Length", "9"]],
              "body": "not found"}
@@ -188,12 +191,21 @@ def serve(ls, port):
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ready-file")
+    ap.add_argument("--catalogue")
+    args = ap.parse_args()
+    if args.catalogue:
+        with open(args.catalogue, encoding="utf-8") as f:
+            ROUTES.update(build_routes(json.load(f)))
+    else:
+        ROUTES.update(build_routes(scenarios.catalogue()))
     ports = sorted(set(scenarios.PORTS.values()) - {scenarios.PORTS["down"]})
     sockets = [(listen(port), port) for port in ports]  # fails here if a port is taken
     for ls, port in sockets:
         threading.Thread(target=serve, args=(ls, port), daemon=True).start()
-    if len(sys.argv) == 3 and sys.argv[1] == "--ready-file":
-        with open(sys.argv[2], "w") as f:
+    if args.ready_file:
+        with open(args.ready_file, "w") as f:
             f.write("ready\n")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use corscope::capture::tls::KeyLog;
 use corscope::capture::{self, Sink};
 use corscope::cors::{Engine, EngineOptions};
 use corscope::model::{Assessment, Exchange, Issue, Limits};
@@ -32,6 +33,15 @@ pub fn analyse_file(path: &Path) -> (Vec<Assessment>, Vec<Issue>) {
 
 /// [`analyse_file`], judged as `options` say.
 pub fn analyse_file_with(path: &Path, options: EngineOptions) -> (Vec<Assessment>, Vec<Issue>) {
+    analyse_file_keyed(path, options, &KeyLog::new())
+}
+
+/// [`analyse_file_with`], captures decrypted with `keys` (as `--keylog` gives them).
+pub fn analyse_file_keyed(
+    path: &Path,
+    options: EngineOptions,
+    keys: &KeyLog,
+) -> (Vec<Assessment>, Vec<Issue>) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let limits = Limits::default();
     let mut sink = Collect {
@@ -39,7 +49,7 @@ pub fn analyse_file_with(path: &Path, options: EngineOptions) -> (Vec<Assessment
         out: Vec::new(),
         issues: Vec::new(),
     };
-    if let Err(e) = capture::read(Box::new(file), &limits, &mut sink) {
+    if let Err(e) = capture::read_with_keys(Box::new(file), &limits, keys, &mut sink) {
         panic!("{} is not readable: {e}", path.display());
     }
     let mut out = std::mem::take(&mut sink.out);

@@ -8,17 +8,17 @@ use super::tcp::Flow;
 use super::truth::Truth;
 
 /// Writes frames as pcap or pcapng records and counts them into the truth.
-pub(super) struct Writer<'a, W: Write> {
-    pub(super) out: &'a mut W,
+pub(crate) struct Writer<'a, W: Write> {
+    pub(crate) out: &'a mut W,
     ng: bool,
     clock: u64,
     frame: Vec<u8>,
-    pub(super) truth: &'a mut Truth,
+    pub(crate) truth: &'a mut Truth,
 }
 
 impl<'a, W: Write> Writer<'a, W> {
     /// A writer to `out` (pcapng when `ng`), its clock at `start_ns`.
-    pub(super) fn new(out: &'a mut W, ng: bool, start_ns: u64, truth: &'a mut Truth) -> Self {
+    pub(crate) fn new(out: &'a mut W, ng: bool, start_ns: u64, truth: &'a mut Truth) -> Self {
         Self {
             out,
             ng,
@@ -29,7 +29,7 @@ impl<'a, W: Write> Writer<'a, W> {
     }
 
     /// Writes the file header.
-    pub(super) fn header(&mut self) -> io::Result<()> {
+    pub(crate) fn header(&mut self) -> io::Result<()> {
         if !self.ng {
             let mut h = Vec::with_capacity(24);
             h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
@@ -79,7 +79,7 @@ impl<'a, W: Write> Writer<'a, W> {
 
     /// Builds and writes one frame.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn emit(
+    pub(crate) fn emit(
         &mut self,
         flow: &mut Flow,
         dir: usize,

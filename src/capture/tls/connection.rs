@@ -287,11 +287,21 @@ impl TlsConnection {
             }
             return Outcome::Nothing;
         }
+        // TLS 1.3 0-RTT data precedes the client's first handshake-key record (RFC 8446
+        // §4.2.10): before the ServerHello, and after it until the handshake key opens one.
+        let early = side == Side::Client && self.early_data && !self.client_handshake_opened;
         let d = self.dir(side);
         let opened = match d.keys.as_mut() {
             Some(Keys::Keyed(p)) => {
                 let body = d.reader.as_mut().map(|r| r.body_mut()).unwrap_or_default();
-                Some(p.open(&h.raw, body))
+                // A failed open may overwrite the record: while 0-RTT data may come, the
+                // ciphertext is kept for the early key to try.
+                let kept = (early && ct == content::APPLICATION_DATA).then(|| body.to_vec());
+                let opened = p.open(&h.raw, body);
+                if let (Err(_), Some(kept)) = (&opened, kept) {
+                    body.copy_from_slice(&kept);
+                }
+                Some(opened)
             }
             Some(Keys::Missing) => {
                 self.stop(side, false);
@@ -299,9 +309,6 @@ impl TlsConnection {
             }
             Some(Keys::Clear) | None => None,
         };
-        // TLS 1.3 0-RTT data precedes the client's first handshake-key record (RFC 8446
-        // §4.2.10): before the ServerHello, and after it until the handshake key opens one.
-        let early = side == Side::Client && self.early_data && !self.client_handshake_opened;
         let opened = match opened {
             Some(Ok(ok)) => {
                 if side == Side::Client {
@@ -384,15 +391,17 @@ impl TlsConnection {
             return p.open(&h.raw, body).ok();
         }
         let secret = ctx.secret(&session.client_random?, Label::ClientEarlyTraffic)?;
+        // A failed open may overwrite the record: each suite tries the ciphertext as it came.
+        let kept = body.to_vec();
         for id in [0x1301, 0x1302, 0x1303] {
             let Some(mut p) = suite::lookup(id).and_then(|s| Protection::tls13(&s, secret)) else {
                 continue;
             };
-            // A failed AEAD open leaves the buffer as it was.
             if let Ok(ok) = p.open(&h.raw, body) {
                 *early = Some(Box::new(p));
                 return Some(ok);
             }
+            body.copy_from_slice(&kept);
         }
         None
     }

@@ -7,7 +7,7 @@
 //!   certificate names.
 //! - [`suite`], [`schedule`], [`protection`]: which suites are decrypted, key derivation (TLS
 //!   1.3 HKDF-Expand-Label, the TLS 1.0-1.2 PRFs) and opening records (AES-GCM,
-//!   ChaCha20-Poly1305, AES-CBC with HMAC) with RustCrypto's ciphers.
+//!   ChaCha20-Poly1305 with ring's AEADs, AES-CBC with HMAC with RustCrypto's).
 //! - [`connection`]: one connection's state, fed ciphertext per side in order and yielding
 //!   plaintext per side ([`TlsConnection::poll`]); [`undecrypted`]: connections that could not
 //!   be decrypted, counted per server name for the input's issues.
@@ -15,9 +15,9 @@
 //! Specs: RFC 8446 (TLS 1.3), RFC 5246 (TLS 1.2), RFC 4346 and RFC 2246 (TLS 1.1, 1.0), RFC
 //! 7366 (encrypt-then-MAC), RFC 7905 (ChaCha20-Poly1305), the NSS key log format.
 //!
-//! Why our own record layer on top of tls-parser and RustCrypto: the TLS crates that decrypt
-//! (rustls, OpenSSL bindings) are endpoints that need the private key exchange, not a passive
-//! reader given secrets; tls-parser parses records and handshakes but decrypts nothing.
+//! Why our own record layer on top of tls-parser, ring and RustCrypto: the TLS crates that
+//! decrypt (rustls, OpenSSL bindings) are endpoints that need the private key exchange, not a
+//! passive reader given secrets; tls-parser parses records and handshakes but decrypts nothing.
 //!
 //! Invariants: a direction is decrypted from its first record in order or not at all; a
 //! capture gap, a record that fails to authenticate or bytes that are not TLS records end the
