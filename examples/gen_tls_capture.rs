@@ -21,7 +21,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use capture_gen::{Config, Format};
+use capture_gen::{Config, Format, Mix};
 
 const USAGE: &str =
     "usage: gen_tls_capture --size SIZE --out FILE --keylog FILE [--seed N] [--truth FILE.json]";
@@ -59,6 +59,7 @@ fn parse() -> Result<Args, String> {
             size: size.ok_or("--size is required")?,
             format: Format::Pcap,
             seed,
+            mix: Mix::Browser,
         },
         out: out.ok_or("--out is required")?,
         keylog: keylog.ok_or("--keylog is required")?,

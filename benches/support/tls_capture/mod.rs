@@ -64,7 +64,7 @@ pub fn generate<W: Write, K: Write>(
     keylog: &mut K,
 ) -> io::Result<Truth> {
     let mut rng = Rng::new(cfg.seed);
-    let mut planner = Planner::new("https", &mut rng);
+    let mut planner = Planner::new("https", cfg.mix, &mut rng);
     let mut truth = Truth::new(&Config {
         format: Format::Pcap,
         ..*cfg
