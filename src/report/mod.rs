@@ -24,7 +24,7 @@ use crate::model::{IssueSummary, Timestamp};
 pub use record::{Record, Summary};
 
 /// What a report says about one input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputReport {
     /// Index in the run, in the order inputs were named (directories expanded, sorted); a
     /// capture of several files is one input, placed where its first-named file was.
@@ -61,7 +61,7 @@ impl InputReport {
 }
 
 /// One file of an input read as one capture of several files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     /// Path as found.
     pub path: String,
