@@ -115,9 +115,8 @@ fn get(client: usize, path: &str) -> (String, String) {
     let o = origin(client);
     (
         format!("GET {path} HTTP/1.1\r\nHost: api.example.com\r\nOrigin: {o}\r\n\r\n"),
-        format!(
-            "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 3\r\n\r\nok\n"
-        ),
+        "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 3\r\n\r\nok\n"
+            .to_string(),
     )
 }
 
