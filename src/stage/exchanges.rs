@@ -23,8 +23,8 @@ pub const EXCHANGES_V1: &str = "corscope.exchanges/1";
 
 fn header_fields() -> Fields {
     Fields::from(vec![
-        Field::new("name", DataType::Binary, false),
-        Field::new("value", DataType::Binary, false),
+        Field::new("name", DataType::Binary, true),
+        Field::new("value", DataType::Binary, true),
     ])
 }
 

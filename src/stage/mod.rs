@@ -55,8 +55,9 @@ impl StageError {
     }
 }
 
-/// Checks that `batch` is of table `name` (`corscope.exchanges/1`) with exactly the columns of
-/// `expected`.
+/// Checks that `batch` is of the table `expected` is the schema of: its metadata names that
+/// table and version, or it has no such metadata (engines such as Spark rewrite Parquet files
+/// and Arrow streams without it) and its columns match; extra columns are ignored.
 pub fn check_schema(
     batch: &RecordBatch,
     expected: &arrow_schema::Schema,
@@ -67,19 +68,19 @@ pub fn check_schema(
         .cloned()
         .unwrap_or_default();
     let schema = batch.schema();
-    let got = schema.metadata().get(SCHEMA_KEY).cloned();
-    if got.as_deref() != Some(want.as_str()) {
-        return Err(StageError::invalid(format!(
-            "expected {want} data, found {}",
-            got.unwrap_or_else(|| "data without a corscope schema".into())
-        )));
+    if let Some(got) = schema.metadata().get(SCHEMA_KEY) {
+        if *got != want {
+            return Err(StageError::invalid(format!(
+                "expected {want} data, found {got}"
+            )));
+        }
     }
     for field in expected.fields() {
         match schema.field_with_name(field.name()) {
             Ok(f) if f.data_type().equals_datatype(field.data_type()) => {}
             _ => {
                 return Err(StageError::invalid(format!(
-                    "{want}: column {} missing or of another type",
+                    "expected {want} data: column {} missing or of another type",
                     field.name()
                 )))
             }
