@@ -72,6 +72,11 @@ fn stages_chained_by_xargs_equal_one_analyze_run_and_per_file_runs_differ() {
     let captures = dir.path().join("captures");
     let files = fleet::write(&captures);
     assert!(files >= 30, "rotated into many files: {files}");
+    let bytes: u64 = (0..fleet::HOSTS)
+        .flat_map(|h| std::fs::read_dir(captures.join(format!("host{h}"))).unwrap())
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    eprintln!("fleet: {files} files, {bytes} bytes");
     let captures = captures.to_str().unwrap();
 
     let plan = corscope(&["extract", "--plan", captures], None);
