@@ -3,7 +3,8 @@
 //! Parquet files (zstd) or streamed as Arrow IPC (zstd buffers).
 //!
 //! One table per stage, versioned by the schema metadata key [`SCHEMA_KEY`]
-//! (`corscope.exchanges/1`, `corscope.records/1`); a reader refuses any other version. Every
+//! (`corscope.exchanges/1`, `corscope.records/1`); a reader refuses any other version, and
+//! takes data that lost the metadata (engines rewrite files without it) by its columns. Every
 //! integer is signed (Spark rejects unsigned Arrow types) and every time is `Int64`
 //! nanoseconds since the Unix epoch (Spark's own timestamps are microseconds). Besides one row
 //! per exchange (or record), each input has one `input` row holding what the report says of
