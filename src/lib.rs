@@ -8,6 +8,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod baseline;
 pub mod capture;
 pub mod cli;
 pub mod cors;

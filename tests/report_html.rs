@@ -172,3 +172,53 @@ fn hostile_recording_in_headless_chromium() {
         "shown as text"
     );
 }
+
+#[test]
+fn preflight_and_request_pairs_are_drawn_on_a_timeline() {
+    let html = render(&sample("chromium-devtools.har"), ReportFormat::Html);
+    let json: Value = serde_json::from_str(&render(
+        &sample("chromium-devtools.har"),
+        ReportFormat::Json,
+    ))
+    .unwrap();
+    let timelines: Vec<&str> = html
+        .split("<ol class=\"timeline\">")
+        .skip(1)
+        .map(|t| t.split("</ol>").next().unwrap())
+        .collect();
+    // Every request shown in detail (blocked, undecided, network error) with a preflight has
+    // one (at most 10 per cause and pair are detailed, and the sample has fewer).
+    let paired = json["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| {
+            matches!(
+                x["verdict"].as_str(),
+                Some("blocked" | "indeterminate" | "network-error")
+            ) && x["kind"] != "preflight"
+                && x["preflight"].is_string()
+        })
+        .count();
+    assert!(paired > 10, "{paired}");
+    assert_eq!(timelines.len(), paired);
+    for t in timelines {
+        let href = t
+            .split("href=\"#")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            html.contains(&format!("id=\"{href}\"")),
+            "the preflight {href} is on the page"
+        );
+        assert!(t.contains("<code>OPTIONS</code>"), "{t}");
+        let gap = t.split("class=\"gap\">").nth(1).unwrap();
+        assert!(
+            gap.starts_with('+') || gap.starts_with("request dated"),
+            "{t}"
+        );
+    }
+}

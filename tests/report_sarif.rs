@@ -7,11 +7,8 @@
 
 mod report_support;
 
-use std::path::Path;
-use std::process::Command;
-
 use corscope::report::ReportFormat;
-use report_support::{render, sample, tool, SAMPLES};
+use report_support::{render, sample, sarif_errors as validate, tool, SAMPLES};
 use serde_json::Value;
 
 /// One line per result: level, rule, where, fingerprint, message.
@@ -51,7 +48,22 @@ fn check(log: &Value, json: &Value, artifact: &str) {
         assert_eq!(r["ruleId"], f["rule"]);
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], r["ruleId"], "ruleIndex names the rule");
-        assert_eq!(r["message"]["text"], f["message"]);
+        let text = r["message"]["text"].as_str().unwrap();
+        let message = f["message"].as_str().unwrap();
+        if f["kind"] == "warning" {
+            assert_eq!(text, message);
+        } else {
+            let fix = format!("{message}\n\nFix: {}", f["fix"].as_str().unwrap());
+            assert!(text.starts_with(&fix), "{text}");
+            match f.get("stack_fix") {
+                Some(sf) => {
+                    let config = sf["config"].as_str().unwrap().trim_end();
+                    assert!(text.ends_with(&format!(":\n{config}")), "{text}");
+                    assert_eq!(r["properties"]["stackFix"]["config"], sf["config"]);
+                }
+                None => assert_eq!(text, fix),
+            }
+        }
         let level = match f["kind"].as_str().unwrap() {
             "blocked" => "error",
             "latent" | "warning" => "note",
@@ -87,55 +99,6 @@ fn sarif_rules_are_the_catalogue() {
         + corscope::model::WARNINGS.len()
         + corscope::findings::SECURITY.len();
     assert_eq!(rules.as_array().unwrap().len(), n);
-}
-
-/// Runs the validator on `file`; returns its error-level results.
-fn validate(multitool: &Path, file: &Path) -> Vec<String> {
-    let out = file.with_extension("validation.sarif");
-    let status = Command::new(multitool)
-        .arg("validate")
-        .arg(file)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("run the SARIF validator");
-    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap_or_else(|_| {
-        panic!(
-            "the validator wrote no log: {}",
-            String::from_utf8_lossy(&status.stdout)
-        )
-    }))
-    .expect("the validator's log is JSON");
-    let run = &report["runs"][0];
-    let rules = run["tool"]["driver"]["rules"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut errors = Vec::new();
-    for r in run["results"].as_array().cloned().unwrap_or_default() {
-        let default = rules
-            .iter()
-            .find(|rule| rule["id"] == r["ruleId"])
-            .and_then(|rule| rule["defaultConfiguration"]["level"].as_str())
-            .unwrap_or("warning")
-            .to_string();
-        let level = r["level"].as_str().map(str::to_string).unwrap_or(default);
-        if level == "error" {
-            errors.push(r.to_string());
-        }
-    }
-    for n in run["invocations"].as_array().cloned().unwrap_or_default() {
-        for e in n["toolExecutionNotifications"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-        {
-            if e["level"] == "error" {
-                errors.push(e.to_string());
-            }
-        }
-    }
-    errors
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline::{Baseline, BaselineError};
 use crate::capture::tls::KeyLog;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::{FailOn, FailOnError};
@@ -75,6 +76,10 @@ enum CommandArgs {
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]
         fail_on: Vec<String>,
+        /// An earlier `--format json`, jsonl or sarif report: its findings are reported as
+        /// known and do not fail the run; only new findings count for --fail-on.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
         #[command(flatten)]
         redaction: RedactionArgs,
     },
@@ -246,7 +251,8 @@ pub struct AnalyzeConfig {
     pub fail_on: FailOn,
     /// Pipeline options.
     pub options: Options,
-    /// Notes for standard error before the run (key log lines that were not understood).
+    /// Notes for standard error before the run (key log lines that were not understood, a
+    /// baseline without findings).
     pub notes: Vec<String>,
     /// Whether to show progress on standard error.
     pub progress: bool,
@@ -290,6 +296,9 @@ pub enum UsageError {
     /// A bad `--fail-on`.
     #[error(transparent)]
     FailOn(#[from] FailOnError),
+    /// A `--baseline` that cannot be read.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
 }
 
 /// Reads every key log into one; notes say what was not understood.
@@ -363,13 +372,23 @@ impl Args {
                 no_join,
                 quiet,
                 fail_on,
+                baseline,
                 redaction,
             } => {
                 if jobs == Some(0) {
                     return Err(UsageError::NoJobs);
                 }
-                let (keys, notes) = read_keylogs(&keylog)?;
+                let (keys, mut notes) = read_keylogs(&keylog)?;
                 let fail_on = FailOn::parse(&fail_on)?;
+                let redactor = redaction.redactor();
+                let baseline = match baseline {
+                    Some(path) => {
+                        let (b, said) = Baseline::read(&path)?;
+                        notes.extend(said);
+                        Some(Arc::new(b.redacted(&redactor)))
+                    }
+                    None => None,
+                };
                 let inputs: Vec<Input> = inputs
                     .into_iter()
                     .map(|p| {
@@ -409,7 +428,8 @@ impl Args {
                         },
                         progress: None,
                         keys: Arc::new(keys),
-                        redactor: redaction.redactor(),
+                        redactor,
+                        baseline,
                     },
                     progress: !quiet && std::io::stderr().is_terminal(),
                     notes,

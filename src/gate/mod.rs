@@ -13,8 +13,16 @@
 //! - a warning name (`vary-origin-missing`): that warning;
 //! - `never`: nothing; the exit status is then 0 unless the run failed to read its inputs.
 //!
+//! With a baseline (`--baseline`), only the findings it does not hold count: the run fails when
+//! a new finding matches, by its kind and rule as the summary counts them (blocked requests by
+//! their reported cause, requests blocked if credentialed, latent risks, warnings by name).
+//! Exchanges beyond
+//! the findings kept ([`MAX_FINDINGS`](crate::findings::MAX_FINDINGS)) cannot be compared and
+//! fail any level but `never`.
+//!
 //! The gate reads the run's [`Summary`] only: it decides nothing about exchanges.
 
+use crate::findings::{FindingKind, RouteFinding, Rule};
 use crate::model::{CauseId, WarningId, CAUSES};
 use crate::report::Summary;
 
@@ -112,8 +120,17 @@ impl FailOn {
         Ok(out)
     }
 
-    /// Whether findings counted in `summary` fail the run.
+    /// Whether findings counted in `summary` fail the run (only new ones when it has a
+    /// baseline).
     pub fn fails(&self, s: &Summary) -> bool {
+        if let Some(baseline) = &s.baseline {
+            let never = self.level == Some(Level::Never);
+            return (!never && s.findings.folded() > 0)
+                || s.findings
+                    .sorted()
+                    .iter()
+                    .any(|f| self.fails_on(f) && !baseline.knows(&f.fingerprint()));
+        }
         let level = self.level.unwrap_or(Level::Never);
         let by_level = match level {
             Level::Never => false,
@@ -132,6 +149,28 @@ impl FailOn {
                 .warnings
                 .iter()
                 .any(|w| s.by_warning.get(w.name()).is_some_and(|n| *n > 0))
+    }
+}
+
+impl FailOn {
+    /// Whether `finding` is one this gate fails on, as [`FailOn::fails`] counts the summary:
+    /// blocked requests by their reported cause, requests blocked if credentialed, latent
+    /// risks, and warnings (also those that are security findings).
+    pub fn fails_on(&self, finding: &RouteFinding) -> bool {
+        let by_level = match (self.level.unwrap_or(Level::Never), finding.kind) {
+            (Level::Never, _) => false,
+            (_, FindingKind::Blocked) => true,
+            (Level::IfCredentialed | Level::Warning, FindingKind::IfCredentialed) => true,
+            (Level::Warning, FindingKind::Latent) => true,
+            (Level::Warning, _) => matches!(finding.rule, Rule::Warning(_)),
+            _ => false,
+        };
+        by_level
+            || match finding.rule {
+                Rule::Cause(c) => finding.kind == FindingKind::Blocked && self.causes.contains(&c),
+                Rule::Warning(w) => self.warnings.contains(&w),
+                Rule::Security(_) => false,
+            }
     }
 }
 
@@ -208,6 +247,57 @@ mod tests {
         let both = FailOn::parse(&["A01,vary-origin-missing", "if-credentialed"]).unwrap();
         assert_eq!(both.level, Some(Level::IfCredentialed));
         assert_eq!(both.causes, vec![CauseId::find("A01").unwrap()]);
+    }
+
+    /// A finding of `kind` and `rule`.
+    fn finding(kind: FindingKind, rule: Rule) -> RouteFinding {
+        RouteFinding {
+            kind,
+            rule,
+            server: "https://api.test".into(),
+            route: "/r".into(),
+            page: "https://app.test".into(),
+            exchanges: 1,
+            clients: 1,
+            clients_capped: false,
+            first_seen: None,
+            last_seen: None,
+            example: crate::findings::Example {
+                input: 0,
+                seq: 1,
+                location: crate::model::Location::Entry(crate::model::EntryIndex(0)),
+                method: "GET".into(),
+                url: "https://api.test/r".into(),
+                message: String::new(),
+                fix: String::new(),
+                evidence: Vec::new(),
+                stack_fix: None,
+            },
+        }
+    }
+
+    #[test]
+    fn findings_fail_as_the_summary_counts_them() {
+        let a01 = Rule::Cause(CauseId::find("A01").unwrap());
+        let vary = Rule::Warning(WarningId::find("vary-origin-missing").unwrap());
+        let kinds = [
+            finding(FindingKind::Blocked, a01),
+            finding(FindingKind::IfCredentialed, a01),
+            finding(FindingKind::Latent, a01),
+            finding(FindingKind::Warning, vary),
+        ];
+        let table = [
+            ("never", [false, false, false, false]),
+            ("blocked", [true, false, false, false]),
+            ("if-credentialed", [true, true, false, false]),
+            ("warning", [true, true, true, true]),
+            ("A01", [true, false, false, false]),
+            ("vary-origin-missing", [false, false, false, true]),
+        ];
+        for (item, want) in table {
+            let f = FailOn::parse(&[item]).unwrap();
+            assert_eq!(kinds.each_ref().map(|k| f.fails_on(k)), want, "{item}");
+        }
     }
 
     #[test]

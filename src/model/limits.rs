@@ -36,6 +36,11 @@ pub struct Limits {
     /// past it the least recently active client's state is forgotten and counted. Default
     /// 65 536: a few MiB.
     pub engine_client_entries: usize,
+    /// Assessments held back while a request a failed preflight stopped waits for that
+    /// preflight, recorded after it, to learn the server stack its response showed; past it
+    /// the request goes out without waiting longer, counted. Default 32 (DevTools writes the
+    /// two next to each other).
+    pub stack_lookahead: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +58,7 @@ impl Default for Limits {
             engine_window: 4096,
             engine_window_secs: 10,
             engine_client_entries: 65_536,
+            stack_lookahead: 32,
         }
     }
 }

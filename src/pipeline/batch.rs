@@ -13,7 +13,7 @@ use std::sync::mpsc::{self, TrySendError};
 
 use super::progress::Progress;
 use super::project::Projector;
-use crate::model::{Assessment, Verdict};
+use crate::model::{Assessment, Issue, Verdict};
 use crate::report::{Encoder, Record, Summary};
 
 /// Batches an input may have finished ahead of the renderer. Beyond them a worker spills laid
@@ -59,6 +59,8 @@ pub(super) struct Batcher<'a> {
     tx: &'a mpsc::SyncSender<Message>,
     handoff: Handoff,
     assessments: Vec<Assessment>,
+    /// Records the projector let go, before they are sent or laid out.
+    ready: Vec<Record>,
     records: Vec<Record>,
     bytes: Vec<u8>,
     counts: Summary,
@@ -95,6 +97,7 @@ impl<'a> Batcher<'a> {
             tx,
             handoff,
             assessments: Vec::new(),
+            ready: Vec::new(),
             records: Vec::new(),
             bytes: Vec::new(),
             counts: Summary::default(),
@@ -110,34 +113,46 @@ impl<'a> Batcher<'a> {
         self.judged += 1;
         self.pending += 1;
         self.blocked += u64::from(a.verdict == Verdict::Blocked);
-        match self.handoff {
-            Handoff::Assessments => self.assessments.push(a),
-            Handoff::Records => self.records.push(self.project.record(a)),
-            Handoff::Encoded(encode) => {
-                let record = self.project.record(a);
-                if self.bytes.capacity() == 0 {
-                    self.bytes.reserve(BATCH_BYTES + 4096);
-                }
-                let mark = self.bytes.len();
-                if encode(&record, &mut self.bytes).is_ok() {
-                    self.counts.add(&record);
-                } else {
-                    // Laying out into memory fails only on a broken invariant: hand this
-                    // record and the rest to the renderer, in order, rather than lose them.
-                    self.bytes.truncate(mark);
-                    self.records.push(record);
-                    self.handoff = Handoff::Records;
-                    self.flush();
-                }
-            }
+        if let Handoff::Assessments = self.handoff {
+            self.assessments.push(a);
+        } else {
+            let mut ready = std::mem::take(&mut self.ready);
+            self.project.push(a, &mut ready);
+            self.take_ready(&mut ready);
+            self.ready = ready;
         }
         if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
             self.flush();
         }
     }
 
+    /// Sends or lays out the records the projector let go.
+    fn take_ready(&mut self, ready: &mut Vec<Record>) {
+        for record in ready.drain(..) {
+            let Handoff::Encoded(encode) = self.handoff else {
+                self.records.push(record);
+                continue;
+            };
+            if self.bytes.capacity() == 0 {
+                self.bytes.reserve(BATCH_BYTES + 4096);
+            }
+            let mark = self.bytes.len();
+            if encode(&record, &mut self.bytes).is_ok() {
+                self.counts.add(&record);
+            } else {
+                // Laying out into memory fails only on a broken invariant: hand this record
+                // and the rest to the renderer, in order, rather than lose them.
+                self.bytes.truncate(mark);
+                self.records.push(record);
+                self.handoff = Handoff::Records;
+                self.flush();
+            }
+        }
+    }
+
     fn flush(&mut self) {
-        if self.pending == 0 {
+        // Records the projector held back may be let go after their assessments were counted.
+        if self.pending == 0 && self.records.is_empty() && self.bytes.is_empty() {
             return;
         }
         if let Some(p) = self.progress {
@@ -207,8 +222,12 @@ impl<'a> Batcher<'a> {
         }
     }
 
-    /// Sends everything still held; returns how many assessments were taken.
-    pub(super) fn close(mut self) -> u64 {
+    /// Sends everything still held; returns how many assessments were taken, and the issue of
+    /// the projection, if any.
+    pub(super) fn close(mut self) -> (u64, Option<Issue>) {
+        let mut ready = std::mem::take(&mut self.ready);
+        self.project.finish(&mut ready);
+        self.take_ready(&mut ready);
         self.flush();
         self.end_spill();
         if !self.counts.findings.is_empty() {
@@ -218,6 +237,6 @@ impl<'a> Batcher<'a> {
                 Box::new(std::mem::take(&mut self.counts)),
             ));
         }
-        self.judged
+        (self.judged, self.project.issue())
     }
 }

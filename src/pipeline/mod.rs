@@ -38,12 +38,14 @@ use project::Projector;
 
 pub use chain::{Chain, Join};
 pub use progress::Progress;
+pub use project::STACK_LOOKAHEAD_EXCEEDED;
 pub use source::{expand, Input, Source, SourceOrigin};
 
+use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
 use crate::cors::{Engine, EngineOptions, Prepared};
-use crate::model::{Exchange, Issue, IssueTally, Limits};
+use crate::model::{Exchange, Issue, IssueSummary, IssueTally, Limits};
 use crate::redact::Redactor;
 use crate::report::{InputReport, Renderer, Summary};
 
@@ -65,6 +67,9 @@ pub struct Options {
     /// The redaction policy applied to every record and issue message before it is laid out
     /// (on, with a random key, by default).
     pub redactor: Redactor,
+    /// The earlier findings to compare the run's with (`--baseline`): the renderers and the
+    /// gate read it from the run's summary.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// What a run found.
@@ -179,15 +184,19 @@ fn run_chains(
         })
     });
     let mut outcome = Outcome::default();
+    outcome.summary.baseline = options.baseline.clone();
     for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
-        let mut project = Projector::new(index, &options.redactor);
+        let mut project = Projector::new(index, &options.redactor, &options.limits);
+        let mut ready = Vec::new();
         for msg in rx.iter() {
             match msg {
                 Message::Assessments(batch) => {
                     for a in batch {
-                        let r = project.record(a);
-                        outcome.summary.add(&r);
-                        renderer.record(&r)?;
+                        project.push(a, &mut ready);
+                        for r in ready.drain(..) {
+                            outcome.summary.add(&r);
+                            renderer.record(&r)?;
+                        }
                     }
                 }
                 Message::Records(batch) => {
@@ -206,11 +215,24 @@ fn run_chains(
                 }
             }
         }
-        let report = done.recv().unwrap_or_else(|_| InputReport {
+        project.finish(&mut ready);
+        for r in ready.drain(..) {
+            outcome.summary.add(&r);
+            renderer.record(&r)?;
+        }
+        let mut report = done.recv().unwrap_or_else(|_| InputReport {
             index,
             error: Some("the worker reading this input stopped unexpectedly".into()),
             ..InputReport::default()
         });
+        // Projected here (assessments handed over): the projection's issue joins the input's.
+        if let Some(issue) = project.issue() {
+            report.issues.push(IssueSummary {
+                id: issue.id,
+                count: issue.count,
+                examples: vec![issue],
+            });
+        }
         renderer.input_done(&report)?;
         outcome.inputs.push(report);
     }
@@ -248,7 +270,7 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn projector(&self) -> Projector<'a> {
-        Projector::new(self.index, self.redactor)
+        Projector::new(self.index, self.redactor, self.limits)
     }
 }
 
@@ -313,7 +335,10 @@ fn judge_all(
         engine.push_prepared(p, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
-    (out.close(), engine.issues())
+    let (judged, projected) = out.close();
+    let mut issues = engine.issues();
+    issues.extend(projected);
+    (judged, issues)
 }
 
 /// Reads `chain` and judges its exchanges: on this thread, or with the engine on a thread of
@@ -333,8 +358,8 @@ fn read_and_judge(
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         let out = &mut sink.out;
         sink.engine.finish(&mut |a| out.push(a));
-        let judged = sink.out.close();
-        for issue in sink.engine.issues() {
+        let (judged, projected) = sink.out.close();
+        for issue in sink.engine.issues().into_iter().chain(projected) {
             sink.issues.add(issue);
         }
         return (report, Ok(judged), sink.issues);

@@ -8,13 +8,21 @@
 //! resource showed; the evidence names the response it was seen on. The book is a cache of
 //! the last [`STACK_RESOURCES`] resources: an evicted one only loses what its earlier
 //! response showed, never a record.
+//!
+//! A request a failed preflight stopped may be recorded before that preflight (DevTools
+//! writes the request it never sent, then its preflight): such a request is held back until
+//! its preflight arrives, so that it takes the stacks the preflight's response showed. At most
+//! [`Limits::stack_lookahead`] assessments are held (then the oldest goes out without waiting
+//! longer, counted in the input issue [`STACK_LOOKAHEAD_EXCEEDED`]), and records leave in the
+//! order the engine gave them: holding delays records, it never reorders them.
 
+use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
 
 use crate::cors::safelist::{parse_request_headers, recorded_unsafe_names};
-use crate::model::{Assessment, ExchangeKind, Finding};
+use crate::model::{Assessment, ExchangeId, ExchangeKind, Finding, Issue, Limits};
 use crate::redact::Redactor;
 use crate::report::Record;
 use crate::stack::{self, Params, Sighting};
@@ -22,27 +30,93 @@ use crate::stack::{self, Params, Sighting};
 /// Resources whose stacks are remembered.
 pub const STACK_RESOURCES: usize = 1024;
 
+/// The input issue counting requests that went out without waiting longer for the preflight
+/// recorded after them ([`Limits::stack_lookahead`]).
+pub const STACK_LOOKAHEAD_EXCEEDED: &str = "stack-lookahead-exceeded";
+
 /// Turns one input's assessments into records, in order.
 pub(super) struct Projector<'a> {
     index: usize,
     redactor: &'a Redactor,
     /// By resource (URL without query): the stacks its last response showed.
     stacks: LruCache<String, Vec<Sighting>>,
+    /// Assessments held back, in order; the first waits for its preflight.
+    held: VecDeque<Assessment>,
+    /// Assessments held at most ([`Limits::stack_lookahead`]).
+    lookahead: usize,
+    /// Requests that stopped waiting for their preflight at `lookahead`.
+    overflowed: u64,
 }
 
 impl<'a> Projector<'a> {
     /// A projector for input `index`.
-    pub(super) fn new(index: usize, redactor: &'a Redactor) -> Self {
+    pub(super) fn new(index: usize, redactor: &'a Redactor, limits: &Limits) -> Self {
         Self {
             index,
             redactor,
             stacks: LruCache::new(NonZeroUsize::MIN.saturating_add(STACK_RESOURCES - 1)),
+            held: VecDeque::new(),
+            lookahead: limits.stack_lookahead,
+            overflowed: 0,
+        }
+    }
+
+    /// The input issue counting requests that stopped waiting for their preflight, if any did.
+    pub(super) fn issue(&self) -> Option<Issue> {
+        (self.overflowed > 0).then(|| {
+            Issue::general(
+                STACK_LOOKAHEAD_EXCEEDED,
+                format!(
+                    "a request stopped by a failed preflight recorded more than {} exchanges \
+                     after it went out without waiting for it: its fix names no server stack",
+                    self.lookahead
+                ),
+            )
+            .times(self.overflowed)
+        })
+    }
+
+    /// Takes the next assessment; appends to `out` the records ready to go, in order.
+    pub(super) fn push(&mut self, a: Assessment, out: &mut Vec<Record>) {
+        if self.held.is_empty() && awaited(&a).is_none() {
+            out.push(self.record(a));
+            return;
+        }
+        self.held.push_back(a);
+        self.release(out, false);
+    }
+
+    /// Appends every record still held to `out`: the input is over.
+    pub(super) fn finish(&mut self, out: &mut Vec<Record>) {
+        self.release(out, true);
+    }
+
+    /// Projects held assessments from the front while the first need not wait: its preflight
+    /// has arrived (its stacks are learnt first), it waited `lookahead` assessments (counted),
+    /// or `all`.
+    fn release(&mut self, out: &mut Vec<Record>, all: bool) {
+        while let Some(front) = self.held.front() {
+            if let Some(p) = awaited(front) {
+                match self.held.iter().position(|h| h.id == p) {
+                    Some(at) => {
+                        if let Some(preflight) = self.held.get(at) {
+                            sightings(&mut self.stacks, preflight);
+                        }
+                    }
+                    None if all => {}
+                    None if self.held.len() <= self.lookahead => return,
+                    None => self.overflowed += 1,
+                }
+            }
+            if let Some(a) = self.held.pop_front() {
+                out.push(self.record(a));
+            }
         }
     }
 
     /// The record of `a`, with stack fixes, redacted.
-    pub(super) fn record(&mut self, a: Assessment) -> Record {
-        let sightings = self.sightings(&a);
+    fn record(&mut self, a: Assessment) -> Record {
+        let sightings = sightings(&mut self.stacks, &a);
         let ask = (!a.causes.is_empty() && !sightings.is_empty()).then(|| Ask::of(&a));
         let mut r = Record::from_assessment(self.index, a);
         if let Some(ask) = ask {
@@ -53,26 +127,33 @@ impl<'a> Projector<'a> {
         self.redactor.record(&mut r);
         r
     }
+}
 
-    /// The stacks this exchange's response shows; for an exchange without a response (a
-    /// request its preflight stopped, a network failure), those an earlier response of the
-    /// same resource showed. The book learns what each response shows.
-    fn sightings(&mut self, a: &Assessment) -> Vec<Sighting> {
-        let url = a.exchange.request.url.as_str();
-        let resource = url.split(['?', '#']).next().unwrap_or(url);
-        let Some(res) = &a.exchange.response else {
-            return self.stacks.get(resource).cloned().unwrap_or_default();
-        };
-        let mut own = stack::detect(&res.headers);
-        if own.is_empty() {
-            return own;
-        }
-        for s in &mut own {
-            s.exchange = Some(a.id);
-        }
-        self.stacks.put(resource.to_string(), own.clone());
-        own
+/// The stacks this exchange's response shows; for an exchange without a response (a request
+/// its preflight stopped, a network failure), those an earlier response of the same resource
+/// showed. The book learns what each response shows.
+fn sightings(stacks: &mut LruCache<String, Vec<Sighting>>, a: &Assessment) -> Vec<Sighting> {
+    let url = a.exchange.request.url.as_str();
+    let resource = url.split(['?', '#']).next().unwrap_or(url);
+    let Some(res) = &a.exchange.response else {
+        return stacks.get(resource).cloned().unwrap_or_default();
+    };
+    let mut own = stack::detect(&res.headers);
+    if own.is_empty() {
+        return own;
     }
+    for s in &mut own {
+        s.exchange = Some(a.id);
+    }
+    stacks.put(resource.to_string(), own.clone());
+    own
+}
+
+/// The preflight `a` waits for: one recorded after it, when `a` has causes to fix and no
+/// response of its own to show a stack.
+fn awaited(a: &Assessment) -> Option<ExchangeId> {
+    a.preflight
+        .filter(|p| p.0 > a.id.0 && a.exchange.response.is_none() && !a.causes.is_empty())
 }
 
 /// What the request asked for: its origin, method and non-safelisted headers.
@@ -155,5 +236,140 @@ impl Ask {
             headers,
             credentials: self.cookie,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntryIndex, Exchange, HeaderList, Location, Request, Response, Verdict};
+
+    /// A blocked request never sent (no response), stopped by preflight `preflight`.
+    fn stopped(id: u64, preflight: u64) -> Assessment {
+        let mut a = exchange(id, "PUT", None);
+        a.preflight = Some(ExchangeId(preflight));
+        a.verdict = Verdict::Blocked;
+        a.causes = vec![Finding {
+            cause: crate::model::CauseId::PreflightStatus405,
+            chromium: None,
+            firefox: None,
+            failed_parameter: None,
+            message: "blocked".into(),
+            fix: "answer OPTIONS".into(),
+            if_credentialed: false,
+            latent: false,
+            evidence: Vec::new(),
+            stack_fix: None,
+        }];
+        a
+    }
+
+    fn exchange(id: u64, method: &str, server: Option<&str>) -> Assessment {
+        let request = Request {
+            method: method.into(),
+            url: "http://api.test/item".into(),
+            ..Request::default()
+        };
+        let mut ex = Exchange::new(Location::Entry(EntryIndex(id)), request);
+        ex.response = server.map(|s| {
+            let mut headers = HeaderList::new();
+            headers.push("Server", s);
+            Response {
+                status: 405,
+                headers,
+                ..Response::default()
+            }
+        });
+        Assessment {
+            id: ExchangeId(id),
+            exchange: ex,
+            kind: if method == "OPTIONS" {
+                ExchangeKind::Preflight
+            } else {
+                ExchangeKind::Cors
+            },
+            origin: Some("http://app.test".into()),
+            page_origin: None,
+            sent: server.is_some(),
+            preflight: None,
+            preflight_cached_from: None,
+            verdict: Verdict::Allowed,
+            causes: Vec::new(),
+            warnings: Vec::new(),
+            note: None,
+        }
+    }
+
+    fn project(assessments: Vec<Assessment>) -> (Vec<Vec<u64>>, Vec<Record>) {
+        let (steps, records, _) = project_counted(assessments);
+        (steps, records)
+    }
+
+    /// [`project`], with the issue counting requests that stopped waiting.
+    fn project_counted(
+        assessments: Vec<Assessment>,
+    ) -> (Vec<Vec<u64>>, Vec<Record>, Option<Issue>) {
+        let redactor = Redactor::off();
+        let mut p = Projector::new(0, &redactor, &Limits::default());
+        let mut steps = Vec::new();
+        let mut all = Vec::new();
+        for a in assessments {
+            let mut out = Vec::new();
+            p.push(a, &mut out);
+            steps.push(out.iter().map(|r| r.seq).collect());
+            all.extend(out);
+        }
+        let mut out = Vec::new();
+        p.finish(&mut out);
+        steps.push(out.iter().map(|r| r.seq).collect());
+        all.extend(out);
+        (steps, all, p.issue())
+    }
+
+    #[test]
+    fn a_request_recorded_before_its_preflight_takes_the_preflights_stack() {
+        let (steps, records) = project(vec![
+            stopped(1, 2),
+            exchange(2, "OPTIONS", Some("nginx/1.24.0")),
+            exchange(3, "GET", None),
+        ]);
+        assert_eq!(steps, vec![vec![], vec![1, 2], vec![3], vec![]]);
+        let fix = records[0].causes[0]
+            .stack_fix
+            .as_ref()
+            .expect("a stack fix");
+        assert_eq!(fix.stack, "nginx");
+        assert_eq!(fix.exchange, Some(ExchangeId(2)));
+        assert_eq!(fix.evidence, "Server: nginx/1.24.0");
+    }
+
+    #[test]
+    fn holding_is_bounded_and_never_reorders() {
+        let lookahead = Limits::default().stack_lookahead;
+        let mut input = vec![stopped(1, 1000), stopped(2, 999)];
+        input.extend((3..=40).map(|id| exchange(id, "GET", None)));
+        let (steps, records, issue) = project_counted(input);
+        let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, (1..=40).collect::<Vec<u64>>(), "order kept");
+        // Held until lookahead + 1 assessments waited, then the first goes out while the
+        // second waits one more, then it and all behind it go.
+        let first = steps.iter().position(|s| !s.is_empty()).unwrap();
+        assert_eq!(first, lookahead);
+        assert_eq!(steps[first], vec![1]);
+        let next: Vec<u64> = (2..=lookahead as u64 + 2).collect();
+        assert_eq!(steps[first + 1], next);
+        assert_eq!(steps[first + 2].len(), 1, "then one at a time");
+        let issue = issue.expect("the requests that stopped waiting are counted");
+        assert_eq!(issue.id, STACK_LOOKAHEAD_EXCEEDED);
+        assert_eq!(issue.count, 2);
+        assert!(
+            records[0].causes[0].stack_fix.is_none(),
+            "no preflight came"
+        );
+        // A request still waiting when the input ends goes out then, uncounted.
+        let (steps, records, issue) = project_counted(vec![stopped(1, 2)]);
+        assert_eq!(steps, vec![vec![], vec![1]]);
+        assert_eq!(records.len(), 1);
+        assert_eq!(issue, None);
     }
 }

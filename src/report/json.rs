@@ -1,12 +1,14 @@
 //! One JSON document (schema version 2), written as records arrive: `schema_version` and
-//! `tool` first, then `exchanges` one per line, then `findings` one per line, `inputs` and
-//! `summary`. Memory stays bounded: nothing is kept between records, and the findings are
+//! `tool` first, then `exchanges` one per line, then `findings` one per line, the comparison
+//! with the `baseline` when there is one, `inputs` and `summary`. Memory stays bounded: nothing is kept between records, and the findings are
 //! bounded by their number.
 
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{
+    WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes the JSON document.
@@ -83,11 +85,19 @@ impl Renderer for JsonRenderer<'_> {
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
         self.start()?;
         write!(self.out, "\n],\"findings\":[")?;
-        for (i, f) in summary.findings.sorted().iter().enumerate() {
+        let findings = summary.findings.sorted();
+        for (i, f) in findings.iter().enumerate() {
             self.out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut self.out, &WireFinding::from(f))?;
+            let wire = WireFinding::from(f).marked(summary.baseline_state(f));
+            serde_json::to_writer(&mut self.out, &wire)?;
         }
-        write!(self.out, "\n],\"inputs\":")?;
+        write!(self.out, "\n],")?;
+        if let Some(b) = &summary.baseline {
+            write!(self.out, "\"baseline\":")?;
+            serde_json::to_writer(&mut self.out, &WireBaseline::of(b, &findings))?;
+            write!(self.out, ",")?;
+        }
+        write!(self.out, "\"inputs\":")?;
         let wire: Vec<WireInput> = inputs.iter().map(WireInput::from).collect();
         serde_json::to_writer(&mut self.out, &wire)?;
         write!(self.out, ",\"summary\":")?;

@@ -1,12 +1,14 @@
 //! JSON lines: one exchange object per line (the same objects as the JSON report's
 //! `exchanges`), then one line per finding, `{"finding": {...}}` (the same objects as the JSON
 //! report's `findings`, in the same order), then a last line holding `schema_version`,
-//! `tool`, `inputs` and `summary`.
+//! `tool`, the comparison with the `baseline` when there is one, `inputs` and `summary`.
 
 use std::io::{self, Write};
 
 use super::record::{Record, Summary};
-use super::wire::{WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL};
+use super::wire::{
+    WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+};
 use super::{Encoder, InputReport, Renderer};
 
 /// Writes JSON lines.
@@ -54,13 +56,19 @@ impl Renderer for JsonlRenderer<'_> {
     }
 
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
-        for f in summary.findings.sorted() {
+        let findings = summary.findings.sorted();
+        for f in &findings {
             self.out.write_all(b"{\"finding\":")?;
-            serde_json::to_writer(&mut self.out, &WireFinding::from(&f))?;
+            let wire = WireFinding::from(f).marked(summary.baseline_state(f));
+            serde_json::to_writer(&mut self.out, &wire)?;
             self.out.write_all(b"}\n")?;
         }
         write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":")?;
         serde_json::to_writer(&mut self.out, &TOOL)?;
+        if let Some(b) = &summary.baseline {
+            write!(self.out, ",\"baseline\":")?;
+            serde_json::to_writer(&mut self.out, &WireBaseline::of(b, &findings))?;
+        }
         write!(self.out, ",\"inputs\":")?;
         let wire: Vec<WireInput> = inputs.iter().map(WireInput::from).collect();
         serde_json::to_writer(&mut self.out, &wire)?;

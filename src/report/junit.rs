@@ -4,7 +4,8 @@
 //! One test suite per input; one test case per finding of that input (per page origin, server
 //! route and rule, so a capture of thousands of identical failures is one test case with its
 //! count, not thousands). Blocked requests and security findings are failures, with the
-//! console message as the failure message and the evidence, counts and fix as its text;
+//! console message as the failure message and the evidence, counts and fix (with the fix for
+//! the server stack in use, when it is known) as its text;
 //! requests blocked only if credentialed and warnings are passing test cases that say what was
 //! seen in their output. An input that could not be read is a suite with one error. Suite
 //! properties hold the input's counts. Memory: the findings of one input while it is read,
@@ -14,7 +15,7 @@ use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::layout::{clients, count, evidence_lines, seen};
+use super::layout::{clients, count, evidence_lines, named_by, seen};
 use super::record::{Record, Summary};
 use super::{InputReport, Renderer};
 use crate::findings::{FindingKind, RouteFinding};
@@ -72,6 +73,10 @@ fn case(f: &RouteFinding, path: &str) -> TestCase {
         );
     }
     text.push(format!("fix: {}", x.fix));
+    if let Some(sf) = &x.stack_fix {
+        text.push(format!("fix for {}, {}:", sf.name, named_by(x.input, sf)));
+        text.extend(sf.config.lines().map(|l| format!("  {l}")));
+    }
     text.push(format!("fingerprint: {}", f.fingerprint()));
     let text = text.join("\n");
     let status = match f.kind {

@@ -1,9 +1,12 @@
 //! Small pieces of layout every human-readable format shares: capture times in UTC, a time
-//! span, and counted nouns.
+//! span, counted nouns, evidence lines and where a stack's fix comes from.
 
 use chrono::DateTime;
 
-use crate::model::{Evidence, Timestamp};
+use super::record::exchange_ref;
+use crate::baseline::Baseline;
+use crate::findings::RouteFinding;
+use crate::model::{Evidence, StackFix, Timestamp};
 
 /// `2026-11-01 10:00:01` (UTC), or the raw number when it is out of the calendar's range.
 pub fn utc(t: Timestamp) -> String {
@@ -102,6 +105,28 @@ pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
         }
     }
     out
+}
+
+/// What named the stack a fix is for: `named by Server: nginx/1.24.0 (response of 0:116)`.
+pub fn named_by(input: usize, fix: &StackFix) -> String {
+    let at = fix
+        .exchange
+        .map(|e| format!(" (response of {})", exchange_ref(input, e.0)))
+        .unwrap_or_default();
+    format!("named by {}{at}", fix.evidence)
+}
+
+/// How a run's findings compare with its baseline: `baseline old.json: 2 new · 5 known · 1
+/// fixed`.
+pub fn baseline_counts(baseline: &Baseline, found: &[RouteFinding]) -> String {
+    let c = baseline.compare(found);
+    format!(
+        "baseline {}: {} new · {} known · {} fixed",
+        baseline.path(),
+        c.new,
+        c.known,
+        c.fixed
+    )
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! `templates/report.md`): a summary table, then one collapsible section per rule (cause,
 //! security class or warning) in order of impact, each with a table of its first findings
 //! (page origin → server and route, exchanges, clients, when), the first example's console
-//! message, evidence and fix.
+//! message, evidence and fix, and the fix for the server stack in use as a code block when the
+//! stack is known. With a baseline, the summary counts the new, known and fixed findings and
+//! each section says how many of its findings are new.
 //!
 //! It stays short on big inputs: at most [`ROWS`] findings per section and [`SECTIONS`]
 //! sections, the rest counted. Every value that came from a recording is escaped here before
@@ -15,10 +17,11 @@ use std::io::{self, Write};
 
 use askama::Template;
 
-use super::layout::{clients, count, evidence_line, restates, seen};
+use super::layout::{clients, count, evidence_line, named_by, restates, seen};
 use super::record::{Record, Summary};
 use super::sarif::no_record;
 use super::{Encoder, InputReport, Renderer};
+use crate::baseline::{Baseline, BaselineState};
 use crate::findings::{FindingKind, RouteFinding, Rule};
 
 /// Findings listed per section; the rest are counted.
@@ -76,6 +79,34 @@ pub fn code(s: &str) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
+/// `body` verbatim as a fenced code block of `language`: the fence is longer than any run of
+/// backticks inside, so nothing in the body can close it; control characters other than line
+/// breaks and tabs become spaces.
+pub fn fenced(language: &str, body: &str) -> String {
+    let body: String = body
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let info: String = language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("{fence}{info}\n{}\n{fence}", body.trim_end_matches('\n'))
+}
+
 /// Catalogue text inside raw HTML (`<summary>`).
 fn html(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -98,6 +129,9 @@ struct Section {
     message: String,
     evidence: Vec<String>,
     fix: String,
+    /// The fix for the server stack in use: which stack and what named it (a paragraph), and
+    /// the configuration as a fenced code block.
+    stack_fix: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -119,7 +153,12 @@ fn mark(kind: FindingKind) -> &'static str {
     }
 }
 
-fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Option<Section> {
+fn section(
+    rule: Rule,
+    findings: &[&RouteFinding],
+    inputs: &[InputReport],
+    baseline: Option<&Baseline>,
+) -> Option<Section> {
     let first = findings.first()?;
     let exchanges: u64 = findings.iter().map(|f| f.exchanges).sum();
     let id = if rule.id() == rule.name() {
@@ -127,12 +166,22 @@ fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Op
     } else {
         format!(" {}", rule.id())
     };
+    let new = baseline
+        .map(|b| {
+            let n = findings
+                .iter()
+                .filter(|f| b.state(f) == BaselineState::New)
+                .count();
+            format!(" ({n} new)")
+        })
+        .unwrap_or_default();
     let summary = format!(
-        "<b>{}{} {}</b>: {}, {}",
+        "<b>{}{} {}</b>: {}{}, {}",
         mark(first.kind),
         html(&id),
         html(rule.name()),
         html(&count(findings.len() as u64, "finding")),
+        new,
         html(&count(exchanges, "exchange")),
     );
     let rows = findings
@@ -190,6 +239,16 @@ fn section(rule: Rule, findings: &[&RouteFinding], inputs: &[InputReport]) -> Op
         message: text(&x.message),
         evidence,
         fix: text(&x.fix),
+        stack_fix: x.stack_fix.as_ref().map(|sf| {
+            (
+                format!(
+                    "**Fix for {}**, {}:",
+                    text(sf.name),
+                    text(&named_by(x.input, sf))
+                ),
+                fenced(sf.language, &sf.config),
+            )
+        }),
     })
 }
 
@@ -237,7 +296,10 @@ impl Renderer for MarkdownRenderer<'_> {
         let sections = order
             .iter()
             .take(SECTIONS)
-            .filter_map(|k| section(k.1, by_rule.get(k).map(Vec::as_slice)?, inputs))
+            .filter_map(|k| {
+                let found = by_rule.get(k).map(Vec::as_slice)?;
+                section(k.1, found, inputs, s.baseline.as_deref())
+            })
             .collect();
         let more_sections = (order.len() > SECTIONS).then(|| {
             text(&format!(
@@ -275,6 +337,13 @@ impl Renderer for MarkdownRenderer<'_> {
         if unread > 0 {
             summary.push(("inputs not read".into(), unread.to_string()));
         }
+        if let Some(b) = &s.baseline {
+            let c = b.compare(&findings);
+            let path = code(b.path());
+            summary.push(("**new findings**".into(), format!("**{}**", c.new)));
+            summary.push((format!("known findings (in {path})"), c.known.to_string()));
+            summary.push((format!("fixed since {path}"), c.fixed.to_string()));
+        }
         let page = Page {
             headline: text(&headline),
             summary,
@@ -306,5 +375,10 @@ mod tests {
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(code("a|b"), "`a\\|b`");
         assert_eq!(code(""), "` `");
+        assert_eq!(fenced("nginx", "a;\n"), "```nginx\na;\n```");
+        assert_eq!(
+            fenced("yaml", "x: ````\n```\n</details>"),
+            "`````yaml\nx: ````\n```\n</details>\n`````"
+        );
     }
 }

@@ -22,6 +22,7 @@ use crate::capture::{Compression, Format};
 use crate::model::{IssueSummary, Timestamp};
 
 pub use record::{Record, Summary};
+pub use wire::SCHEMA_VERSION;
 
 /// What a report says about one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -3,8 +3,10 @@
 //! records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::findings::{Findings, Grant, Observation};
+use crate::baseline::{Baseline, BaselineState};
+use crate::findings::{Findings, Grant, Observation, RouteFinding};
 use crate::model::{
     Assessment, ExchangeKind, Failure, Finding, Location, Timestamp, Verdict, Warning,
 };
@@ -183,6 +185,8 @@ pub struct Summary {
     pub by_warning: BTreeMap<&'static str, u64>,
     /// The records grouped into findings.
     pub findings: Findings,
+    /// The earlier findings the run's are compared with (`--baseline`), when given.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 impl Summary {
@@ -191,9 +195,16 @@ impl Summary {
     /// input rather than once per batch.
     pub fn take_counts(&mut self) -> Summary {
         let findings = std::mem::take(&mut self.findings);
+        let baseline = self.baseline.take();
         let counts = std::mem::take(self);
         self.findings = findings;
+        self.baseline = baseline;
         counts
+    }
+
+    /// The state against the baseline of a finding of this run, when there is a baseline.
+    pub fn baseline_state(&self, finding: &RouteFinding) -> Option<BaselineState> {
+        self.baseline.as_ref().map(|b| b.state(finding))
     }
 
     /// Adds the counts of `other`.

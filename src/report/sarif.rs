@@ -6,11 +6,17 @@
 //! region: a recording has entries and frames, not lines.
 //!
 //! A result's level is `error` for blocked requests, `warning` for security findings and
-//! requests blocked if credentialed, `note` for warnings; its message is the first exchange's
-//! console message (or the warning's); its location is the input file (artifact) with a
-//! logical location `server + route` and a message naming where the first exchange is; its
-//! `partialFingerprints` hold the finding's fingerprint under `corscopeFinding/v1`; counts,
-//! times, the fix and the first exchange's evidence are in its properties. Only findings are laid out, so workers send no records.
+//! requests blocked if credentialed, `note` for warnings. Its message, which is what code
+//! scanning shows, is the first exchange's console message (or the warning's) followed by the
+//! fix and, when the server stack is known, that stack's configuration (SARIF `fixes` are
+//! edits of the analysed files, and a recording is not where the fix goes). Its location is
+//! the input file (artifact) with a logical location `server + route` and a message naming
+//! where the first exchange is; its `partialFingerprints` hold the finding's fingerprint under
+//! `corscopeFinding/v1`; counts, times, the fix, the stack's fix and the first exchange's
+//! evidence are in its properties. With a baseline, each result has a `baselineState` (`new`
+//! or `unchanged`), and each finding of the baseline this run does not have is one more result
+//! with `baselineState: absent`, described as the baseline described it (no artifact: it was
+//! found in an earlier recording). Only findings are laid out, so workers send no records.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,10 +28,11 @@ use serde_sarif::sarif::{
     Sarif, Tool, ToolComponent,
 };
 
-use super::layout::evidence_lines;
+use super::layout::{evidence_lines, named_by};
 use super::record::{exchange_ref, Record, Summary};
 use super::wire::seconds;
 use super::{Encoder, InputReport, Renderer};
+use crate::baseline::{BaselineState, KnownFinding};
 use crate::findings::{FindingKind, RouteFinding, SECURITY};
 use crate::model::{CAUSES, WARNINGS};
 
@@ -136,13 +143,85 @@ pub(super) fn artifact_uri(path: &str) -> String {
     }
 }
 
+/// A result's message, what code scanning shows of it: the console message (or the
+/// warning's), then the fix filled for this finding and, when the server stack is known, that
+/// stack's configuration. Warnings carry no fix of their own.
+fn message(f: &RouteFinding) -> String {
+    let x = &f.example;
+    let mut text = x.message.clone();
+    if f.kind != FindingKind::Warning {
+        text.push_str("\n\nFix: ");
+        text.push_str(&x.fix);
+        if let Some(sf) = &x.stack_fix {
+            text.push_str(&format!(
+                "\n\nFix for {}, {}:\n{}",
+                sf.name,
+                named_by(x.input, sf),
+                sf.config.trim_end_matches('\n')
+            ));
+        }
+    }
+    text
+}
+
+/// The level of a finding of `kind` (a kind's JSON spelling for a baseline's findings).
+fn level(kind: &str) -> ResultLevel {
+    match kind {
+        "blocked" => ResultLevel::Error,
+        "security" | "if-credentialed" => ResultLevel::Warning,
+        _ => ResultLevel::Note,
+    }
+}
+
+/// The logical location of a finding: its server and route.
+fn logical(server: &str, route: &str) -> LogicalLocation {
+    LogicalLocation {
+        name: Some(route.to_string()),
+        fully_qualified_name: Some(format!("{server}{route}")),
+        kind: Some("resource".into()),
+        ..Default::default()
+    }
+}
+
+/// A finding of the baseline this run does not have (`baselineState: absent`), as the
+/// baseline described it: no artifact, since it was found in an earlier recording.
+fn absent(f: &KnownFinding, rules: &BTreeMap<String, i64>) -> SarifResult {
+    let mut props = BTreeMap::new();
+    props.insert("kind".to_string(), json!(f.kind));
+    props.insert("server".to_string(), json!(f.server));
+    props.insert("route".to_string(), json!(f.route));
+    props.insert("pageOrigin".to_string(), json!(f.page_origin));
+    props.insert("exchanges".to_string(), json!(f.exchanges));
+    let message = if f.message.is_empty() {
+        format!("{} {}{} (in the baseline)", f.rule, f.server, f.route)
+    } else {
+        f.message.clone()
+    };
+    let mut r = SarifResult::builder()
+        .message(Message {
+            text: Some(message),
+            ..Default::default()
+        })
+        .rule_id(f.rule.as_str())
+        .level(level(&f.kind))
+        .locations(vec![Location {
+            logical_locations: Some(vec![logical(&f.server, &f.route)]),
+            ..Default::default()
+        }])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
+        .properties(bag(&[], props))
+        .build();
+    r.rule_index = rules.get(f.rule.as_str()).copied();
+    r.baseline_state = Some(json!(BaselineState::Absent.as_str()));
+    r
+}
+
 fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport]) -> SarifResult {
     let x = &f.example;
-    let level = match f.kind {
-        FindingKind::Blocked => ResultLevel::Error,
-        FindingKind::Security | FindingKind::IfCredentialed => ResultLevel::Warning,
-        FindingKind::Latent | FindingKind::Warning => ResultLevel::Note,
-    };
+    let level = level(f.kind.as_str());
     let mut props = BTreeMap::new();
     props.insert("kind".to_string(), json!(f.kind.as_str()));
     props.insert("server".to_string(), json!(f.server));
@@ -164,6 +243,19 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     if !x.evidence.is_empty() {
         props.insert("evidence".to_string(), json!(evidence_lines(&x.evidence)));
     }
+    if let Some(sf) = &x.stack_fix {
+        props.insert(
+            "stackFix".to_string(),
+            json!({
+                "stack": sf.stack,
+                "name": sf.name,
+                "evidence": sf.evidence,
+                "exchange": sf.exchange.map(|e| exchange_ref(x.input, e.0)),
+                "language": sf.language,
+                "config": sf.config,
+            }),
+        );
+    }
     let location = Location {
         physical_location: Some(PhysicalLocation {
             artifact_location: Some(ArtifactLocation {
@@ -172,12 +264,7 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
             }),
             ..Default::default()
         }),
-        logical_locations: Some(vec![LogicalLocation {
-            name: Some(f.route.clone()),
-            fully_qualified_name: Some(format!("{}{}", f.server, f.route)),
-            kind: Some("resource".into()),
-            ..Default::default()
-        }]),
+        logical_locations: Some(vec![logical(&f.server, &f.route)]),
         message: Some(Message {
             text: Some(format!("{} {} at {}", x.method, x.url, x.location)),
             ..Default::default()
@@ -186,7 +273,7 @@ fn result(f: &RouteFinding, rules: &BTreeMap<String, i64>, inputs: &[InputReport
     };
     let mut r = SarifResult::builder()
         .message(Message {
-            text: Some(x.message.clone()),
+            text: Some(message(f)),
             ..Default::default()
         })
         .rule_id(f.rule.id())
@@ -222,12 +309,18 @@ impl Renderer for SarifRenderer<'_> {
 
     fn finish(&mut self, inputs: &[InputReport], summary: &Summary) -> io::Result<()> {
         let (rules, index) = rules();
-        let results: Vec<SarifResult> = summary
-            .findings
-            .sorted()
+        let findings = summary.findings.sorted();
+        let mut results: Vec<SarifResult> = findings
             .iter()
-            .map(|f| result(f, &index, inputs))
+            .map(|f| {
+                let mut r = result(f, &index, inputs);
+                r.baseline_state = summary.baseline_state(f).map(|s| json!(s.as_str()));
+                r
+            })
             .collect();
+        if let Some(b) = &summary.baseline {
+            results.extend(b.fixed(&findings).into_iter().map(|f| absent(f, &index)));
+        }
         let driver = ToolComponent::builder()
             .name("corscope")
             .version(env!("CARGO_PKG_VERSION"))

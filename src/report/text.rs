@@ -15,10 +15,10 @@ use std::io::{self, Seek, Write};
 
 use tempfile::SpooledTempFile;
 
-use super::layout::{count, restates};
-use super::record::{exchange_ref, Record, Summary};
+use super::layout::{count, named_by, restates};
+use super::record::{Record, Summary};
 use super::{InputReport, Renderer};
-use crate::model::{ExchangeKind, Finding, IssueSummary, Location, Verdict};
+use crate::model::{ExchangeKind, Finding, IssueSummary, Location, StackFix, Verdict};
 
 pub(super) const RED: &str = "\x1b[31m";
 pub(super) const YELLOW: &str = "\x1b[33m";
@@ -253,23 +253,31 @@ impl<'a> TextRenderer<'a> {
         }
         writeln!(self.out, "      fix        {}", self.paint(GREEN, &f.fix))?;
         if let Some(sf) = &f.stack_fix {
-            let at = sf
-                .exchange
-                .map(|e| format!(" (response of {})", exchange_ref(input, e.0)))
-                .unwrap_or_default();
-            writeln!(
-                self.out,
-                "      {:<10} {}, named by {}{at}",
-                "fix for",
-                self.paint(BOLD, sf.name),
-                sf.evidence
-            )?;
-            for line in sf.config.lines() {
-                writeln!(self.out, "                 {}", self.paint(GREEN, line))?;
-            }
+            write_stack_fix(&mut self.out, self.color, input, sf)?;
         }
         Ok(())
     }
+}
+
+/// The `fix for` lines of a stack's fix: which stack and what named it, then its
+/// configuration.
+pub(super) fn write_stack_fix(
+    out: &mut dyn Write,
+    color: bool,
+    input: usize,
+    fix: &StackFix,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "      {:<10} {}, {}",
+        "fix for",
+        paint(color, BOLD, fix.name),
+        named_by(input, fix)
+    )?;
+    for line in fix.config.lines() {
+        writeln!(out, "                 {}", paint(color, GREEN, line))?;
+    }
+    Ok(())
 }
 
 trait Qualify {
@@ -474,6 +482,7 @@ impl Renderer for TextRenderer<'_> {
             &findings,
             s.findings.folded(),
             inputs,
+            s.baseline.as_deref(),
         )?;
         self.out.rewind()?;
         io::copy(&mut self.out, &mut self.sink)?;

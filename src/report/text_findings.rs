@@ -1,14 +1,17 @@
 //! The findings section that opens the terminal report: the run's findings in order of
 //! impact, each with its rule, page origin → server and route, how many exchanges and
 //! clients, when, where the first one is, and the fix (or, for security findings and
-//! warnings, what was seen). Past [`SHOWN`] findings the rest are counted by kind.
+//! warnings, what was seen). Past [`SHOWN`] findings the rest are counted by kind. With a
+//! baseline, a line counts the new, known and fixed findings and each finding says which it
+//! is.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::layout::{clients, count, seen};
-use super::text::{paint, BOLD, DIM, GREEN, RED, YELLOW};
+use super::layout::{baseline_counts, clients, count, seen};
+use super::text::{paint, write_stack_fix, BOLD, DIM, GREEN, RED, YELLOW};
 use super::InputReport;
+use crate::baseline::{Baseline, BaselineState};
 use crate::findings::{FindingKind, RouteFinding};
 
 /// Findings laid out in full; the JSON report has every one.
@@ -42,8 +45,9 @@ pub fn write(
     findings: &[RouteFinding],
     folded: u64,
     inputs: &[InputReport],
+    baseline: Option<&Baseline>,
 ) -> io::Result<()> {
-    if findings.is_empty() && folded == 0 {
+    if findings.is_empty() && folded == 0 && baseline.is_none() {
         return Ok(());
     }
     let mut by_kind: BTreeMap<FindingKind, u64> = BTreeMap::new();
@@ -61,6 +65,13 @@ pub fn write(
             .collect::<Vec<_>>()
             .join(": ")
     )?;
+    if let Some(b) = baseline {
+        writeln!(
+            out,
+            "  {}",
+            paint(color, DIM, &baseline_counts(b, findings))
+        )?;
+    }
     for f in findings.iter().take(SHOWN) {
         let (mark, style) = label(f.kind);
         let chromium = f
@@ -73,9 +84,14 @@ pub fn write(
         } else {
             format!("{} [{}]", f.rule.name(), f.rule.id())
         };
+        let state = match baseline.map(|b| b.state(f)) {
+            Some(BaselineState::New) => format!(" · {}", paint(color, BOLD, "new")),
+            Some(s) => format!(" · {}", paint(color, DIM, s.label())),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "  {}  {}{chromium}",
+            "  {}  {}{chromium}{state}",
             paint(color, &format!("{BOLD}{style}"), mark),
             paint(color, BOLD, &rule)
         )?;
@@ -112,6 +128,9 @@ pub fn write(
         }
         if f.kind != FindingKind::Warning {
             writeln!(out, "      fix        {}", paint(color, GREEN, &x.fix))?;
+            if let Some(sf) = &x.stack_fix {
+                write_stack_fix(out, color, x.input, sf)?;
+            }
         }
     }
     if findings.len() > SHOWN {

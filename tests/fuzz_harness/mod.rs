@@ -104,6 +104,7 @@ pub fn small_limits() -> Limits {
         engine_window: 4,
         engine_window_secs: 2,
         engine_client_entries: 8,
+        stack_lookahead: 2,
     }
 }
 

@@ -107,3 +107,54 @@ pub fn program(name: &str) -> bool {
     }
     found
 }
+
+/// Runs Microsoft's SARIF validator (`multitool`, from [`tool`]) on `file`; returns its
+/// error-level results.
+pub fn sarif_errors(multitool: &Path, file: &Path) -> Vec<String> {
+    let out = file.with_extension("validation.sarif");
+    let status = std::process::Command::new(multitool)
+        .arg("validate")
+        .arg(file)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run the SARIF validator");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).unwrap_or_else(|_| {
+            panic!(
+                "the validator wrote no log: {}",
+                String::from_utf8_lossy(&status.stdout)
+            )
+        }))
+        .expect("the validator's log is JSON");
+    let run = &report["runs"][0];
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    for r in run["results"].as_array().cloned().unwrap_or_default() {
+        let default = rules
+            .iter()
+            .find(|rule| rule["id"] == r["ruleId"])
+            .and_then(|rule| rule["defaultConfiguration"]["level"].as_str())
+            .unwrap_or("warning")
+            .to_string();
+        let level = r["level"].as_str().map(str::to_string).unwrap_or(default);
+        if level == "error" {
+            errors.push(r.to_string());
+        }
+    }
+    for n in run["invocations"].as_array().cloned().unwrap_or_default() {
+        for e in n["toolExecutionNotifications"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            if e["level"] == "error" {
+                errors.push(e.to_string());
+            }
+        }
+    }
+    errors
+}

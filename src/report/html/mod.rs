@@ -5,7 +5,8 @@
 //! The page holds the run's summary and findings, then per input its counts and issues, the
 //! blocked and doubtful requests grouped by page origin → server and by cause (each with
 //! Chromium's console message, the evidence with the decisive header marked, the fix, the
-//! preflight that decided it, and an anchor), and a table of every cross-origin exchange that
+//! preflight that decided it on a small preflight → request timeline drawn with CSS, and an
+//! anchor), and a table of every cross-origin exchange that
 //! can be filtered by verdict, cause and origin and sorted by any column.
 //!
 //! Every value that came from a recording goes through askama's HTML escaping, in text and in
@@ -56,6 +57,8 @@ const SCRIPT: &str = include_str!("../templates/html_script.js");
 struct Head<'a> {
     script_hash: &'a str,
     summary: Vec<(&'static str, &'static str, u64)>,
+    /// The baseline's file, when the run has one.
+    baseline: Option<&'a str>,
     inputs: Vec<(usize, &'a str)>,
     findings: Vec<FindingRow>,
     findings_more: usize,
@@ -228,6 +231,9 @@ impl Renderer for HtmlRenderer<'_> {
                             .map(|mut item| {
                                 item.preflight =
                                     item.preflight_seq.and_then(|s| preflights.get(&s).cloned());
+                                if let Some(p) = &item.preflight {
+                                    item.gap = view::gap(p.started, item.started);
+                                }
                                 item
                             })
                             .collect(),
@@ -303,6 +309,14 @@ impl Renderer for HtmlRenderer<'_> {
     fn finish(&mut self, inputs: &[InputReport], s: &Summary) -> io::Result<()> {
         let findings = s.findings.sorted();
         let hash = script_hash();
+        let compared = s.baseline.as_ref().map(|b| {
+            let c = b.compare(&findings);
+            [
+                ("new", "new findings", c.new),
+                ("known", "known findings", c.known),
+                ("fixed", "fixed since the baseline", c.fixed),
+            ]
+        });
         let head = Head {
             script_hash: &hash,
             summary: vec![
@@ -336,7 +350,11 @@ impl Renderer for HtmlRenderer<'_> {
                 ("indeterminate", "undecided", s.indeterminate),
                 ("network-errors", "network errors", s.network_errors),
                 ("findings", "findings", findings.len() as u64),
-            ],
+            ]
+            .into_iter()
+            .chain(compared.into_iter().flatten())
+            .collect(),
+            baseline: s.baseline.as_ref().map(|b| b.path()),
             inputs: inputs
                 .iter()
                 .filter(|i| i.skipped.is_none())
@@ -345,7 +363,7 @@ impl Renderer for HtmlRenderer<'_> {
             findings: findings
                 .iter()
                 .take(FINDINGS_SHOWN)
-                .map(FindingRow::of)
+                .map(|f| FindingRow::of(f, s.baseline.as_deref()))
                 .collect(),
             findings_more: findings.len().saturating_sub(FINDINGS_SHOWN),
             folded: s.findings.folded(),

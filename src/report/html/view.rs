@@ -2,9 +2,10 @@
 //! records and findings, the templates (`templates/html_*.html`) lay them out and escape every
 //! value (askama escapes HTML by default).
 
+use crate::baseline::Baseline;
 use crate::findings::{FindingKind, RouteFinding};
-use crate::model::{Evidence, ExchangeKind, Verdict};
-use crate::report::layout::{clients, evidence_line, restates, seen};
+use crate::model::{Evidence, ExchangeKind, StackFix, Timestamp, Verdict};
+use crate::report::layout::{clients, evidence_line, named_by, restates, seen};
 use crate::report::record::{exchange_ref, Record};
 
 /// The anchor of exchange `seq` of input `input`.
@@ -26,10 +27,32 @@ pub struct FindingRow {
     pub example_label: String,
     pub message: String,
     pub fix: String,
+    pub stack_fix: Option<StackFixView>,
+    /// `new` or `known`, when the run has a baseline.
+    pub baseline: Option<&'static str>,
+}
+
+/// The fix for the server stack in use.
+pub struct StackFixView {
+    pub name: &'static str,
+    pub named_by: String,
+    pub language: &'static str,
+    pub config: String,
+}
+
+impl StackFixView {
+    pub fn of(input: usize, f: &StackFix) -> Self {
+        StackFixView {
+            name: f.name,
+            named_by: named_by(input, f),
+            language: f.language,
+            config: f.config.clone(),
+        }
+    }
 }
 
 impl FindingRow {
-    pub fn of(f: &RouteFinding) -> Self {
+    pub fn of(f: &RouteFinding, baseline: Option<&Baseline>) -> Self {
         let x = &f.example;
         let rule = if f.rule.id() == f.rule.name() {
             f.rule.name().to_string()
@@ -58,6 +81,8 @@ impl FindingRow {
             example_label: exchange_ref(x.input, x.seq),
             message: x.message.clone(),
             fix: x.fix.clone(),
+            stack_fix: x.stack_fix.as_ref().map(|sf| StackFixView::of(x.input, sf)),
+            baseline: baseline.map(|b| b.state(f).label()),
         }
     }
 }
@@ -95,6 +120,7 @@ pub struct PreflightView {
     pub location: String,
     pub status: String,
     pub verdict: &'static str,
+    pub started: Option<Timestamp>,
 }
 
 impl PreflightView {
@@ -108,7 +134,24 @@ impl PreflightView {
                 .status
                 .map_or_else(|| "no response".into(), |s| s.to_string()),
             verdict: r.verdict.as_str(),
+            started: r.started,
         }
+    }
+}
+
+/// The time from a preflight's start to its request's, as the timeline shows it (`+12.0 ms`),
+/// or nothing when either time is unknown. DevTools dates a request from before its preflight
+/// (its timing includes the preflight): that reads `request dated 1.2 ms before`.
+pub fn gap(preflight: Option<Timestamp>, request: Option<Timestamp>) -> String {
+    match (preflight, request) {
+        (Some(p), Some(r)) if r.0 >= p.0 => {
+            format!("+{:.1} ms", r.0.saturating_sub(p.0) as f64 / 1e6)
+        }
+        (Some(p), Some(r)) => format!(
+            "request dated {:.1} ms before",
+            p.0.saturating_sub(r.0) as f64 / 1e6
+        ),
+        _ => String::new(),
     }
 }
 
@@ -125,9 +168,14 @@ pub struct Item {
     pub note: Option<String>,
     pub preflight_seq: Option<u64>,
     pub preflight: Option<PreflightView>,
+    /// When it started, for the preflight → request timeline.
+    pub started: Option<Timestamp>,
+    /// The time from its preflight's start to its own ([`gap`]), once the preflight is known.
+    pub gap: String,
     pub message: String,
     pub evidence: Vec<EvidenceView>,
     pub fix: String,
+    pub stack_fix: Option<StackFixView>,
     pub also: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -151,11 +199,16 @@ impl Item {
             }),
             preflight_seq: r.preflight,
             preflight: None,
+            started: r.started,
+            gap: String::new(),
             message: cause.map(|f| f.message.clone()).unwrap_or_default(),
             evidence: cause
                 .map(|f| f.evidence.iter().map(EvidenceView::of).collect())
                 .unwrap_or_default(),
             fix: cause.map(|f| f.fix.clone()).unwrap_or_default(),
+            stack_fix: cause
+                .and_then(|f| f.stack_fix.as_ref())
+                .map(|sf| StackFixView::of(r.input, sf)),
             also: r
                 .causes
                 .iter()
@@ -244,5 +297,18 @@ impl Row {
     pub fn wanted(r: &Record) -> bool {
         matches!(r.kind, ExchangeKind::Cors | ExchangeKind::Preflight)
             || matches!(r.verdict, Verdict::Blocked | Verdict::Indeterminate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_read_forward_and_backward() {
+        let t = |ms: i64| Some(Timestamp(ms * 1_000_000));
+        assert_eq!(gap(t(10), t(22)), "+12.0 ms");
+        assert_eq!(gap(t(10), t(9)), "request dated 1.0 ms before");
+        assert_eq!(gap(None, t(9)), "");
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 mod finding;
 
-pub use finding::WireFinding;
+pub use finding::{WireBaseline, WireFinding};
 
 use super::record::{exchange_ref, Record, Summary};
 use super::{FileReport, InputReport};
