@@ -222,6 +222,9 @@ fn stage_status(result: Result<(), corscope::stage::StageError>) -> ExitCode {
 }
 
 fn report_stage(config: corscope::cli::ReportConfig) -> ExitCode {
+    for note in &config.notes {
+        eprintln!("corscope: {note}");
+    }
     let out: Box<dyn Write> = match &config.output {
         Some(path) => match File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
@@ -233,7 +236,11 @@ fn report_stage(config: corscope::cli::ReportConfig) -> ExitCode {
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
     let mut renderer = report::renderer(config.format, out, config.color);
-    let outcome = match pipeline::stages::report(&config.inputs, renderer.as_mut()) {
+    let outcome = match pipeline::stages::report(
+        &config.inputs,
+        config.baseline.clone(),
+        renderer.as_mut(),
+    ) {
         Ok(o) => o,
         Err(corscope::stage::StageError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return ExitCode::SUCCESS

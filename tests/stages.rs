@@ -124,6 +124,28 @@ fn stages_chained_by_xargs_equal_one_analyze_run_and_per_file_runs_differ() {
         );
     }
 
+    // Compared with a baseline (an earlier report: here the per-file run's), the same bytes.
+    let baseline = dir.path().join("baseline.json");
+    let earlier = corscope(
+        &["analyze", "--no-join", "--format", "json", captures],
+        None,
+    );
+    std::fs::write(&baseline, ok(&earlier)).unwrap();
+    let records = dir.path().join("work-jsonl/records");
+    for format in ["text", "sarif", "markdown", "html"] {
+        let args = ["--format", format, "--baseline", baseline.to_str().unwrap()];
+        let analyze = corscope(&[&["analyze"][..], &args, &[captures]].concat(), None);
+        let report = corscope(
+            &[&["report"][..], &args, &[records.to_str().unwrap()]].concat(),
+            None,
+        );
+        assert_eq!(analyze.status.code(), report.status.code(), "{format}");
+        assert!(
+            ok(&analyze) == ok(&report),
+            "{format} with a baseline: the stages differ from analyze"
+        );
+    }
+
     // The Arrow IPC path, piped: the same bytes.
     let ipc = dir.path().join("exchanges.arrow");
     let extracted = corscope(&["extract", captures, "-o", "-"], None);

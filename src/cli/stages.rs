@@ -9,6 +9,7 @@ use clap::Args;
 use super::{
     keyed, read_keylogs, report_format, BrowserArg, ColorArg, Command, FormatArg, UsageError,
 };
+use crate::baseline::Baseline;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::FailOn;
 use crate::model::Limits;
@@ -100,6 +101,21 @@ pub struct ReportArgs {
     /// What makes the exit status 1 (as for `analyze`).
     #[arg(long, value_name = "WHAT", default_value = "blocked")]
     fail_on: Vec<String>,
+    /// An earlier report whose findings are known (as for `analyze`); its messages are
+    /// redacted with the key `decide` was given.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// The records were written with --no-redact (for --baseline).
+    #[arg(long, conflicts_with = "redact_key")]
+    no_redact: bool,
+    /// The key `decide` redacted with (for --baseline).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CORSCOPE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    redact_key: Option<String>,
 }
 
 /// Everything `extract` needs.
@@ -143,6 +159,10 @@ pub struct ReportConfig {
     pub color: bool,
     /// What makes the exit status 1.
     pub fail_on: FailOn,
+    /// The earlier findings to compare with.
+    pub baseline: Option<Arc<Baseline>>,
+    /// Notes for standard error (what the baseline reader said).
+    pub notes: Vec<String>,
 }
 
 /// Why `decide` has no redaction key.
@@ -177,15 +197,20 @@ impl ExtractArgs {
     }
 }
 
+/// The redaction every task of a run shares: a key, or none.
+fn shared_redactor(no_redact: bool, key: Option<&str>) -> Result<Redactor, UsageError> {
+    if no_redact {
+        Ok(Redactor::off())
+    } else if key.is_some_and(|k| !k.is_empty()) {
+        Ok(keyed(key))
+    } else {
+        Err(UsageError::Stage(NO_KEY.into()))
+    }
+}
+
 impl DecideArgs {
     pub(super) fn into_command(self) -> Result<Command, UsageError> {
-        let redactor = if self.no_redact {
-            Redactor::off()
-        } else if self.redact_key.as_deref().is_some_and(|k| !k.is_empty()) {
-            keyed(self.redact_key.as_deref())
-        } else {
-            return Err(UsageError::Stage(NO_KEY.into()));
-        };
+        let redactor = shared_redactor(self.no_redact, self.redact_key.as_deref())?;
         Ok(Command::Decide(Box::new(DecideConfig {
             inputs: self.inputs,
             output: Output::from_arg(&self.output),
@@ -204,6 +229,16 @@ impl DecideArgs {
 impl ReportArgs {
     pub(super) fn into_command(self) -> Result<Command, UsageError> {
         let fail_on = FailOn::parse(&self.fail_on)?;
+        let mut notes = Vec::new();
+        let baseline = match &self.baseline {
+            Some(path) => {
+                let redactor = shared_redactor(self.no_redact, self.redact_key.as_deref())?;
+                let (b, said) = Baseline::read(path)?;
+                notes.extend(said);
+                Some(Arc::new(b.redacted(&redactor)))
+            }
+            None => None,
+        };
         let to_terminal =
             self.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
         Ok(Command::Report(Box::new(ReportConfig {
@@ -212,6 +247,8 @@ impl ReportArgs {
             output: self.output,
             color: self.color.enabled(to_terminal),
             fail_on,
+            baseline,
+            notes,
         })))
     }
 }

@@ -41,7 +41,10 @@ struct Current<'a> {
     engine: Engine,
     project: Projector<'a>,
     last_seq: i64,
+    /// Assessments judged.
     judged: u64,
+    /// Records written.
+    ord: i64,
     writer: Option<BatchWriter>,
 }
 
@@ -123,7 +126,9 @@ pub fn decide(
                         )));
                     }
                     c.last_seq = seq;
-                    judge(c, &mut out, |engine, sink| engine.push(*exchange, sink))?;
+                    judge(c, &mut out, false, |engine, sink| {
+                        engine.push(*exchange, sink)
+                    })?;
                 }
                 ExchangeRow::Input(report) => {
                     if let Some(c) = current.take() {
@@ -162,36 +167,40 @@ fn start<'a>(
     Ok(Current {
         index,
         engine: Engine::with_options(&options.limits, options.engine),
-        project: Projector::new(index, &options.redactor),
+        project: Projector::new(index, &options.redactor, &options.limits),
         last_seq: -1,
         judged: 0,
+        ord: 0,
         writer,
     })
 }
 
-/// Runs `step` on the engine, turning every assessment it gives into a record row.
+/// Runs `step` on the engine, turning every assessment it gives into a record row as the
+/// projector lets it go (all of them at the `end` of the input).
 fn judge(
     c: &mut Current<'_>,
     out: &mut Out<'_>,
+    end: bool,
     step: impl FnOnce(&mut Engine, &mut dyn FnMut(crate::model::Assessment)),
 ) -> Result<(), StageError> {
-    let mut failed = None;
+    let mut ready = Vec::new();
     let Current {
         engine,
         project,
         judged,
+        ord,
         ..
     } = c;
     step(engine, &mut |a| {
-        let record = project.record(a);
-        let ord = i64::try_from(*judged).unwrap_or(i64::MAX);
         *judged += 1;
-        if let Err(e) = out.batch.push_record(ord, &record) {
-            failed.get_or_insert(e);
-        }
+        project.push(a, &mut ready);
     });
-    if let Some(e) = failed {
-        return Err(e);
+    if end {
+        project.finish(&mut ready);
+    }
+    for record in ready {
+        out.batch.push_record(*ord, &record)?;
+        *ord += 1;
     }
     if out.batch.len() >= BATCH_ROWS {
         out.flush(&mut c.writer)?;
@@ -205,9 +214,10 @@ fn finish(
     options: &DecideOptions,
     out: &mut Out<'_>,
 ) -> Result<(), StageError> {
-    judge(&mut c, out, |engine, sink| engine.finish(sink))?;
+    judge(&mut c, out, true, |engine, sink| engine.finish(sink))?;
+    // As `analyze` counts them: the capture's issues, the engine's, then the projection's.
     let mut issues = IssueTally::from_summaries(report.issues.clone());
-    for issue in c.engine.issues() {
+    for issue in c.engine.issues().into_iter().chain(c.project.issue()) {
         issues.add(issue);
     }
     let report = close_input(c.index, report, Ok(c.judged), issues, &options.redactor);

@@ -8,8 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::super::Outcome;
+use crate::baseline::Baseline;
 use crate::report::{InputReport, Record, Renderer};
 use crate::stage::records::{self, RecordRow};
 use crate::stage::{files, StageError};
@@ -21,8 +23,13 @@ struct Gathered {
     report: Option<InputReport>,
 }
 
-/// Renders the records of `inputs` (Parquet files, directories, or `-`) with `renderer`.
-pub fn report(inputs: &[PathBuf], renderer: &mut dyn Renderer) -> Result<Outcome, StageError> {
+/// Renders the records of `inputs` (Parquet files, directories, or `-`) with `renderer`,
+/// compared with `baseline` when given.
+pub fn report(
+    inputs: &[PathBuf],
+    baseline: Option<Arc<Baseline>>,
+    renderer: &mut dyn Renderer,
+) -> Result<Outcome, StageError> {
     let mut by_input: BTreeMap<usize, Gathered> = BTreeMap::new();
     files::for_each_batch(inputs, &mut |batch| {
         for row in records::rows(&batch)? {
@@ -47,6 +54,7 @@ pub fn report(inputs: &[PathBuf], renderer: &mut dyn Renderer) -> Result<Outcome
         Ok(())
     })?;
     let mut outcome = Outcome::default();
+    outcome.summary.baseline = baseline;
     for (index, mut g) in by_input {
         let Some(report) = g.report else {
             return Err(StageError::invalid(format!(
