@@ -21,3 +21,4 @@ pub mod redact;
 pub mod report;
 pub mod sanitize;
 pub mod stack;
+pub mod stage;

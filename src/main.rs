@@ -33,6 +33,9 @@ fn main() -> ExitCode {
         Command::ListCauses => print(&explain::list()),
         Command::Analyze(config) => analyze(*config),
         Command::Sanitize(config) => sanitize(*config),
+        Command::Extract(config) => extract(*config),
+        Command::Decide(config) => decide(*config),
+        Command::Report(config) => report_stage(*config),
     }
 }
 
@@ -144,6 +147,11 @@ fn analyze(mut config: corscope::cli::AnalyzeConfig) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    conclude(&outcome, &config.fail_on)
+}
+
+/// Says on standard error what could not be read; the exit status the outcome earns.
+fn conclude(outcome: &pipeline::Outcome, fail_on: &corscope::gate::FailOn) -> ExitCode {
     for input in &outcome.inputs {
         if let Some(e) = &input.error {
             eprintln!("corscope: {}: {e}", input.path);
@@ -158,9 +166,89 @@ fn analyze(mut config: corscope::cli::AnalyzeConfig) -> ExitCode {
         eprintln!("corscope: no input could be read");
         return ExitCode::from(2);
     }
-    if config.fail_on.fails(&outcome.summary) {
+    if fail_on.fails(&outcome.summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn extract(config: corscope::cli::ExtractConfig) -> ExitCode {
+    for note in &config.notes {
+        eprintln!("corscope: {note}");
+    }
+    let sources = pipeline::expand(&config.inputs);
+    let chains = pipeline::stages::plan_chains(sources, config.options.join);
+    if config.plan {
+        let mut text = String::new();
+        for (i, chain) in chains.iter().enumerate() {
+            let files: Vec<&str> = chain.files.iter().map(|f| f.name.as_str()).collect();
+            text.push_str(&format!("{i}\t{}\t{}\n", files.len(), files.join(" ")));
+        }
+        return print(&text);
+    }
+    let Some(output) = &config.output else {
+        eprintln!("corscope: extract needs --output DIR or -o -");
+        return ExitCode::from(2);
+    };
+    stage_status(pipeline::stages::extract(
+        &chains,
+        config.input,
+        &config.options,
+        output,
+    ))
+}
+
+fn decide(config: corscope::cli::DecideConfig) -> ExitCode {
+    stage_status(pipeline::stages::decide(
+        &config.inputs,
+        &config.options,
+        &config.output,
+    ))
+}
+
+/// Exit status of a stage that writes data: 0 when written, 2 when not.
+fn stage_status(result: Result<(), corscope::stage::StageError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(corscope::stage::StageError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report_stage(config: corscope::cli::ReportConfig) -> ExitCode {
+    for note in &config.notes {
+        eprintln!("corscope: {note}");
+    }
+    let out: Box<dyn Write> = match &config.output {
+        Some(path) => match File::create(path) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("corscope: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    };
+    let mut renderer = report::renderer(config.format, out, config.color);
+    let outcome = match pipeline::stages::report(
+        &config.inputs,
+        config.baseline.clone(),
+        renderer.as_mut(),
+    ) {
+        Ok(o) => o,
+        Err(corscope::stage::StageError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("corscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    conclude(&outcome, &config.fail_on)
 }

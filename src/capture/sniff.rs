@@ -9,7 +9,9 @@ use std::io::{Chain, Cursor, Read};
 use super::CaptureError;
 
 /// A supported capture format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     /// HTTP Archive (JSON).
     Har,
@@ -31,7 +33,7 @@ impl Format {
 }
 
 /// A compression wrapper around a capture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Compression {
     /// gzip (RFC 1952).
     Gzip,

@@ -17,6 +17,10 @@ use crate::redact::Redactor;
 use crate::report::ReportFormat;
 use crate::sanitize::SanitizeOptions;
 
+mod stages;
+
+pub use stages::{DecideConfig, ExtractConfig, ReportConfig};
+
 /// corscope: which cross-origin requests did the browser block in this recording, and why?
 #[derive(Debug, Parser)]
 #[command(name = "corscope", version, about, long_about = None)]
@@ -101,6 +105,14 @@ enum CommandArgs {
         )]
         redact_key: Option<String>,
     },
+    /// Read captures into exchanges (headers, no bodies) as Parquet files or an Arrow IPC
+    /// stream: the first stage of `analyze`, for running apart.
+    Extract(stages::ExtractArgs),
+    /// Judge exchanges written by `extract` into records: the second stage of `analyze`.
+    Decide(stages::DecideArgs),
+    /// Lay out records written by `decide` in any report format: the last stage of
+    /// `analyze`, byte for byte the report `analyze` writes.
+    Report(stages::ReportArgs),
     /// Print the documentation of a blocking cause, by id (`P07`) or name.
     Explain {
         /// Cause id or name; `all` lists every cause.
@@ -162,11 +174,47 @@ enum BrowserArg {
     Safari,
 }
 
+impl BrowserArg {
+    fn choice(self) -> BrowserChoice {
+        match self {
+            BrowserArg::Auto => BrowserChoice::Auto,
+            BrowserArg::Chromium => BrowserChoice::Fixed(Browser::Chromium),
+            BrowserArg::Firefox => BrowserChoice::Fixed(Browser::Firefox),
+            BrowserArg::Safari => BrowserChoice::Fixed(Browser::Safari),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+impl ColorArg {
+    /// Whether to colour, writing to a terminal or not.
+    fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+fn report_format(format: FormatArg) -> ReportFormat {
+    match format {
+        FormatArg::Text => ReportFormat::Text,
+        FormatArg::Json => ReportFormat::Json,
+        FormatArg::Jsonl => ReportFormat::Jsonl,
+        FormatArg::Sarif => ReportFormat::Sarif,
+        FormatArg::Junit => ReportFormat::Junit,
+        FormatArg::Markdown => ReportFormat::Markdown,
+        FormatArg::Html => ReportFormat::Html,
+    }
 }
 
 /// A validated command.
@@ -176,6 +224,12 @@ pub enum Command {
     Analyze(Box<AnalyzeConfig>),
     /// Sanitize a HAR file.
     Sanitize(Box<SanitizeConfig>),
+    /// Extract exchanges.
+    Extract(Box<ExtractConfig>),
+    /// Judge exchanges into records.
+    Decide(Box<DecideConfig>),
+    /// Lay out records.
+    Report(Box<ReportConfig>),
     /// Explain one cause.
     Explain(CauseId),
     /// List every cause.
@@ -236,6 +290,9 @@ pub enum UsageError {
         #[source]
         source: std::io::Error,
     },
+    /// Stage arguments that do not fit together.
+    #[error("{0}")]
+    Stage(String),
     /// A bad `--fail-on`.
     #[error(transparent)]
     FailOn(#[from] FailOnError),
@@ -273,6 +330,9 @@ impl Args {
     /// Validates the arguments into a command.
     pub fn into_command(self) -> Result<Command, UsageError> {
         match self.command {
+            CommandArgs::Extract(args) => args.into_command(),
+            CommandArgs::Decide(args) => args.into_command(),
+            CommandArgs::Report(args) => args.into_command(),
             CommandArgs::Sanitize {
                 input,
                 output,
@@ -343,24 +403,10 @@ impl Args {
                     return Err(UsageError::StdinTwice);
                 }
                 let to_terminal = output.is_none() && std::io::stdout().is_terminal();
-                let color = match color {
-                    ColorArg::Always => true,
-                    ColorArg::Never => false,
-                    ColorArg::Auto => {
-                        to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    }
-                };
+                let color = color.enabled(to_terminal);
                 Ok(Command::Analyze(Box::new(AnalyzeConfig {
                     inputs,
-                    format: match format {
-                        FormatArg::Text => ReportFormat::Text,
-                        FormatArg::Json => ReportFormat::Json,
-                        FormatArg::Jsonl => ReportFormat::Jsonl,
-                        FormatArg::Sarif => ReportFormat::Sarif,
-                        FormatArg::Junit => ReportFormat::Junit,
-                        FormatArg::Markdown => ReportFormat::Markdown,
-                        FormatArg::Html => ReportFormat::Html,
-                    },
+                    format: report_format(format),
                     output,
                     color,
                     fail_on,
@@ -368,12 +414,7 @@ impl Args {
                         limits: Limits::default(),
                         jobs,
                         engine: EngineOptions {
-                            browser: match browser {
-                                BrowserArg::Auto => BrowserChoice::Auto,
-                                BrowserArg::Chromium => BrowserChoice::Fixed(Browser::Chromium),
-                                BrowserArg::Firefox => BrowserChoice::Fixed(Browser::Firefox),
-                                BrowserArg::Safari => BrowserChoice::Fixed(Browser::Safari),
-                            },
+                            browser: browser.choice(),
                             clients: if forwarded_clients {
                                 ClientKeying::Forwarded
                             } else {

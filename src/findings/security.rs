@@ -87,7 +87,7 @@ impl SecurityId {
 /// What a server granted an allowed CORS request: whether `Access-Control-Allow-Origin`
 /// echoed its origin (rather than `*`) and whether `Access-Control-Allow-Credentials` was
 /// `true`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     /// The allow-origin value was the request's origin.
     pub echoed: bool,

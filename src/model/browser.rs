@@ -12,7 +12,9 @@
 //! `CrossOriginPreflightResultCache.cpp`).
 
 /// A browser engine whose CORS verdicts corscope reproduces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Browser {
     /// Chromium and the browsers built on it (Chrome, Edge, Opera, Brave).
     Chromium,

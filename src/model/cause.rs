@@ -5,7 +5,9 @@
 //! that need both legs and U for a block whose cause the recording does not keep.
 
 /// A blocking cause.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum CauseId {
     /// `missing-allow-origin` (A01).
     MissingAllowOrigin,
@@ -908,7 +910,9 @@ impl CauseId {
 }
 
 /// A non-blocking warning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum WarningId {
     /// `vary-origin-missing`: ACAO depends on the origin but `Vary` lacks `Origin`.
     VaryOriginMissing,

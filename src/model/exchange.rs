@@ -11,7 +11,19 @@ use super::headers::HeaderList;
 use super::location::Location;
 
 /// A point in time, nanoseconds since the Unix epoch (UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -45,7 +57,7 @@ impl Timestamp {
 }
 
 /// One recorded request/response exchange.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exchange {
     /// Where it was recorded.
     pub location: Location,
@@ -79,7 +91,7 @@ impl Exchange {
 }
 
 /// The request side.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Request {
     /// Method exactly as sent (`patch` stays `patch`).
     pub method: String,
@@ -87,7 +99,8 @@ pub struct Request {
     pub url: String,
     /// `HTTP/1.1`, `h2`, ... when recorded.
     pub http_version: Option<String>,
-    /// Header lines as recorded.
+    /// Header lines as recorded (stored apart from the rest by the stage encodings).
+    #[serde(skip)]
     pub headers: HeaderList,
     /// The recorder listed cookies for this request (HAR `request.cookies`), even when the
     /// `Cookie` header itself was removed (sanitized exports).
@@ -105,7 +118,7 @@ pub struct Request {
 }
 
 /// The response side.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Response {
     /// Status code.
     pub status: u16,
@@ -113,7 +126,8 @@ pub struct Response {
     pub status_text: String,
     /// `HTTP/1.1`, `h2`, ... when recorded.
     pub http_version: Option<String>,
-    /// Header lines as recorded.
+    /// Header lines as recorded (stored apart from the rest by the stage encodings).
+    #[serde(skip)]
     pub headers: HeaderList,
     /// Served from the browser's cache rather than the network.
     pub from_cache: Option<CacheSource>,
@@ -122,7 +136,7 @@ pub struct Response {
 }
 
 /// Which browser cache served a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CacheSource {
     /// The memory cache.
     Memory,
@@ -133,7 +147,7 @@ pub enum CacheSource {
 }
 
 /// A failure the recorder noted for the exchange.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// The recorder's text, e.g. `net::ERR_FAILED`, `net::ERR_CONNECTION_REFUSED`.
     pub text: String,
@@ -170,7 +184,7 @@ impl Failure {
 }
 
 /// Classification of a recorded failure text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FailureKind {
     /// `net::ERR_FAILED`: the generic failure Chromium gives every CORS block.
     Generic,
@@ -232,7 +246,7 @@ impl FailureKind {
 }
 
 /// When an exchange happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Timing {
     /// When the request started (HAR `startedDateTime`, pcap time of the request's first byte).
     pub started: Option<Timestamp>,
@@ -243,7 +257,7 @@ pub struct Timing {
 }
 
 /// Network endpoints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Endpoints {
     /// The client's address and port (pcap).
     pub client: Option<SocketAddr>,
@@ -254,7 +268,7 @@ pub struct Endpoints {
 }
 
 /// Facts only some recorders keep.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecorderHints {
     /// Chrome `_resourceType` (`fetch`, `xhr`, `preflight`, `document`, ...), Firefox or
     /// Playwright equivalents, Safari `_fetchType`.
@@ -277,7 +291,7 @@ pub struct RecorderHints {
 
 /// What a recorder keeps of the browser's outcome of a request: whether a request recorded as
 /// completed can have been blocked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum RecordedOutcome {
     /// Not kept: a blocked response looks like any other (captures, proxies, Firefox's HAR,
     /// unknown producers).
@@ -299,7 +313,7 @@ impl RecordedOutcome {
 }
 
 /// What started a request (Chrome `_initiator`).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Initiator {
     /// `parser`, `script`, `preflight`, `other`, ...
     pub kind: String,

@@ -6,11 +6,15 @@ use super::exchange::Exchange;
 
 /// Sequence number of an exchange within one input, in the order the engine received it
 /// (inferred exchanges get their own numbers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ExchangeId(pub u64);
 
 /// How the Fetch standard treats an exchange.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ExchangeKind {
     /// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
     Preflight,
@@ -35,7 +39,9 @@ impl ExchangeKind {
 }
 
 /// The verdict on one exchange.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Verdict {
     /// The browser let the page read the response.
     Allowed,
@@ -63,7 +69,7 @@ impl Verdict {
 }
 
 /// Which response or request a piece of evidence was read from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EvidenceSource {
     /// The request of the exchange being judged.
     Request,
@@ -97,7 +103,7 @@ impl EvidenceSource {
 }
 
 /// One fact a cause rests on: a header (or its absence) of one message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// Which message.
     pub source: EvidenceSource,
@@ -115,17 +121,19 @@ pub struct Evidence {
 }
 
 /// A blocking cause found on an exchange.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Which cause.
     pub cause: CauseId,
     /// The `CorsError` Chromium reports for it here: the row's, or its preflight form when a
     /// proxy row is found on a preflight (`None` where Chromium reports only a net error).
-    pub chromium: Option<&'static str>,
+    #[serde(deserialize_with = "super::interned::static_str_opt")]
+    pub chromium: Option<super::interned::StaticName>,
     /// The reason key Firefox reports for it here (`security.properties`), when it has one:
     /// the row's, or the one Firefox's own check reaches where it counts differently
     /// (several `Access-Control-Allow-Origin` values).
-    pub firefox: Option<&'static str>,
+    #[serde(deserialize_with = "super::interned::static_str_opt")]
+    pub firefox: Option<super::interned::StaticName>,
     /// Chromium's `CorsErrorStatus.failed_parameter`, when it has one.
     pub failed_parameter: Option<String>,
     /// The console message of the browser the exchange is judged as, filled in.
@@ -148,24 +156,27 @@ pub struct Finding {
 }
 
 /// The fix of a cause in one server stack's configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StackFix {
     /// The stack's id (`nginx`, `express`, `aws-cloudfront`).
-    pub stack: &'static str,
+    #[serde(deserialize_with = "super::interned::static_str")]
+    pub stack: super::interned::StaticName,
     /// The stack's name as shown.
-    pub name: &'static str,
+    #[serde(deserialize_with = "super::interned::static_str")]
+    pub name: super::interned::StaticName,
     /// The header line that named the stack.
     pub evidence: String,
     /// The exchange whose response showed it.
     pub exchange: Option<ExchangeId>,
     /// The configuration's language (`nginx`, `javascript`, `yaml`).
-    pub language: &'static str,
+    #[serde(deserialize_with = "super::interned::static_str")]
+    pub language: super::interned::StaticName,
     /// The configuration, filled with the request's origin, methods and headers.
     pub config: String,
 }
 
 /// A non-blocking observation worth fixing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     /// Which warning.
     pub id: WarningId,

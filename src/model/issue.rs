@@ -6,10 +6,11 @@
 use super::location::Position;
 
 /// One occurrence of an input issue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Issue {
     /// Stable kebab-case id, e.g. `har-entry-malformed`, `tcp-gap`.
-    pub id: &'static str,
+    #[serde(deserialize_with = "super::interned::static_str")]
+    pub id: super::interned::StaticName,
     /// One line saying what was skipped and why.
     pub message: String,
     /// Where, when it can be named.
@@ -48,10 +49,11 @@ impl Issue {
 }
 
 /// Issues of one id, aggregated for a report: how many, and the first few occurrences.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IssueSummary {
     /// Stable id.
-    pub id: &'static str,
+    #[serde(deserialize_with = "super::interned::static_str")]
+    pub id: super::interned::StaticName,
     /// How many times it occurred.
     pub count: u64,
     /// The first occurrences, in input order (at most [`IssueSummary::KEPT`]).
@@ -73,6 +75,12 @@ impl IssueTally {
     /// An empty tally.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tally that goes on from `summaries` (as an earlier tally's
+    /// [`IssueTally::into_summaries`] gave them).
+    pub fn from_summaries(summaries: Vec<IssueSummary>) -> Self {
+        Self { entries: summaries }
     }
 
     /// Counts the occurrences one issue stands for (usually one).

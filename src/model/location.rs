@@ -11,20 +11,38 @@
 use std::fmt;
 
 /// Index of a HAR entry, 0-based as in `log.entries[i]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct EntryIndex(pub u64);
 
 /// Number of a captured frame in its file, 1-based as Wireshark shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FrameNumber(pub u64);
 
 /// Which file of an input: 0-based, in the order the files are read (the first, or only,
 /// file is 0).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct FileIndex(pub u32);
 
 /// A captured frame: its file and its number there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FrameRef {
     /// The file holding the frame.
     pub file: FileIndex,
@@ -40,7 +58,9 @@ impl FrameRef {
 }
 
 /// Where an exchange came from in its input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Location {
     /// A HAR entry.
     Entry(EntryIndex),
@@ -58,7 +78,9 @@ pub enum Location {
 }
 
 /// The recorded exchange an inferred one hangs from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum InferredAnchor {
     /// A HAR entry.
     Entry(EntryIndex),
@@ -173,7 +195,9 @@ impl fmt::Display for Location {
 }
 
 /// Where an input issue was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Position {
     /// A HAR entry.
     Entry(EntryIndex),

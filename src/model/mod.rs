@@ -6,6 +6,7 @@ pub mod cause;
 pub mod exchange;
 pub mod finding;
 pub mod headers;
+pub mod interned;
 pub mod issue;
 pub mod limits;
 pub mod location;

@@ -31,6 +31,7 @@ pub mod extract;
 pub mod progress;
 mod project;
 mod source;
+pub mod stages;
 
 use batch::{Batcher, Handoff, Message, BACKLOG};
 use project::Projector;
@@ -396,13 +397,26 @@ fn read_and_judge(
 
 /// Reads and judges one chain, sending its records; returns its report.
 fn analyse(plan: &Plan<'_>, chain: &Chain, tx: &mpsc::SyncSender<Message>) -> InputReport {
-    let (mut report, judged, issues) = read_and_judge(plan, chain, tx);
-    report.index = plan.index;
+    let (report, judged, issues) = read_and_judge(plan, chain, tx);
+    close_input(plan.index, report, judged, issues, plan.redactor)
+}
+
+/// The finished report of input `index`: what its capture said, how many exchanges were
+/// judged (or why judging stopped), and its issues (the capture's, then the engine's),
+/// redacted.
+fn close_input(
+    index: usize,
+    mut report: InputReport,
+    judged: Result<u64, String>,
+    issues: IssueTally,
+    redactor: &Redactor,
+) -> InputReport {
+    report.index = index;
     match judged {
         Ok(n) => report.exchanges = n,
         Err(e) => report.error = report.error.or(Some(e)),
     }
     report.issues = issues.into_summaries();
-    plan.redactor.issues(&mut report.issues);
+    redactor.issues(&mut report.issues);
     report
 }

@@ -25,7 +25,7 @@ pub use record::{Record, Summary};
 pub use wire::SCHEMA_VERSION;
 
 /// What a report says about one input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputReport {
     /// Index in the run, in the order inputs were named (directories expanded, sorted); a
     /// capture of several files is one input, placed where its first-named file was.
@@ -62,7 +62,7 @@ impl InputReport {
 }
 
 /// One file of an input read as one capture of several files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     /// Path as found.
     pub path: String,

@@ -13,7 +13,7 @@ use crate::model::{
 };
 
 /// One exchange as reports show it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// Index of the input it came from.
     pub input: usize,

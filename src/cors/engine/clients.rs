@@ -45,6 +45,16 @@ pub enum ClientKeying {
 }
 
 impl ClientKeying {
+    /// The client an exchange belongs to, as text (an address, or the name a proxy gave);
+    /// `None` when the recording has no client address (a HAR: one browser).
+    pub fn client_name(self, ex: &Exchange) -> Option<String> {
+        match self.key(ex) {
+            ClientKey::Unknown => None,
+            ClientKey::Address(ip) => Some(ip.to_string()),
+            ClientKey::Named(name) => Some(name.into_string()),
+        }
+    }
+
     /// The client an exchange belongs to.
     pub(super) fn key(self, ex: &Exchange) -> ClientKey {
         if self == ClientKeying::Forwarded {
