@@ -10,56 +10,18 @@
 #[allow(dead_code)]
 #[path = "../benches/support/capture_gen/mod.rs"]
 mod capture_gen;
+mod report_support;
 
 use std::collections::BTreeSet;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use corscope::pipeline::{self, Options, Source, SourceOrigin};
-use corscope::report::{self, ReportFormat};
+use corscope::report::ReportFormat;
 use serde_json::Value;
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The JSON report of `files` (named as given), with `jobs` threads.
 fn json_report(files: &[(String, PathBuf)], jobs: usize) -> Value {
-    let bytes = report_of(files, jobs, ReportFormat::Json);
+    let bytes = report_support::report_of(files, jobs, ReportFormat::Json);
     serde_json::from_slice(&bytes).expect("the JSON report parses")
-}
-
-/// The report of `files` in `format`, with `jobs` threads.
-fn report_of(files: &[(String, PathBuf)], jobs: usize, format: ReportFormat) -> Vec<u8> {
-    let sources = files
-        .iter()
-        .map(|(name, path)| Source {
-            name: name.clone(),
-            origin: SourceOrigin::File(path.clone()),
-        })
-        .collect();
-    let out = Shared::default();
-    let mut renderer = report::renderer(format, Box::new(out.clone()), false);
-    let options = Options {
-        jobs: Some(jobs),
-        // A fixed key, so that redaction markers are the same in every run.
-        redactor: corscope::redact::Redactor::with_key(b"golden"),
-        ..Options::default()
-    };
-    pipeline::run(sources, &options, renderer.as_mut()).expect("pipeline runs");
-    drop(renderer);
-    let bytes = out.0.lock().expect("lock").clone();
-    bytes
 }
 
 /// One line per finding, in report order.
@@ -224,7 +186,8 @@ fn findings_of_a_generated_multi_host_capture() {
     assert!(inputs.contains("0"));
     insta::assert_snapshot!("generated-multi-host", table(&doc));
     // The terminal report opens with the same findings, before the inputs' details.
-    let text = String::from_utf8(report_of(&files, 1, ReportFormat::Text)).expect("UTF-8");
+    let text =
+        String::from_utf8(report_support::report_of(&files, 1, ReportFormat::Text)).expect("UTF-8");
     let section: String = text
         .lines()
         .take_while(|l| !l.starts_with("captures/"))

@@ -25,6 +25,14 @@ impl Write for Shared {
 
 /// The report of `files` (name as reports show it, path) in `format`, on one thread.
 pub fn render(files: &[(String, PathBuf)], format: ReportFormat) -> String {
+    let bytes = report_of(files, 1, format);
+    let text = String::from_utf8(bytes).expect("reports are UTF-8");
+    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+/// The report bytes of `files` (name as reports show it, path) in `format`, with `jobs`
+/// threads and a fixed redaction key.
+pub fn report_of(files: &[(String, PathBuf)], jobs: usize, format: ReportFormat) -> Vec<u8> {
     let sources = files
         .iter()
         .map(|(name, path)| Source {
@@ -35,7 +43,7 @@ pub fn render(files: &[(String, PathBuf)], format: ReportFormat) -> String {
     let out = Shared::default();
     let mut renderer = report::renderer(format, Box::new(out.clone()), false);
     let options = Options {
-        jobs: Some(1),
+        jobs: Some(jobs),
         // A fixed key, so that redaction markers are the same in every run.
         redactor: corscope::redact::Redactor::with_key(b"golden"),
         ..Options::default()
@@ -43,8 +51,7 @@ pub fn render(files: &[(String, PathBuf)], format: ReportFormat) -> String {
     pipeline::run(sources, &options, renderer.as_mut()).expect("pipeline runs");
     drop(renderer);
     let bytes = out.0.lock().expect("lock").clone();
-    let text = String::from_utf8(bytes).expect("reports are UTF-8");
-    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+    bytes
 }
 
 /// The recordings in `samples/recordings`, by file name.
