@@ -56,6 +56,17 @@ impl StageError {
     }
 }
 
+/// The schema of a table: `fields`, with the metadata [`check_schema`] reads naming the
+/// table and version (`version`, such as `corscope.records/1`).
+pub fn versioned_schema(
+    fields: Vec<arrow_schema::Field>,
+    version: &str,
+) -> std::sync::Arc<arrow_schema::Schema> {
+    let metadata: std::collections::HashMap<String, String> =
+        [(SCHEMA_KEY.to_string(), version.to_string())].into();
+    std::sync::Arc::new(arrow_schema::Schema::new_with_metadata(fields, metadata))
+}
+
 /// Checks that `batch` is of the table `expected` is the schema of: its metadata names that
 /// table and version, or it has no such metadata (engines such as Spark rewrite Parquet files
 /// and Arrow streams without it) and its columns match; extra columns are ignored.

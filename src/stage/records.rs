@@ -10,7 +10,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 
 use super::exchanges::{integers, strings};
-use super::{check_schema, StageError, INPUT_ROW, SCHEMA_KEY};
+use super::{check_schema, versioned_schema, StageError, INPUT_ROW};
 use crate::report::{InputReport, Record};
 
 /// The version this build writes and reads.
@@ -39,9 +39,7 @@ pub fn schema() -> Arc<Schema> {
         Field::new("server", DataType::Utf8, true),
         Field::new("detail", DataType::Utf8, false),
     ];
-    let metadata: std::collections::HashMap<String, String> =
-        [(SCHEMA_KEY.to_string(), RECORDS_V1.to_string())].into();
-    Arc::new(Schema::new_with_metadata(fields, metadata))
+    versioned_schema(fields, RECORDS_V1)
 }
 
 /// One row of the table.

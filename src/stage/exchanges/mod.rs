@@ -14,7 +14,7 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema};
 
-use super::{check_schema, StageError, INPUT_ROW, SCHEMA_KEY};
+use super::{check_schema, versioned_schema, StageError, INPUT_ROW};
 use crate::model::{Exchange, HeaderList, Location};
 use crate::report::InputReport;
 
@@ -54,9 +54,7 @@ pub fn schema() -> Arc<Schema> {
         Field::new("resp_headers", headers, true),
         Field::new("detail", DataType::Utf8, false),
     ];
-    let metadata: std::collections::HashMap<String, String> =
-        [(SCHEMA_KEY.to_string(), EXCHANGES_V1.to_string())].into();
-    Arc::new(Schema::new_with_metadata(fields, metadata))
+    versioned_schema(fields, EXCHANGES_V1)
 }
 
 /// One row of the table.
