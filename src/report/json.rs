@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::record::{Record, Summary};
 use super::wire::{
-    compact, WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+    direct, WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
 };
 use super::{Encoder, InputReport, Renderer};
 
@@ -46,7 +46,7 @@ impl<'a> JsonRenderer<'a> {
 /// One element of `exchanges`, each preceded by a comma (the renderer drops the first).
 fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
     out.extend_from_slice(b",\n");
-    compact::to_vec(&WireExchange::from(record), out)?;
+    direct::write_exchange(&WireExchange::from(record), out)?;
     Ok(())
 }
 

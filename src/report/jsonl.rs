@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::record::{Record, Summary};
 use super::wire::{
-    compact, WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
+    direct, WireBaseline, WireExchange, WireFinding, WireInput, WireSummary, SCHEMA_VERSION, TOOL,
 };
 use super::{Encoder, InputReport, Renderer};
 
@@ -31,7 +31,7 @@ impl<'a> JsonlRenderer<'a> {
 
 /// One exchange line.
 fn encode(record: &Record, out: &mut Vec<u8>) -> io::Result<()> {
-    compact::to_vec(&WireExchange::from(record), out)?;
+    direct::write_exchange(&WireExchange::from(record), out)?;
     out.push(b'\n');
     Ok(())
 }

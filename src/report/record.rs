@@ -184,6 +184,70 @@ pub fn exchange_ref(input: usize, seq: u64) -> String {
     }
 }
 
+/// [`exchange_ref`] spelt into a buffer of its own, without allocating or the formatting
+/// machinery: the JSON of every exchange names itself, its preflight and each piece of
+/// evidence this way.
+#[derive(Clone, Copy)]
+pub struct ExchangeRef {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl ExchangeRef {
+    /// The id of exchange `seq` of input `input`.
+    pub fn new(input: usize, seq: u64) -> Self {
+        let mut r = ExchangeRef {
+            bytes: [0; 64],
+            len: 0,
+        };
+        r.decimal(input as u64);
+        r.push(b":");
+        match seq.checked_sub(crate::cors::INFERRED_BASE) {
+            Some(n) => {
+                r.push(b"inferred-");
+                r.decimal(n);
+            }
+            None => r.decimal(seq),
+        }
+        r
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if let Some(to) = self.bytes.get_mut(self.len..self.len + bytes.len()) {
+            to.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    fn decimal(&mut self, n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut n = n;
+        loop {
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        self.push(digits.get(i..).unwrap_or_default());
+    }
+}
+
+impl serde::Serialize for ExchangeRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Counts over every record of a run, and its findings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -342,6 +406,30 @@ mod tests {
         for c in cases {
             let a: SocketAddr = c.parse().expect("address");
             assert_eq!(address_text(a), a.to_string(), "{c}");
+        }
+    }
+
+    #[test]
+    fn exchange_refs_read_as_formatted() {
+        let base = crate::cors::INFERRED_BASE;
+        for input in [0usize, 7, 10, usize::MAX] {
+            for seq in [
+                0,
+                9,
+                10,
+                12345,
+                base - 1,
+                base,
+                base + 1,
+                base + 99,
+                u64::MAX,
+            ] {
+                assert_eq!(
+                    ExchangeRef::new(input, seq).as_str(),
+                    exchange_ref(input, seq),
+                    "{input} {seq}"
+                );
+            }
         }
     }
 }

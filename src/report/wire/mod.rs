@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub mod compact;
+pub mod direct;
 mod finding;
+pub mod string;
 
 pub use finding::{WireBaseline, WireFinding};
 
-use super::record::{exchange_ref, Record, Summary};
+use super::record::{ExchangeRef, Record, Summary};
 use super::{FileReport, InputReport};
 use crate::capture::Compression;
 use crate::model::{Evidence, Finding, FrameRef, InferredAnchor, Location, Timestamp, Warning};
@@ -82,7 +83,7 @@ impl From<&Location> for WireLocation {
 #[derive(Serialize)]
 pub struct WireEvidence<'a> {
     source: &'static str,
-    exchange: String,
+    exchange: ExchangeRef,
     header: Option<&'a str>,
     values: &'a [String],
     primary: bool,
@@ -100,7 +101,7 @@ pub struct WireCause<'a> {
     fix: &'a str,
     if_credentialed: bool,
     latent: bool,
-    evidence: Vec<WireEvidence<'a>>,
+    evidence: Each<'a, Evidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stack_fix: Option<WireStackFix<'a>>,
 }
@@ -111,7 +112,7 @@ pub struct WireStackFix<'a> {
     name: &'static str,
     evidence: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    exchange: Option<String>,
+    exchange: Option<ExchangeRef>,
     language: &'static str,
     config: &'a str,
 }
@@ -124,7 +125,7 @@ pub struct WireWarning<'a> {
 
 #[derive(Serialize)]
 pub struct WireExchange<'a> {
-    id: String,
+    id: ExchangeRef,
     input: usize,
     location: WireLocation,
     method: &'a str,
@@ -136,12 +137,12 @@ pub struct WireExchange<'a> {
     sent: bool,
     status: Option<u16>,
     started: Option<f64>,
-    preflight: Option<String>,
+    preflight: Option<ExchangeRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    preflight_cached_from: Option<String>,
+    preflight_cached_from: Option<ExchangeRef>,
     verdict: &'static str,
-    causes: Vec<WireCause<'a>>,
-    warnings: Vec<WireWarning<'a>>,
+    causes: Each<'a, Finding>,
+    warnings: Each<'a, Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,6 +151,37 @@ pub struct WireExchange<'a> {
     client: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     server: Option<&'a str>,
+}
+
+/// The items of a record (causes, their evidence, warnings) as a JSON array of their wire
+/// form, each made as it is written: no vector of wire items per record.
+pub struct Each<'a, T> {
+    input: usize,
+    items: &'a [T],
+}
+
+impl<'a, T> Each<'a, T> {
+    fn new(input: usize, items: &'a [T]) -> Self {
+        Each { input, items }
+    }
+}
+
+impl Serialize for Each<'_, Finding> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items.iter().map(|f| cause(self.input, f)))
+    }
+}
+
+impl Serialize for Each<'_, Evidence> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items.iter().map(|e| evidence(self.input, e)))
+    }
+}
+
+impl Serialize for Each<'_, Warning> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items.iter().map(warning))
+    }
 }
 
 /// Seconds since the epoch, to the millisecond: what recorders keep; more digits would be
@@ -161,7 +193,7 @@ pub(super) fn seconds(t: Timestamp) -> f64 {
 pub(super) fn evidence(input: usize, e: &Evidence) -> WireEvidence<'_> {
     WireEvidence {
         source: e.source.as_str(),
-        exchange: exchange_ref(input, e.exchange.0),
+        exchange: ExchangeRef::new(input, e.exchange.0),
         header: e.header.as_deref(),
         values: &e.values,
         primary: e.primary,
@@ -181,7 +213,7 @@ fn cause(input: usize, f: &Finding) -> WireCause<'_> {
         fix: &f.fix,
         if_credentialed: f.if_credentialed,
         latent: f.latent,
-        evidence: f.evidence.iter().map(|e| evidence(input, e)).collect(),
+        evidence: Each::new(input, &f.evidence),
         stack_fix: f.stack_fix.as_ref().map(|s| stack_fix(input, s)),
     }
 }
@@ -191,7 +223,7 @@ pub(super) fn stack_fix(input: usize, s: &crate::model::StackFix) -> WireStackFi
         stack: s.stack,
         name: s.name,
         evidence: &s.evidence,
-        exchange: s.exchange.map(|e| exchange_ref(input, e.0)),
+        exchange: s.exchange.map(|e| ExchangeRef::new(input, e.0)),
         language: s.language,
         config: &s.config,
     }
@@ -207,7 +239,7 @@ fn warning(w: &Warning) -> WireWarning<'_> {
 impl<'a> From<&'a Record> for WireExchange<'a> {
     fn from(r: &'a Record) -> Self {
         WireExchange {
-            id: r.id(),
+            id: ExchangeRef::new(r.input, r.seq),
             input: r.input,
             location: WireLocation::from(&r.location),
             method: &r.method,
@@ -218,11 +250,13 @@ impl<'a> From<&'a Record> for WireExchange<'a> {
             sent: r.sent,
             status: r.status,
             started: r.started.map(seconds),
-            preflight: r.preflight.map(|p| exchange_ref(r.input, p)),
-            preflight_cached_from: r.preflight_cached_from.map(|p| exchange_ref(r.input, p)),
+            preflight: r.preflight.map(|p| ExchangeRef::new(r.input, p)),
+            preflight_cached_from: r
+                .preflight_cached_from
+                .map(|p| ExchangeRef::new(r.input, p)),
             verdict: r.verdict.as_str(),
-            causes: r.causes.iter().map(|f| cause(r.input, f)).collect(),
-            warnings: r.warnings.iter().map(warning).collect(),
+            causes: Each::new(r.input, &r.causes),
+            warnings: Each::new(r.input, &r.warnings),
             note: r.note.as_deref(),
             failure: r.failure.as_deref(),
             client: r.client.as_deref(),
