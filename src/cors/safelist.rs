@@ -77,6 +77,12 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
 /// method-override headers. Names are matched lower-cased on the stack: this runs for every
 /// header of every request.
 fn is_forbidden(name: &str, value: &[u8]) -> bool {
+    let mut buf = [0u8; LOWER_NAME];
+    is_forbidden_lowered(name, lower_name(name, &mut buf), value)
+}
+
+/// [`is_forbidden`] given `name` lower-cased as [`lower_name`] does it.
+fn is_forbidden_lowered(name: &str, lower: Option<&str>, value: &[u8]) -> bool {
     let has_prefix = |p: &str| {
         name.get(..p.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(p))
@@ -84,8 +90,7 @@ fn is_forbidden(name: &str, value: &[u8]) -> bool {
     if has_prefix("proxy-") || has_prefix("sec-") {
         return true;
     }
-    let mut buf = [0u8; 40];
-    match lower_name(name, &mut buf) {
+    match lower {
         Some(
             "accept-charset"
             | "accept-encoding"
@@ -123,6 +128,9 @@ fn is_forbidden(name: &str, value: &[u8]) -> bool {
     }
 }
 
+/// Bytes of a name lower-cased on the stack: more than any name matched here.
+const LOWER_NAME: usize = 40;
+
 /// `name` lower-cased (ASCII) into `buf`; `None` when it does not fit, and so matches none
 /// of the short names callers look for.
 fn lower_name<'b>(name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
@@ -135,13 +143,18 @@ fn lower_name<'b>(name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
 
 /// Whether `name: value` is a CORS-safelisted request-header.
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
+    // Every safelisted name is short: lower-case it on the stack.
+    let mut buf = [0u8; LOWER_NAME];
+    is_safelisted_lowered(lower_name(name, &mut buf), value)
+}
+
+/// [`is_cors_safelisted_request_header`] given the name lower-cased by [`lower_name`].
+fn is_safelisted_lowered(lower: Option<&str>, value: &[u8]) -> bool {
     if value.len() > 128 {
         return false;
     }
     let no_unsafe_byte = || !value.iter().any(|&b| is_cors_unsafe_request_header_byte(b));
-    // Every safelisted name is short: lower-case it on the stack.
-    let mut buf = [0u8; 24];
-    let Some(lower) = lower_name(name, &mut buf) else {
+    let Some(lower) = lower else {
         return false;
     };
     match lower {
@@ -223,35 +236,40 @@ fn is_simple_range(value: &[u8]) -> bool {
 pub fn cors_unsafe_request_header_names<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Vec<String> {
-    unsafe_names(headers)
+    unsafe_names(headers, |_, _| false)
 }
 
-/// [`cors_unsafe_request_header_names`] over names borrowed or owned.
+/// [`cors_unsafe_request_header_names`] over names borrowed or owned, leaving out the lines
+/// `skip` picks (given the name and its lower-case form). Each name is lower-cased once, on
+/// the stack, for every question asked of it: this runs for every header of every request.
 fn unsafe_names<'a, N: AsRef<str>>(
     headers: impl IntoIterator<Item = (N, &'a [u8])>,
+    skip: impl Fn(&str, Option<&str>) -> bool,
 ) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
     let mut potentially: Vec<N> = Vec::new();
     let mut total = 0usize;
-    let add = |names: &mut Vec<String>, name: &str| {
+    let add = |names: &mut Vec<String>, name: &str, lower: Option<&str>| {
         if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            names.push(name.to_ascii_lowercase());
+            names.push(lower.map_or_else(|| name.to_ascii_lowercase(), str::to_string));
         }
     };
     for (name, value) in headers {
-        if is_forbidden(name.as_ref(), value) {
+        let mut buf = [0u8; LOWER_NAME];
+        let lower = lower_name(name.as_ref(), &mut buf);
+        if skip(name.as_ref(), lower) || is_forbidden_lowered(name.as_ref(), lower, value) {
             continue;
         }
-        if is_cors_safelisted_request_header(name.as_ref(), value) {
+        if is_safelisted_lowered(lower, value) {
             total = total.saturating_add(value.len());
             potentially.push(name);
         } else {
-            add(&mut unsafe_names, name.as_ref());
+            add(&mut unsafe_names, name.as_ref(), lower);
         }
     }
     if total > 1024 {
         for name in potentially {
-            add(&mut unsafe_names, name.as_ref());
+            add(&mut unsafe_names, name.as_ref(), None);
         }
     }
     unsafe_names
@@ -264,12 +282,11 @@ fn unsafe_names<'a, N: AsRef<str>>(
 /// forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`, `Via`) of a capture taken
 /// behind a proxy.
 pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<String> {
-    let browser_added = |n: &str| {
-        let mut buf = [0u8; 24];
+    let browser_added = |n: &str, lower: Option<&str>| {
         n.starts_with(':')
             || n.get(..12)
                 .is_some_and(|p| p.eq_ignore_ascii_case("x-forwarded-"))
-            || match lower_name(n, &mut buf) {
+            || match lower {
                 Some(
                     "priority" | "x-client-data" | "cache-control" | "pragma" | "forwarded"
                     | "x-real-ip" | "via",
@@ -278,10 +295,10 @@ pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<Strin
                 _ => false,
             }
     };
-    unsafe_names(request.headers.iter().filter_map(|h| {
-        let n = h.name_str();
-        (!browser_added(&n)).then_some((n, h.value))
-    }))
+    unsafe_names(
+        request.headers.iter().map(|h| (h.name_str(), h.value)),
+        browser_added,
+    )
 }
 
 /// The names in an `Access-Control-Request-Headers` value, lower-cased, in order.

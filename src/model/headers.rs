@@ -60,7 +60,7 @@ impl Header {
 
     /// Whether this line's name equals `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        super::header_name::eq_ignore_case(&self.name, name.as_bytes())
     }
 }
 
@@ -92,7 +92,7 @@ impl<'a> HeaderRef<'a> {
 
     /// Whether this line's name equals `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        super::header_name::eq_ignore_case(self.name, name.as_bytes())
     }
 
     /// An owned copy.
@@ -144,6 +144,7 @@ impl HeaderList {
         Iter {
             list: self,
             front: 0,
+            start: 0,
             back: self.ends.len(),
         }
     }
@@ -159,6 +160,11 @@ impl HeaderList {
             name: self.bytes.get(start..name_end).unwrap_or_default(),
             value: self.bytes.get(name_end..value_end).unwrap_or_default(),
         })
+    }
+
+    /// Bytes this list holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * std::mem::size_of::<(usize, usize)>()
     }
 
     /// Number of field lines.
@@ -252,6 +258,9 @@ impl HeaderList {
 pub struct Iter<'a> {
     list: &'a HeaderList,
     front: usize,
+    /// Where the line at `front` starts in the list's bytes: where the line before it ends,
+    /// kept as the iteration goes (every lookup of a name walks the list from the front).
+    start: usize,
     back: usize,
 }
 
@@ -262,9 +271,13 @@ impl<'a> Iterator for Iter<'a> {
         if self.front >= self.back {
             return None;
         }
-        let line = self.list.line(self.front);
+        let &(name_end, value_end) = self.list.ends.get(self.front)?;
+        let start = std::mem::replace(&mut self.start, value_end);
         self.front += 1;
-        line
+        Some(HeaderRef {
+            name: self.list.bytes.get(start..name_end).unwrap_or_default(),
+            value: self.list.bytes.get(name_end..value_end).unwrap_or_default(),
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cause;
 pub mod exchange;
 pub mod finding;
+pub mod header_name;
 pub mod headers;
 pub mod interned;
 pub mod issue;

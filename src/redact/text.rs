@@ -5,6 +5,7 @@
 //! browsers put around URLs and that a URL cannot contain unescaped.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -27,7 +28,11 @@ impl Redactor {
         let mut out: Option<String> = None;
         let mut done = 0;
         let mut from = 0;
-        while let Some(k) = memmem::find(bytes.get(from..).unwrap_or_default(), b"://") {
+        // Built once: `memmem::find` builds a searcher on every call, and this runs for every
+        // message, fix and note of every record.
+        static SEPARATOR: LazyLock<memmem::Finder<'static>> =
+            LazyLock::new(|| memmem::Finder::new(b"://"));
+        while let Some(k) = SEPARATOR.find(bytes.get(from..).unwrap_or_default()) {
             let sep = from + k;
             let start = scheme_start(bytes, sep);
             let end = bytes

@@ -100,16 +100,30 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     };
     let mut vary_names = Vec::new();
     for h in headers.iter() {
-        let name = h.name_str();
-        // Every name looked for is short: lower-case it on the stack (this runs for every
-        // header of every response); a longer one matches nothing.
+        // Every name looked for is short and ASCII: lower-case the recorded bytes on the stack
+        // (this runs for every header of every response); a longer name, or one that is not
+        // ASCII, matches nothing. Only a line whose name is looked for is read as text.
         let mut buf = [0u8; 32];
-        let Some(lower) = buf.get_mut(..name.len()) else {
+        let Some(lower) = buf.get_mut(..h.name.len()) else {
             continue;
         };
-        lower.copy_from_slice(name.as_bytes());
+        lower.copy_from_slice(h.name);
         lower.make_ascii_lowercase();
-        let lower = std::str::from_utf8(lower).unwrap_or("");
+        let lower = match &*lower {
+            b"server" | b"via" | b"x-served-by" | b"x-powered-by" | b"x-cache"
+            | b"x-amz-request-id" | b"set-cookie" | b"vary" => {
+                std::str::from_utf8(lower).unwrap_or("")
+            }
+            other => {
+                if let Some((_, stack)) = VENDOR_HEADERS.iter().find(|(n, _)| n.as_bytes() == other)
+                {
+                    let (name, value) = (h.name_str(), h.value_str());
+                    add(*stack, format!("{name}: {value}"));
+                }
+                continue;
+            }
+        };
+        let name = h.name_str();
         let value = h.value_str();
         let line = || format!("{name}: {value}");
         match lower {
@@ -145,11 +159,7 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
                     .map(|v| v.trim().to_ascii_lowercase())
                     .filter(|v| !v.is_empty()),
             ),
-            _ => {
-                if let Some((_, stack)) = VENDOR_HEADERS.iter().find(|(n, _)| *n == lower) {
-                    add(*stack, line());
-                }
-            }
+            _ => {}
         }
     }
     // Spring's DefaultCorsProcessor and rs/cors both vary on the origin and both request
