@@ -10,6 +10,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc::{self, TrySendError};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::progress::Progress;
 use super::project::Projector;
@@ -29,9 +30,75 @@ const BATCH: usize = 512;
 /// this many bytes, whichever comes first).
 const BATCH_BYTES: usize = 64 * 1024;
 
+/// Bytes of assessments (exchanges with their header lists, and findings; see [`weight`])
+/// one input may have waiting for the rendering thread. Counted in bytes, not batches: when
+/// that thread falls behind, a backlog of [`BACKLOG`] batches of large exchanges held tens of
+/// megabytes.
+pub(super) const ASSESSMENT_BYTES: usize = 8 << 20;
+
+/// The bytes of assessments in flight from one worker to the rendering thread: the worker
+/// waits while sending more would pass [`ASSESSMENT_BYTES`] (a batch always goes when
+/// nothing is in flight), the rendering thread gives them back once it has projected them.
+#[derive(Default)]
+pub(super) struct Backlog {
+    /// Bytes in flight, and whether the rendering thread stopped taking them.
+    state: Mutex<(usize, bool)>,
+    room: Condvar,
+}
+
+impl Backlog {
+    /// Waits for room for `bytes` more; returns at once when the receiver has gone.
+    fn take(&self, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.1 && state.0 > 0 && state.0.saturating_add(bytes) > ASSESSMENT_BYTES {
+            state = self
+                .room
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.0 = state.0.saturating_add(bytes);
+    }
+
+    /// Gives back `bytes` the rendering thread is done with.
+    pub(super) fn give(&self, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = state.0.saturating_sub(bytes);
+        self.room.notify_all();
+    }
+
+    /// The rendering thread takes no more: the worker never waits again.
+    pub(super) fn close(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.1 = true;
+        self.room.notify_all();
+    }
+}
+
+/// About how many bytes `a` holds: its exchange's header lists and texts, and its findings.
+fn weight(a: &Assessment) -> usize {
+    let ex = &a.exchange;
+    let findings: usize = a
+        .causes
+        .iter()
+        .map(|f| {
+            std::mem::size_of::<crate::model::Finding>()
+                + f.message.len()
+                + f.fix.len()
+                + f.evidence.len() * 256
+        })
+        .sum();
+    std::mem::size_of::<Assessment>()
+        + ex.request.url.len()
+        + ex.request.headers.heap_bytes()
+        + ex.response.as_ref().map_or(0, |r| r.headers.heap_bytes())
+        + findings
+        + a.warnings.len() * 128
+}
+
 pub(super) enum Message {
-    /// Assessments for the rendering thread to turn into records and lay out.
-    Assessments(Vec<Assessment>),
+    /// Assessments for the rendering thread to turn into records and lay out, and their
+    /// weight in the input's [`Backlog`].
+    Assessments(Vec<Assessment>, usize),
     /// Records for the renderer to lay out.
     Records(Vec<Record>),
     /// Records a worker laid out itself, with their counts.
@@ -59,6 +126,9 @@ pub(super) struct Batcher<'a> {
     tx: &'a mpsc::SyncSender<Message>,
     handoff: Handoff,
     assessments: Vec<Assessment>,
+    /// What `assessments` weigh, and where assessments in flight are counted.
+    weight: usize,
+    backlog: &'a Backlog,
     /// Records the projector let go, before they are sent or laid out.
     ready: Vec<Record>,
     records: Vec<Record>,
@@ -91,12 +161,15 @@ impl<'a> Batcher<'a> {
         tx: &'a mpsc::SyncSender<Message>,
         handoff: Handoff,
         progress: Option<&'a Progress>,
+        backlog: &'a Backlog,
     ) -> Self {
         Self {
             project,
             tx,
             handoff,
             assessments: Vec::new(),
+            weight: 0,
+            backlog,
             ready: Vec::new(),
             records: Vec::new(),
             bytes: Vec::new(),
@@ -114,6 +187,7 @@ impl<'a> Batcher<'a> {
         self.pending += 1;
         self.blocked += u64::from(a.verdict == Verdict::Blocked);
         if let Handoff::Assessments = self.handoff {
+            self.weight += weight(&a);
             self.assessments.push(a);
         } else {
             let mut ready = std::mem::take(&mut self.ready);
@@ -165,7 +239,12 @@ impl<'a> Batcher<'a> {
             let _ = self.tx.send(msg);
         };
         if !self.assessments.is_empty() {
-            send(Message::Assessments(std::mem::take(&mut self.assessments)));
+            let weight = std::mem::take(&mut self.weight);
+            self.backlog.take(weight);
+            send(Message::Assessments(
+                std::mem::take(&mut self.assessments),
+                weight,
+            ));
         }
         if !self.bytes.is_empty() {
             let bytes = std::mem::take(&mut self.bytes);

@@ -16,7 +16,7 @@
 //!   worker also lays the records out with the renderer's encoder (JSON, JSON lines), so the
 //!   calling thread only writes bytes and N threads run N inputs at full speed;
 //! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
-//!   worker and prepares each exchange (URL keys, classification), its engine runs on a
+//!   worker, its engine prepares each exchange (URL keys, classification) and judges it on a
 //!   second thread, and the calling thread turns assessments into records and lays them out:
 //!   a three-stage pipeline over one file, or over the files of one long rotated capture: its
 //!   reader goes on to the next file while the engine judges the exchanges of the last one.
@@ -33,7 +33,7 @@ mod project;
 mod source;
 pub mod stages;
 
-use batch::{Batcher, Handoff, Message, BACKLOG};
+use batch::{Backlog, Batcher, Handoff, Message, BACKLOG};
 use project::Projector;
 
 pub use chain::{Chain, Join};
@@ -44,7 +44,7 @@ pub use source::{expand, Input, Source, SourceOrigin};
 use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::Sink;
-use crate::cors::{Engine, EngineOptions, Prepared};
+use crate::cors::{Engine, EngineOptions};
 use crate::model::{Exchange, Issue, IssueSummary, IssueTally, Limits};
 use crate::redact::Redactor;
 use crate::report::{InputReport, Renderer, Summary};
@@ -130,6 +130,10 @@ fn run_chains(
     // channel (or a spill file) can finish and take the next input.
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
+    // Each input's assessments in flight, in bytes; closed when this thread stops reading
+    // them (finished, or the output failed), so that no worker waits for it in vain.
+    let backlogs: Vec<Arc<Backlog>> = (0..n).map(|_| Arc::default()).collect();
+    let _closing: Vec<Closing> = backlogs.iter().cloned().map(Closing).collect();
     let limits = options.limits.clone();
     let engine = options.engine;
     let progress = options.progress.clone();
@@ -153,7 +157,7 @@ fn run_chains(
         chains
             .into_iter()
             .zip(senders)
-            .zip(done_senders)
+            .zip(done_senders.into_iter().zip(backlogs.clone()))
             .enumerate(),
     );
     // Detached so that a broken output pipe can end the run without waiting for the workers.
@@ -162,7 +166,7 @@ fn run_chains(
             for _ in 0..threads {
                 scope.spawn(|_| loop {
                     let taken = work.lock().ok().and_then(|mut w| w.next());
-                    let Some((index, ((chain, tx), done))) = taken else {
+                    let Some((index, ((chain, tx), (done, backlog)))) = taken else {
                         return;
                     };
                     let plan = Plan {
@@ -174,6 +178,7 @@ fn run_chains(
                         split,
                         progress: progress.as_ref(),
                         redactor: &redactor,
+                        backlog: &backlog,
                     };
                     let report = analyse(&plan, &chain, &tx);
                     // The records end when `tx` is dropped; then the report.
@@ -185,12 +190,17 @@ fn run_chains(
     });
     let mut outcome = Outcome::default();
     outcome.summary.baseline = options.baseline.clone();
-    for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
+    for (index, ((rx, done), backlog)) in receivers
+        .into_iter()
+        .zip(done_receivers)
+        .zip(&backlogs)
+        .enumerate()
+    {
         let mut project = Projector::new(index, &options.redactor, &options.limits);
         let mut ready = Vec::new();
         for msg in rx.iter() {
             match msg {
-                Message::Assessments(batch) => {
+                Message::Assessments(batch, weight) => {
                     for a in batch {
                         project.push(a, &mut ready);
                         for r in ready.drain(..) {
@@ -198,6 +208,7 @@ fn run_chains(
                             renderer.record(&r)?;
                         }
                     }
+                    backlog.give(weight);
                 }
                 Message::Records(batch) => {
                     for r in &batch {
@@ -240,6 +251,15 @@ fn run_chains(
     Ok(outcome)
 }
 
+/// Closes an input's [`Backlog`] when dropped.
+struct Closing(Arc<Backlog>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// Hands the renderer the first `len` bytes of a spill file, a chunk at a time.
 fn copy_spilled(mut file: File, len: u64, renderer: &mut dyn Renderer) -> io::Result<()> {
     file.rewind()?;
@@ -266,6 +286,8 @@ struct Plan<'a> {
     /// Where exchanges judged are counted.
     progress: Option<&'a Progress>,
     redactor: &'a Redactor,
+    /// Where this input's assessments in flight are counted.
+    backlog: &'a Backlog,
 }
 
 impl<'a> Plan<'a> {
@@ -292,10 +314,12 @@ impl Sink for EngineSink<'_> {
     }
 }
 
-/// Reads into a channel to the engine's thread, preparing each exchange on the way.
+/// Reads into a channel to the engine's thread. The engine's thread prepares each exchange
+/// (URL keys, classification): reading a HAR costs more than judging, and preparing there
+/// leaves the reader only the reading.
 struct ForwardSink {
-    batch: Vec<Prepared>,
-    tx: mpsc::SyncSender<Vec<Prepared>>,
+    batch: Vec<Exchange>,
+    tx: mpsc::SyncSender<Vec<Exchange>>,
     issues: IssueTally,
 }
 
@@ -311,7 +335,7 @@ impl ForwardSink {
 
 impl Sink for ForwardSink {
     fn exchange(&mut self, exchange: Exchange) {
-        self.batch.push(Engine::prepare(exchange));
+        self.batch.push(exchange);
         if self.batch.len() >= EXCHANGE_BATCH {
             self.flush();
         }
@@ -327,12 +351,18 @@ impl Sink for ForwardSink {
 fn judge_all(
     plan: &Plan<'_>,
     tx: &mpsc::SyncSender<Message>,
-    exchanges: impl Iterator<Item = Prepared>,
+    exchanges: impl Iterator<Item = Exchange>,
 ) -> (u64, Vec<Issue>) {
     let mut engine = Engine::with_options(plan.limits, plan.engine);
-    let mut out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
-    for p in exchanges {
-        engine.push_prepared(p, &mut |a| out.push(a));
+    let mut out = Batcher::new(
+        plan.projector(),
+        tx,
+        plan.handoff,
+        plan.progress,
+        plan.backlog,
+    );
+    for exchange in exchanges {
+        engine.push_prepared(Engine::prepare(exchange), &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
     let (judged, projected) = out.close();
@@ -353,7 +383,13 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::with_options(plan.limits, plan.engine),
             issues: IssueTally::new(),
-            out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
+            out: Batcher::new(
+                plan.projector(),
+                tx,
+                plan.handoff,
+                plan.progress,
+                plan.backlog,
+            ),
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         let out = &mut sink.out;
@@ -364,7 +400,7 @@ fn read_and_judge(
         }
         return (report, Ok(judged), sink.issues);
     }
-    let (etx, erx) = mpsc::sync_channel::<Vec<Prepared>>(EXCHANGE_BACKLOG);
+    let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
     std::thread::scope(|scope| {
         let engine = scope.spawn(|| judge_all(plan, tx, erx.into_iter().flatten()));
         let mut sink = ForwardSink {
