@@ -86,11 +86,37 @@ pub(crate) fn host(url: &str) -> Option<&str> {
         .unwrap_or(rest.len());
     let host = rest.get(..end)?;
     // The whole origin must be plain, port and all.
-    split(url).is_some().then_some(host)
+    authority(url).is_some().then_some(host)
 }
 
 /// The origin of a plain URL and what follows its authority.
 fn split(url: &str) -> Option<(String, &str)> {
+    let plain = authority(url)?;
+    let mut origin = String::with_capacity(
+        plain.scheme.len() + 3 + plain.host.len() + plain.port.map_or(0, |p| p.len() + 1),
+    );
+    origin.push_str(plain.scheme);
+    origin.push_str("://");
+    origin.push_str(plain.host);
+    if let Some(p) = plain.port {
+        origin.push(':');
+        origin.push_str(p);
+    }
+    Some((origin, plain.after))
+}
+
+/// The pieces of a plain URL's origin, checked, without building its serialization.
+struct Authority<'a> {
+    scheme: &'static str,
+    host: &'a str,
+    /// The port, when not the scheme's default.
+    port: Option<&'a str>,
+    /// What follows the authority.
+    after: &'a str,
+}
+
+/// The origin of `url` when it is plain, in pieces.
+fn authority(url: &str) -> Option<Authority<'_>> {
     let (scheme, default_port, rest) = if let Some(rest) = url.strip_prefix("https://") {
         ("https", 443, rest)
     } else if let Some(rest) = url.strip_prefix("http://") {
@@ -132,15 +158,12 @@ fn split(url: &str) -> Option<(String, &str)> {
             (n != default_port).then_some(p)
         }
     };
-    let mut origin = String::with_capacity(scheme.len() + 3 + authority.len());
-    origin.push_str(scheme);
-    origin.push_str("://");
-    origin.push_str(host);
-    if let Some(p) = port {
-        origin.push(':');
-        origin.push_str(p);
-    }
-    Some((origin, after))
+    Some(Authority {
+        scheme,
+        host,
+        port,
+        after,
+    })
 }
 
 /// Lower-case ASCII labels of letters, digits and `-`, none empty, none punycode, the last
