@@ -134,8 +134,13 @@ const LOWER_NAME: usize = 40;
 /// `name` lower-cased (ASCII) into `buf`; `None` when it does not fit, and so matches none
 /// of the short names callers look for.
 fn lower_name<'b>(name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    lower_bytes(name.as_bytes(), buf)
+}
+
+/// [`lower_name`] of recorded bytes; `None` as well when they are not UTF-8.
+fn lower_bytes<'b>(name: &[u8], buf: &'b mut [u8]) -> Option<&'b str> {
     let lower = buf.get_mut(..name.len())?;
-    lower.copy_from_slice(name.as_bytes());
+    lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
     // Lower-casing ASCII bytes keeps UTF-8 valid.
     std::str::from_utf8(lower).ok()
@@ -236,40 +241,53 @@ fn is_simple_range(value: &[u8]) -> bool {
 pub fn cors_unsafe_request_header_names<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Vec<String> {
-    unsafe_names(headers, |_, _| false)
+    unsafe_names(
+        headers.into_iter().map(|(n, v)| (n.as_bytes(), v)),
+        |_, _| false,
+    )
 }
 
-/// [`cors_unsafe_request_header_names`] over names borrowed or owned, leaving out the lines
-/// `skip` picks (given the name and its lower-case form). Each name is lower-cased once, on
-/// the stack, for every question asked of it: this runs for every header of every request.
-fn unsafe_names<'a, N: AsRef<str>>(
-    headers: impl IntoIterator<Item = (N, &'a [u8])>,
+/// [`cors_unsafe_request_header_names`] over recorded names (read as text lossily), leaving
+/// out the lines `skip` picks (given the name and its lower-case form). Each name is
+/// lower-cased once, on the stack, for every question asked of it, and read as text only when
+/// it is not short UTF-8: this runs for every header of every request. Every question is
+/// asked ignoring case, so the lower-case form stands for the name.
+fn unsafe_names<'a>(
+    headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
     skip: impl Fn(&str, Option<&str>) -> bool,
 ) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
-    let mut potentially: Vec<N> = Vec::new();
+    let mut potentially: Vec<&[u8]> = Vec::new();
     let mut total = 0usize;
     let add = |names: &mut Vec<String>, name: &str, lower: Option<&str>| {
         if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             names.push(lower.map_or_else(|| name.to_ascii_lowercase(), str::to_string));
         }
     };
-    for (name, value) in headers {
+    for (raw, value) in headers {
         let mut buf = [0u8; LOWER_NAME];
-        let lower = lower_name(name.as_ref(), &mut buf);
-        if skip(name.as_ref(), lower) || is_forbidden_lowered(name.as_ref(), lower, value) {
+        let mut lossy_buf = [0u8; LOWER_NAME];
+        let text;
+        let (name, lower) = match lower_bytes(raw, &mut buf) {
+            Some(lower) => (lower, Some(lower)),
+            None => {
+                text = crate::model::headers::text(raw);
+                (&*text, lower_name(&text, &mut lossy_buf))
+            }
+        };
+        if skip(name, lower) || is_forbidden_lowered(name, lower, value) {
             continue;
         }
         if is_safelisted_lowered(lower, value) {
             total = total.saturating_add(value.len());
-            potentially.push(name);
+            potentially.push(raw);
         } else {
-            add(&mut unsafe_names, name.as_ref(), lower);
+            add(&mut unsafe_names, name, lower);
         }
     }
     if total > 1024 {
-        for name in potentially {
-            add(&mut unsafe_names, name.as_ref(), None);
+        for raw in potentially {
+            add(&mut unsafe_names, &crate::model::headers::text(raw), None);
         }
     }
     unsafe_names
@@ -296,7 +314,7 @@ pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<Strin
             }
     };
     unsafe_names(
-        request.headers.iter().map(|h| (h.name_str(), h.value)),
+        request.headers.iter().map(|h| (h.name, h.value)),
         browser_added,
     )
 }
