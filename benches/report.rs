@@ -1,6 +1,7 @@
-//! Rendering N records to `io::sink` as text, JSON and JSON lines. Throughput is the bytes
-//! rendered (counted once per format before measuring). Asserts: the JSON lines output has
-//! one line per record plus the closing summary line; every format writes something.
+//! Rendering N records to `io::sink` as text, JSON and JSON lines. Throughput is the records
+//! and the bytes rendered (counted once per format before measuring): figures per exchange and
+//! per byte. Asserts: the JSON lines output has one line per record plus the closing summary
+//! line; every format writes something.
 
 // Benches are not input paths: a bench that did not do its work must stop loudly.
 #![allow(clippy::panic)]
@@ -81,7 +82,7 @@ fn reports(c: &mut Criterion) {
         ("jsonl", ReportFormat::Jsonl),
     ] {
         let (bytes, _) = render(format, &records);
-        group.throughput(Throughput::Bytes(bytes));
+        group.throughput(Throughput::ElementsAndBytes { elements: n, bytes });
         group.bench_function(name, |b| {
             b.iter(|| {
                 let (bytes, lines) = render(format, &records);
