@@ -203,6 +203,32 @@ fn decide_refuses_rows_out_of_order_and_unfinished_inputs() {
     );
     assert_eq!(twice.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("appears twice"));
+    let merged_twice = corscope(
+        &[
+            "decide",
+            "--merge-points",
+            first.to_str().unwrap(),
+            first.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(merged_twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&merged_twice.stderr).contains("given twice"));
+    let bad_partition = corscope(
+        &[
+            "decide",
+            "--merge-points",
+            "--partition",
+            "3/3",
+            captures,
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(bad_partition.status.code(), Some(2));
     // Without a key every task would mark secrets differently.
     let keyless = Command::new(BIN)
         .args(["decide", first.to_str().unwrap(), "-o", "-"])
