@@ -100,10 +100,10 @@ impl Sink<'_> {
     fn take(&mut self, s: SiteAssessment) -> Result<(), StageError> {
         *self.judged.entry(s.input).or_default() += 1;
         let (options, input) = (self.options, s.input);
-        let project = self
-            .projectors
-            .entry(input)
-            .or_insert_with(|| Projector::new(input, &options.redactor, &options.limits));
+        let project = self.projectors.entry(input).or_insert_with(|| {
+            Projector::new(input, &options.redactor, &options.limits)
+                .per_browser(options.engine.clients)
+        });
         let mut ready = Vec::new();
         project.push(s.assessment, &mut ready);
         self.write(ready)
