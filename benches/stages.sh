@@ -29,10 +29,11 @@ fastest() { # command...: prints the fastest wall time of $runs runs, in seconds
 }
 rate() { echo "$1" | awk -v n="$bytes" '{ printf "%.0f", n / $1 / 1e6 }'; }
 
-rm -rf "$work/ex" "$work/fx"
+rm -rf "$work/ex" "$work/fx" "$work/sx"
 t_analyze=$(fastest "$bin" analyze -j 1 --format jsonl "$work/c.pcap")
 t_extract=$(fastest "$bin" extract -j 1 "$work/c.pcap" -o "$work/ex")
 t_decide=$(fastest "$bin" decide "$work/ex" -o "$work/fx")
+t_site=$(fastest "$bin" decide --merge-points "$work/ex" -o "$work/sx")
 t_report=$(fastest "$bin" report --format jsonl "$work/fx")
 t_ipc=$(fastest sh -c "'$bin' extract '$work/c.pcap' -o - > '$work/ex.arrow'")
 ex=$(du -cb "$work"/ex/*.parquet | tail -1 | cut -f1)
@@ -45,6 +46,7 @@ echo "analyze -j 1 (jsonl): ${t_analyze}s, $(rate "$t_analyze") MB/s of capture"
 echo "extract -> Parquet: ${t_extract}s, $(rate "$t_extract") MB/s of capture"
 echo "extract -> IPC: ${t_ipc}s, $(rate "$t_ipc") MB/s of capture"
 echo "decide Parquet -> Parquet: ${t_decide}s, $(rate "$t_decide") MB/s of capture"
+echo "decide --merge-points Parquet -> Parquet: ${t_site}s, $(rate "$t_site") MB/s of capture"
 echo "report Parquet -> jsonl: ${t_report}s, $(rate "$t_report") MB/s of capture"
 echo "exchanges: Parquet $ex bytes ($(per_gb "$ex") MB per GB of capture), IPC $ipc bytes ($(per_gb "$ipc") MB per GB)"
 echo "records: Parquet $fx bytes ($(per_gb "$fx") MB per GB of capture)"

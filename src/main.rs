@@ -200,11 +200,15 @@ fn extract(config: corscope::cli::ExtractConfig) -> ExitCode {
 }
 
 fn decide(config: corscope::cli::DecideConfig) -> ExitCode {
-    stage_status(pipeline::stages::decide(
-        &config.inputs,
-        &config.options,
-        &config.output,
-    ))
+    stage_status(match config.merge_points {
+        Some(partition) => pipeline::stages::decide_site(
+            &config.inputs,
+            &config.options,
+            partition,
+            &config.output,
+        ),
+        None => pipeline::stages::decide(&config.inputs, &config.options, &config.output),
+    })
 }
 
 /// Exit status of a stage that writes data: 0 when written, 2 when not.

@@ -1,6 +1,8 @@
 //! The Spark driver (deploy/spark/corscope_spark.py) in `local-cluster[2,1,1024]` mode (two
 //! executor JVMs, each with its own Python workers) gives the report of one `analyze` run, byte
-//! for byte, on the generated fleet capture set of tests/stages.rs.
+//! for byte, on the generated fleet capture set of tests/stages.rs: with the capture points
+//! judged apart (decide partitioned by input) and judged together (`--merge-points`: decide
+//! partitioned by hash of the browser, sorted by merge time).
 //!
 //! Needs Java and a Python with pyspark and pyarrow: `.ci/run` installs them into a virtual
 //! environment and names its Python in `CORSCOPE_SPARK_PYTHON`. Without Java the test says it
@@ -66,50 +68,27 @@ fn spark_local_cluster_equals_one_analyze_run() {
     let dir = tempfile::tempdir().unwrap();
     let captures = dir.path().join("captures");
     fleet::write(&captures);
-    let reference = Command::new(BIN)
-        .args(["analyze", "--format", "jsonl", captures.to_str().unwrap()])
-        .env("CORSCOPE_REDACT_KEY", KEY)
-        .output()
-        .unwrap();
-    assert!(matches!(reference.status.code(), Some(0 | 1)));
-
+    let captures = captures.to_str().unwrap();
+    let spark = Spark {
+        python,
+        spark_home,
+        dir: dir.path(),
+    };
+    for merged in [false, true] {
+        let flag: &[&str] = if merged { &["--merge-points"] } else { &[] };
+        let reference = Command::new(BIN)
+            .args([&["analyze", "--format", "jsonl"][..], flag, &[captures]].concat())
+            .env("CORSCOPE_REDACT_KEY", KEY)
+            .output()
+            .unwrap();
+        assert!(matches!(reference.status.code(), Some(0 | 1)));
+        let report = spark.run(flag, captures);
+        assert!(
+            report == reference.stdout,
+            "the Spark run (merge points: {merged}) differs from analyze"
+        );
+    }
     let out = dir.path().join("spark");
-    let driver = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/spark/corscope_spark.py"
-    );
-    let run = Command::new(&python)
-        .args([
-            driver,
-            "--corscope",
-            BIN,
-            "--master",
-            "local-cluster[2,1,1024]",
-            "--partitions",
-            "3",
-            "--format",
-            "jsonl",
-            "--out",
-            out.to_str().unwrap(),
-            captures.to_str().unwrap(),
-        ])
-        .env("CORSCOPE_REDACT_KEY", KEY)
-        .env("SPARK_HOME", &spark_home)
-        .env("PYSPARK_PYTHON", &python)
-        .env("PYSPARK_DRIVER_PYTHON", &python)
-        .output()
-        .expect("run the Spark driver");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "driver failed:\n{stderr}");
-    assert!(
-        stderr.contains(&format!("{} inputs, 2 executors", fleet::HOSTS)),
-        "two executors:\n{stderr}"
-    );
-    let report = std::fs::read(out.join("report.jsonl")).unwrap();
-    assert!(
-        report == reference.stdout,
-        "the Spark run differs from analyze"
-    );
     // The records are Parquet files Spark wrote, one per non-empty partition.
     let parts = std::fs::read_dir(out.join("records"))
         .unwrap()
@@ -122,4 +101,47 @@ fn spark_local_cluster_equals_one_analyze_run() {
         })
         .count();
     assert!(parts >= 1);
+}
+
+/// The Spark driver, run in `local-cluster` mode with two executors.
+struct Spark<'a> {
+    python: String,
+    spark_home: String,
+    dir: &'a std::path::Path,
+}
+
+impl Spark<'_> {
+    /// The JSONL report of the driver over `captures`, with `flags`.
+    fn run(&self, flags: &[&str], captures: &str) -> Vec<u8> {
+        let out = self.dir.join("spark");
+        let driver = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/spark/corscope_spark.py"
+        );
+        let run = Command::new(&self.python)
+            .args([
+                driver,
+                "--corscope",
+                BIN,
+                "--master",
+                "local-cluster[2,1,1024]",
+            ])
+            .args(["--partitions", "3", "--format", "jsonl"])
+            .args(["--out", out.to_str().unwrap()])
+            .args(flags)
+            .arg(captures)
+            .env("CORSCOPE_REDACT_KEY", KEY)
+            .env("SPARK_HOME", &self.spark_home)
+            .env("PYSPARK_PYTHON", &self.python)
+            .env("PYSPARK_DRIVER_PYTHON", &self.python)
+            .output()
+            .expect("run the Spark driver");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "driver failed:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("{} inputs, 2 executors", fleet::HOSTS)),
+            "two executors:\n{stderr}"
+        );
+        std::fs::read(out.join("report.jsonl")).unwrap()
+    }
 }

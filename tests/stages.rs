@@ -5,6 +5,10 @@
 //! separate processes two at a time with `xargs` (deploy/shell/run-stages.sh): the reports
 //! are byte-identical in every format. Reading every file on its own instead gives other
 //! verdicts: the seams matter, and the test sees them.
+//!
+//! With the capture points judged together (`--merge-points`), requests whose preflight
+//! reached another backend are paired with it, and `decide` split into three partitions of
+//! the browsers gives, in every format, the bytes of one `analyze --merge-points` run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -199,6 +203,32 @@ fn decide_refuses_rows_out_of_order_and_unfinished_inputs() {
     );
     assert_eq!(twice.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("appears twice"));
+    let merged_twice = corscope(
+        &[
+            "decide",
+            "--merge-points",
+            first.to_str().unwrap(),
+            first.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(merged_twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&merged_twice.stderr).contains("given twice"));
+    let bad_partition = corscope(
+        &[
+            "decide",
+            "--merge-points",
+            "--partition",
+            "3/3",
+            captures,
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(bad_partition.status.code(), Some(2));
     // Without a key every task would mark secrets differently.
     let keyless = Command::new(BIN)
         .args(["decide", first.to_str().unwrap(), "-o", "-"])
@@ -220,5 +250,81 @@ fn decide_refuses_rows_out_of_order_and_unfinished_inputs() {
     ));
     let wrong = corscope(&["decide", fx.to_str().unwrap(), "-o", "-"], None);
     assert_eq!(wrong.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("expected corscope.exchanges/1"));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("expected corscope.exchanges/2"));
+}
+
+/// The cross-capture-point references of a JSONL report: records whose preflight (or cached
+/// preflight) was captured at another input.
+fn across_points(jsonl: &[u8]) -> usize {
+    jsonl
+        .split(|b| *b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+        .filter(|v| {
+            let own = v["input"].as_u64().unwrap_or(u64::MAX).to_string();
+            ["preflight", "preflight_cached_from"].iter().any(|k| {
+                v[*k]
+                    .as_str()
+                    .and_then(|r| r.split(':').next())
+                    .is_some_and(|input| input != own)
+            })
+        })
+        .count()
+}
+
+#[test]
+fn capture_points_merged_judge_browsers_across_backends_and_partitions_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let captures = dir.path().join("captures");
+    fleet::write(&captures);
+    let captures = captures.to_str().unwrap();
+
+    let merged = corscope(
+        &["analyze", "--merge-points", "--format", "jsonl", captures],
+        None,
+    );
+    let merged = ok(&merged).to_vec();
+    let apart = corscope(&["analyze", "--format", "jsonl", captures], None);
+    let apart = ok(&apart).to_vec();
+    // Requests whose preflight reached another backend are judged with it.
+    let across = across_points(&merged);
+    assert!(across > 0, "no request paired across capture points");
+    assert_eq!(across_points(&apart), 0);
+    // Judged apart, a backend that saw only the request infers none was authorised.
+    let (merged_v, apart_v) = (verdicts(&merged), verdicts(&apart));
+    let changed = apart_v
+        .iter()
+        .filter(|(k, v)| merged_v.get(*k) != Some(*v))
+        .count();
+    eprintln!(
+        "{across} requests paired across capture points; {changed} requests judged otherwise apart"
+    );
+    assert!(changed > 0);
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/shell/run-stages.sh");
+    for format in [
+        "jsonl", "json", "text", "html", "sarif", "junit", "markdown",
+    ] {
+        let analyze = corscope(
+            &["analyze", "--merge-points", "--format", format, captures],
+            None,
+        );
+        let work = dir.path().join(format!("merged-{format}"));
+        let staged = Command::new("bash")
+            .args([script, BIN, work.to_str().unwrap(), format, captures])
+            .env("CORSCOPE_REDACT_KEY", KEY)
+            .env("NO_COLOR", "1")
+            .env("PARALLEL", "2")
+            .env("PARTITIONS", "3")
+            .output()
+            .expect("run the stages");
+        assert!(
+            staged.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&staged.stderr)
+        );
+        assert!(
+            ok(&analyze) == staged.stdout.as_slice(),
+            "{format}: the partitioned stages differ from analyze --merge-points"
+        );
+    }
 }

@@ -4,7 +4,11 @@
 extract: one Spark task per input (a capture, possibly many rotated files), each running
          `corscope extract --input K -o -` and passing its Arrow IPC stream on (mapInArrow);
 shuffle: repartition by the input column, sort within partitions by (input, seq);
-decide:  each partition streamed through one `corscope decide - -o -` process (mapInArrow);
+         with --merge-points (the inputs are capture points of one site): repartition by
+         hash(browser), the client key (or the input, for a recording of one browser), and
+         sort within partitions by (merge_ns, input, seq);
+decide:  each partition streamed through one `corscope decide - -o -` process (mapInArrow;
+         `decide --merge-points` with --merge-points);
          the records are written as Parquet (Spark's own writer);
 report:  `corscope report` over that Parquet, in any report format.
 
@@ -13,7 +17,7 @@ readable at the same paths on every executor (a shared file system), as in local
 local-cluster mode.
 
 usage: corscope_spark.py --corscope BIN --out DIR [--master URL] [--partitions N]
-                         [--format F] INPUT...
+                         [--format F] [--merge-points] INPUT...
 CORSCOPE_REDACT_KEY must be set (decide needs one key for every task), unless --no-redact.
 """
 
@@ -27,6 +31,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 from pyspark import SparkFiles
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 SCHEMA_KEY = b"corscope.schema"
 
@@ -37,7 +42,7 @@ HEADERS = pa.list_(
     )
 )
 
-# The exchanges table, corscope.exchanges/1 (README: "Stage schemas").
+# The exchanges table, corscope.exchanges/2 (README: "Stage schemas").
 EXCHANGES = pa.schema(
     [
         pa.field("row", pa.string(), nullable=False),
@@ -57,11 +62,12 @@ EXCHANGES = pa.schema(
         pa.field("req_headers", HEADERS),
         pa.field("resp_headers", HEADERS),
         pa.field("detail", pa.string(), nullable=False),
+        pa.field("merge_ns", pa.int64()),
     ],
-    metadata={SCHEMA_KEY: b"corscope.exchanges/1"},
+    metadata={SCHEMA_KEY: b"corscope.exchanges/2"},
 )
 
-# The records table, corscope.records/1.
+# The records table, corscope.records/2.
 RECORDS = pa.schema(
     [
         pa.field("row", pa.string(), nullable=False),
@@ -80,7 +86,7 @@ RECORDS = pa.schema(
         pa.field("server", pa.string()),
         pa.field("detail", pa.string(), nullable=False),
     ],
-    metadata={SCHEMA_KEY: b"corscope.records/1"},
+    metadata={SCHEMA_KEY: b"corscope.records/2"},
 )
 
 # The same tables as Spark DDL (signed integers only: Spark has no unsigned types).
@@ -88,7 +94,7 @@ EXCHANGES_DDL = (
     "row string, input long, seq long, source string, file string, frame long, entry long, "
     "client_key string, origin string, req_ts_ns long, resp_ts_ns long, method string, "
     "url string, status int, req_headers array<struct<name:binary,value:binary>>, "
-    "resp_headers array<struct<name:binary,value:binary>>, detail string"
+    "resp_headers array<struct<name:binary,value:binary>>, detail string, merge_ns long"
 )
 RECORDS_DDL = (
     "row string, input long, ord long, seq long, kind string, verdict string, "
@@ -176,6 +182,11 @@ def main():
     p.add_argument("--partitions", type=int, default=4, help="decide partitions")
     p.add_argument("--format", default="jsonl", help="report format")
     p.add_argument("--no-redact", action="store_true", help="records show secrets as recorded")
+    p.add_argument(
+        "--merge-points",
+        action="store_true",
+        help="the inputs are capture points of one site: judge each browser over all of them",
+    )
     p.add_argument("inputs", nargs="+")
     args = p.parse_args()
     corscope = os.path.abspath(args.corscope)
@@ -197,11 +208,20 @@ def main():
         exchanges = work.repartition(max(1, len(tasks))).mapInArrow(
             extract_tasks(inputs, []), EXCHANGES_DDL
         )
-        records = (
-            exchanges.repartition(args.partitions, "input")
-            .sortWithinPartitions("input", "seq")
-            .mapInArrow(decide_partition(decide_flags), RECORDS_DDL)
-        )
+        if args.merge_points:
+            # The browser key decide uses: the client, else the input (one browser).
+            browser = F.coalesce(
+                F.col("client_key"), F.concat(F.lit("input "), F.col("input").cast("string"))
+            )
+            ordered = exchanges.repartition(args.partitions, browser).sortWithinPartitions(
+                "merge_ns", "input", "seq"
+            )
+            decide_flags.append("--merge-points")
+        else:
+            ordered = exchanges.repartition(args.partitions, "input").sortWithinPartitions(
+                "input", "seq"
+            )
+        records = ordered.mapInArrow(decide_partition(decide_flags), RECORDS_DDL)
         out = os.path.abspath(args.out)
         records.write.mode("overwrite").option("compression", "zstd").parquet(
             os.path.join(out, "records")

@@ -61,6 +61,11 @@ enum CommandArgs {
         /// Read every file on its own, even files that continue one capture.
         #[arg(long)]
         no_join: bool,
+        /// The captures are capture points of one site (backends behind a load balancer,
+        /// each capturing its own traffic): judge each browser over all of them, so that a
+        /// preflight captured at one point authorises the request captured at another.
+        #[arg(long)]
+        merge_points: bool,
         /// No progress on standard error (shown only when it is a terminal).
         #[arg(short, long)]
         quiet: bool,
@@ -370,6 +375,7 @@ impl Args {
                 keylog,
                 join,
                 no_join,
+                merge_points,
                 quiet,
                 fail_on,
                 baseline,
@@ -426,6 +432,7 @@ impl Args {
                             (_, true) => Join::Never,
                             _ => Join::Detect,
                         },
+                        merge_points,
                         progress: None,
                         keys: Arc::new(keys),
                         redactor,

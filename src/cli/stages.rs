@@ -13,7 +13,7 @@ use crate::baseline::Baseline;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::FailOn;
 use crate::model::Limits;
-use crate::pipeline::stages::{DecideOptions, ExtractOptions};
+use crate::pipeline::stages::{DecideOptions, ExtractOptions, Partition};
 use crate::pipeline::{Input, Join};
 use crate::redact::Redactor;
 use crate::report::ReportFormat;
@@ -57,12 +57,23 @@ pub struct ExtractArgs {
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     /// Exchange Parquet files, directories of them, or `-` for an Arrow IPC stream; rows
-    /// grouped by input and sorted by `seq`.
+    /// grouped by input and sorted by `seq` (with --merge-points: each file sorted by
+    /// `merge_ns`, `input`, `seq`).
     #[arg(required = true, value_name = "IN")]
     inputs: Vec<PathBuf>,
-    /// A directory for one Parquet file per input, or `-` for one Arrow IPC stream.
+    /// A directory for one Parquet file per input (per partition with --merge-points), or `-`
+    /// for one Arrow IPC stream.
     #[arg(short, long, value_name = "DIR|-")]
     output: PathBuf,
+    /// The inputs are capture points of one site: judge each browser over all of them (a
+    /// preflight captured at one point authorises the request captured at another).
+    #[arg(long)]
+    merge_points: bool,
+    /// With --merge-points, judge only the browsers of partition K of N (by a stable hash of
+    /// the client), so that N tasks share the work; partition 0 also carries the inputs'
+    /// reports.
+    #[arg(long, value_name = "K/N", requires = "merge_points", value_parser = parse_partition)]
+    partition: Option<Partition>,
     /// Judge as this browser; `auto` judges each recording as the browser that made it.
     #[arg(long, value_enum, default_value_t = BrowserArg::Auto)]
     browser: BrowserArg,
@@ -144,6 +155,8 @@ pub struct DecideConfig {
     pub output: Output,
     /// Options.
     pub options: DecideOptions,
+    /// Judge the inputs as capture points of one site, these browsers (`--merge-points`).
+    pub merge_points: Option<Partition>,
 }
 
 /// Everything `report` needs.
@@ -222,8 +235,23 @@ impl DecideArgs {
                 },
                 redactor,
             },
+            merge_points: self
+                .merge_points
+                .then(|| self.partition.unwrap_or(Partition::ALL)),
         })))
     }
+}
+
+/// `K/N` with K < N.
+fn parse_partition(arg: &str) -> Result<Partition, String> {
+    let bad = || format!("{arg:?} is not K/N with 0 <= K < N");
+    let (k, n) = arg.split_once('/').ok_or_else(bad)?;
+    let index: u64 = k.trim().parse().map_err(|_| bad())?;
+    let count: u64 = n.trim().parse().map_err(|_| bad())?;
+    if index >= count {
+        return Err(bad());
+    }
+    Ok(Partition { index, count })
 }
 
 impl ReportArgs {

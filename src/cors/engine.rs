@@ -41,6 +41,9 @@ use crate::model::{
 
 /// Inferred exchanges are numbered from here, so they never collide with arrival numbers.
 pub const INFERRED_BASE: u64 = 1 << 32;
+/// With ids given by the caller ([`Engine::push_prepared_as`]), an inferred exchange's id is
+/// its anchor's id with this bit set: the caller tells it apart and knows where it hangs.
+pub const INFERRED_FLAG: u64 = 1 << 63;
 /// Servers remembered for sibling and reflection evidence.
 pub const STATE_ENTRIES: usize = 4096;
 
@@ -113,6 +116,8 @@ pub struct Engine {
     window_secs: f64,
     next_id: u64,
     next_inferred: u64,
+    /// Ids come from the caller, and inferred ones from their anchors.
+    external_ids: bool,
     last_at: Timestamp,
     /// Boxed: the tree moves its entries as it splits and merges nodes.
     buffer: BTreeMap<Slot, Box<Held>>,
@@ -145,6 +150,7 @@ impl Engine {
             window_secs: limits.engine_window_secs as f64,
             next_id: 0,
             next_inferred: INFERRED_BASE,
+            external_ids: false,
             last_at: Timestamp(0),
             buffer: BTreeMap::new(),
             index: WindowIndex::default(),
@@ -152,7 +158,7 @@ impl Engine {
             recent: RecentPreflights::default(),
             claimed_ahead: BTreeMap::new(),
             assigned: BTreeMap::new(),
-            acao_servers: LruCache::new(NonZeroUsize::MIN.saturating_add(STATE_ENTRIES - 1)),
+            acao_servers: LruCache::sparse(NonZeroUsize::MIN.saturating_add(STATE_ENTRIES - 1)),
             reflections: BTreeMap::new(),
             spaces: Spaces::new(STATE_ENTRIES),
         }
@@ -205,8 +211,47 @@ impl Engine {
 
     /// [`Engine::push`] for an exchange [`Engine::prepare`] prepared.
     pub fn push_prepared(&mut self, prepared: Prepared, out: &mut dyn FnMut(Assessment)) {
-        self.hold(prepared, Role::Plain);
+        self.hold(prepared, Role::Plain, None);
         self.drain(out);
+    }
+
+    /// [`Engine::push_prepared`] with the id the caller gives (ids must grow with the order
+    /// exchanges are pushed in). From the first such call on, an inferred exchange's id is
+    /// its anchor's with [`INFERRED_FLAG`] set.
+    pub fn push_prepared_as(
+        &mut self,
+        prepared: Prepared,
+        id: ExchangeId,
+        out: &mut dyn FnMut(Assessment),
+    ) {
+        self.external_ids = true;
+        self.hold(prepared, Role::Plain, Some(id));
+        self.drain(out);
+    }
+
+    /// The capture time of the oldest exchange still held, if any.
+    pub fn oldest_held(&self) -> Option<Timestamp> {
+        self.buffer.first_key_value().map(|((at, _), _)| *at)
+    }
+
+    /// Judges every held exchange that started before `t`: the caller's clock says no
+    /// exchange it still holds can pair with them any more.
+    pub fn flush_before(&mut self, t: Timestamp, out: &mut dyn FnMut(Assessment)) {
+        while self.oldest_held().is_some_and(|at| at < t) {
+            if let Some(h) = self.pop_front() {
+                self.process(*h, out);
+            }
+        }
+    }
+
+    /// The id of the request inferred from preflight `anchor`.
+    fn inferred_id(&mut self, anchor: ExchangeId) -> ExchangeId {
+        if self.external_ids {
+            return ExchangeId(INFERRED_FLAG | anchor.0);
+        }
+        let id = ExchangeId(self.next_inferred);
+        self.next_inferred = self.next_inferred.wrapping_add(1);
+        id
     }
 
     /// Takes the two legs of one proxied exchange (the client's and the origin server's side
@@ -223,8 +268,16 @@ impl Engine {
         let mut differences = compare_proxy_legs(&client_leg, &upstream_leg);
         let upstream_at = upstream_leg.location;
         let client_at = client_leg.location;
-        let client = self.hold(Self::prepare(client_leg), Role::ProxyClient(Vec::new()));
-        let upstream = self.hold(Self::prepare(upstream_leg), Role::ProxyUpstream(client_at));
+        let client = self.hold(
+            Self::prepare(client_leg),
+            Role::ProxyClient(Vec::new()),
+            None,
+        );
+        let upstream = self.hold(
+            Self::prepare(upstream_leg),
+            Role::ProxyUpstream(client_at),
+            None,
+        );
         for d in &mut differences {
             d.upstream_leg = Some((upstream.1, upstream_at));
         }
@@ -241,14 +294,14 @@ impl Engine {
         }
     }
 
-    fn hold(&mut self, prepared: Prepared, role: Role) -> Slot {
+    fn hold(&mut self, prepared: Prepared, role: Role, given: Option<ExchangeId>) -> Slot {
         let Prepared {
             ex,
             keys,
             class,
             unsafe_names,
         } = prepared;
-        let id = ExchangeId(self.next_id);
+        let id = given.unwrap_or(ExchangeId(self.next_id));
         self.next_id = self.next_id.wrapping_add(1);
         let at = ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);

@@ -36,9 +36,10 @@ pub mod verdict;
 pub mod warnings;
 
 mod engine;
+pub mod site;
 
 pub use engine::{
     ClientKeying, Engine, EngineOptions, Prepared, ENGINE_CLIENTS_EVICTED, INFERRED_BASE,
-    STATE_ENTRIES,
+    INFERRED_FLAG, STATE_ENTRIES,
 };
 pub use proxy::{compare_proxy_legs, ProxyChange, ProxyDifference};

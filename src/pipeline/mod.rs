@@ -30,6 +30,7 @@ pub mod chain;
 pub mod extract;
 pub mod progress;
 mod project;
+pub mod site;
 mod source;
 pub mod stages;
 
@@ -60,6 +61,9 @@ pub struct Options {
     pub engine: EngineOptions,
     /// How files are joined into captures.
     pub join: Join,
+    /// The inputs are capture points of one site, judged together browser by browser
+    /// ([`site`]).
+    pub merge_points: bool,
     /// Where progress is counted and drawn, if anywhere.
     pub progress: Option<Progress>,
     /// TLS secrets for every capture (`--keylog`); pcapng files add their own.
@@ -105,6 +109,9 @@ pub fn run(
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = options.jobs {
         builder = builder.num_threads(j.max(1));
+    }
+    if options.merge_points {
+        return site::run(sources, options, renderer);
     }
     let pool = builder.build().map_err(io::Error::other)?;
     let _drawing = options.progress.as_ref().map(|p| {

@@ -7,7 +7,9 @@
 //! a failed preflight stopped, a network failure) takes what an earlier response of the same
 //! resource showed; the evidence names the response it was seen on. The book is a cache of
 //! the last [`STACK_RESOURCES`] resources: an evicted one only loses what its earlier
-//! response showed, never a record.
+//! response showed, never a record. With capture points judged together the book is kept per
+//! browser, so that a browser's records never depend on which other browsers are judged with
+//! it.
 //!
 //! A request a failed preflight stopped may be recorded before that preflight (DevTools
 //! writes the request it never sent, then its preflight): such a request is held back until
@@ -16,12 +18,15 @@
 //! longer, counted in the input issue [`STACK_LOOKAHEAD_EXCEEDED`]), and records leave in the
 //! order the engine gave them: holding delays records, it never reorders them.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
 
 use crate::cors::safelist::{parse_request_headers, recorded_unsafe_names};
+use crate::cors::site::SiteEngine;
+use crate::cors::ClientKeying;
 use crate::model::{Assessment, ExchangeId, ExchangeKind, Finding, Issue, Limits};
 use crate::redact::Redactor;
 use crate::report::Record;
@@ -46,6 +51,9 @@ pub(super) struct Projector<'a> {
     lookahead: usize,
     /// Requests that stopped waiting for their preflight at `lookahead`.
     overflowed: u64,
+    /// With capture points judged together, the book is kept per browser (told apart so), so
+    /// that one browser's records never depend on another's.
+    per_browser: Option<ClientKeying>,
 }
 
 impl<'a> Projector<'a> {
@@ -58,6 +66,26 @@ impl<'a> Projector<'a> {
             held: VecDeque::new(),
             lookahead: limits.stack_lookahead,
             overflowed: 0,
+            per_browser: None,
+        }
+    }
+
+    /// Keeps what responses showed per browser, as `keying` tells browsers apart.
+    pub(super) fn per_browser(mut self, keying: ClientKeying) -> Self {
+        self.per_browser = Some(keying);
+        self
+    }
+
+    /// The book's key for the resource of `a`.
+    fn resource<'x>(&self, a: &'x Assessment) -> Cow<'x, str> {
+        let url = a.exchange.request.url.as_str();
+        let resource = url.split(['?', '#']).next().unwrap_or(url);
+        match self.per_browser {
+            None => Cow::Borrowed(resource),
+            Some(keying) => {
+                let browser = SiteEngine::browser_key(keying, self.index, &a.exchange);
+                Cow::Owned(format!("{browser} {resource}"))
+            }
         }
     }
 
@@ -100,7 +128,8 @@ impl<'a> Projector<'a> {
                 match self.held.iter().position(|h| h.id == p) {
                     Some(at) => {
                         if let Some(preflight) = self.held.get(at) {
-                            sightings(&mut self.stacks, preflight);
+                            let resource = self.resource(preflight);
+                            sightings(&mut self.stacks, resource, preflight);
                         }
                     }
                     None if all => {}
@@ -116,7 +145,8 @@ impl<'a> Projector<'a> {
 
     /// The record of `a`, with stack fixes, redacted.
     fn record(&mut self, a: Assessment) -> Record {
-        let sightings = sightings(&mut self.stacks, &a);
+        let resource = self.resource(&a);
+        let sightings = sightings(&mut self.stacks, resource, &a);
         let ask = (!a.causes.is_empty() && !sightings.is_empty()).then(|| Ask::of(&a));
         let mut r = Record::from_assessment(self.index, a);
         if let Some(ask) = ask {
@@ -132,11 +162,13 @@ impl<'a> Projector<'a> {
 /// The stacks this exchange's response shows; for an exchange without a response (a request
 /// its preflight stopped, a network failure), those an earlier response of the same resource
 /// showed. The book learns what each response shows.
-fn sightings(stacks: &mut LruCache<String, Vec<Sighting>>, a: &Assessment) -> Vec<Sighting> {
-    let url = a.exchange.request.url.as_str();
-    let resource = url.split(['?', '#']).next().unwrap_or(url);
+fn sightings(
+    stacks: &mut LruCache<String, Vec<Sighting>>,
+    resource: Cow<'_, str>,
+    a: &Assessment,
+) -> Vec<Sighting> {
     let Some(res) = &a.exchange.response else {
-        return stacks.get(resource).cloned().unwrap_or_default();
+        return stacks.get(&*resource).cloned().unwrap_or_default();
     };
     let mut own = stack::detect(&res.headers);
     if own.is_empty() {
@@ -146,10 +178,10 @@ fn sightings(stacks: &mut LruCache<String, Vec<Sighting>>, a: &Assessment) -> Ve
         s.exchange = Some(a.id);
     }
     // Most responses are of a resource seen before: update its entry in place.
-    match stacks.get_mut(resource) {
+    match stacks.get_mut(&*resource) {
         Some(known) => known.clone_from(&own),
         None => {
-            stacks.put(resource.to_string(), own.clone());
+            stacks.put(resource.into_owned(), own.clone());
         }
     }
     own

@@ -175,9 +175,19 @@ fn push_decimal(out: &mut String, n: u32) {
     }
 }
 
+/// Marks, in an exchange number, an exchange of another input: `ELSEWHERE | input << 40 |
+/// seq` is exchange `seq` of `input` (capture points judged together refer to each other's
+/// preflights).
+pub const ELSEWHERE: u64 = 1 << 62;
+
 /// The report-wide id of exchange `seq` of input `input`: `input:seq` for recorded
 /// exchanges, `input:inferred-n` for requests the recording does not hold.
 pub fn exchange_ref(input: usize, seq: u64) -> String {
+    let (input, seq) = if seq & ELSEWHERE != 0 {
+        (((seq & !ELSEWHERE) >> 40) as usize, seq & ((1 << 40) - 1))
+    } else {
+        (input, seq)
+    };
     match seq.checked_sub(crate::cors::INFERRED_BASE) {
         Some(n) => format!("{input}:inferred-{n}"),
         None => format!("{input}:{seq}"),

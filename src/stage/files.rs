@@ -127,31 +127,47 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Option<Vec<PathBuf>>, StageError> {
     Ok(Some(files))
 }
 
+/// Batches read one at a time; errors name the file.
+pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch, StageError>>>;
+
+/// One source of batches per file `inputs` name (see [`expand`]), or one for standard input,
+/// each with its name.
+pub fn sources(inputs: &[PathBuf]) -> Result<Vec<(String, Batches)>, StageError> {
+    let Some(files) = expand(inputs)? else {
+        let reader = StreamReader::try_new(io::BufReader::new(io::stdin().lock()), None)?;
+        let batches = reader.map(|b| b.map_err(|e| StageError::invalid(format!("-: {e}"))));
+        let batches: Batches = Box::new(batches);
+        return Ok(vec![("-".to_string(), batches)]);
+    };
+    files
+        .into_iter()
+        .map(|path| Ok((path.display().to_string(), parquet_batches(&path)?)))
+        .collect()
+}
+
+fn parquet_batches(path: &Path) -> Result<Batches, StageError> {
+    let name = path.display().to_string();
+    let named = move |e: StageError| StageError::invalid(format!("{name}: {e}"));
+    let file = File::open(path).map_err(|e| named(e.into()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| named(e.into()))?;
+    // The file's schema carries the table's metadata; its batches may not.
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| named(e.into()))?;
+    Ok(Box::new(reader.map(move |batch| {
+        batch
+            .and_then(|b| b.with_schema(Arc::clone(&schema)))
+            .map_err(|e| named(e.into()))
+    })))
+}
+
 /// Calls `each` with every batch of `inputs` (see [`expand`]), in order; errors name the file.
 pub fn for_each_batch(
     inputs: &[PathBuf],
     each: &mut dyn FnMut(RecordBatch) -> Result<(), StageError>,
 ) -> Result<(), StageError> {
-    let Some(files) = expand(inputs)? else {
-        let reader = StreamReader::try_new(io::BufReader::new(io::stdin().lock()), None)?;
-        for batch in reader {
-            each(batch?).map_err(|e| StageError::invalid(format!("-: {e}")))?;
-        }
-        return Ok(());
-    };
-    for path in files {
-        let named = |e: StageError| StageError::invalid(format!("{}: {e}", path.display()));
-        let file = File::open(&path).map_err(|e| named(e.into()))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| named(e.into()))?;
-        // The file's schema carries the table's metadata; its batches may not.
-        let schema = builder.schema().clone();
-        let reader = builder.build().map_err(|e| named(e.into()))?;
-        for batch in reader {
-            let batch = batch
-                .and_then(|b| b.with_schema(Arc::clone(&schema)))
-                .map_err(|e| named(e.into()))?;
-            each(batch).map_err(named)?;
+    for (name, batches) in sources(inputs)? {
+        for batch in batches {
+            each(batch?).map_err(|e| StageError::invalid(format!("{name}: {e}")))?;
         }
     }
     Ok(())

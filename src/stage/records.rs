@@ -1,7 +1,13 @@
-//! The records table (`corscope.records/1`): what `decide` writes and `report` reads. One row
+//! The records table (`corscope.records/2`): what `decide` writes and `report` reads. One row
 //! per record (an exchange as reports show it: verdict, causes with evidence and fixes,
 //! redacted) in the order the engine judged them (`ord`), and one `input` row per input
 //! holding its finished report (files, issues with the engine's, exchange count).
+//!
+//! With capture points judged together (`decide --merge-points`), an input's exchanges may be
+//! judged by several partitions: each writes a `part` row per input it judged (how many
+//! exchanges, the issues it raised), the input row holds the capture's part, and `report`
+//! adds them up. There `ord` is the record's place by `seq` (a request inferred from a
+//! preflight right after it), the same in any partition.
 
 use std::sync::Arc;
 
@@ -11,10 +17,11 @@ use arrow_schema::{DataType, Field, Schema};
 
 use super::exchanges::{integers, strings};
 use super::{check_schema, versioned_schema, StageError, INPUT_ROW};
+use crate::model::Issue;
 use crate::report::{InputReport, Record};
 
 /// The version this build writes and reads.
-pub const RECORDS_V1: &str = "corscope.records/1";
+pub const RECORDS_V2: &str = "corscope.records/2";
 
 fn cause_item() -> Arc<Field> {
     Arc::new(Field::new("item", DataType::Utf8, true))
@@ -39,7 +46,7 @@ pub fn schema() -> Arc<Schema> {
         Field::new("server", DataType::Utf8, true),
         Field::new("detail", DataType::Utf8, false),
     ];
-    versioned_schema(fields, RECORDS_V1)
+    versioned_schema(fields, RECORDS_V2)
 }
 
 /// One row of the table.
@@ -54,6 +61,20 @@ pub enum RecordRow {
     },
     /// An input's finished report.
     Input(Box<InputReport>),
+    /// What one partition judged of an input: to be added to its report.
+    Part(Box<Part>),
+}
+
+/// What one `decide` partition judged of an input.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    /// The input.
+    #[serde(skip)]
+    pub input: usize,
+    /// Exchanges judged (recorded and inferred).
+    pub exchanges: u64,
+    /// Issues raised while judging, redacted.
+    pub issues: Vec<Issue>,
 }
 
 /// Builds batches of record rows.
@@ -147,9 +168,20 @@ impl RecordBatchBuilder {
 
     /// Adds an input's finished report.
     pub fn push_input(&mut self, report: &InputReport) -> Result<(), StageError> {
-        self.row.append_value("input");
+        self.push_summary("input", report.index, &json(report)?);
+        Ok(())
+    }
+
+    /// Adds what this partition judged of an input.
+    pub fn push_part(&mut self, part: &Part) -> Result<(), StageError> {
+        self.push_summary("part", part.input, &json(part)?);
+        Ok(())
+    }
+
+    fn push_summary(&mut self, kind: &str, input: usize, detail: &str) {
+        self.row.append_value(kind);
         self.input
-            .append_value(i64::try_from(report.index).unwrap_or(i64::MAX));
+            .append_value(i64::try_from(input).unwrap_or(i64::MAX));
         self.ord.append_value(INPUT_ROW);
         self.seq.append_null();
         self.kind.append_null();
@@ -162,9 +194,8 @@ impl RecordBatchBuilder {
         self.started.append_null();
         self.client.append_null();
         self.server.append_null();
-        self.detail.append_value(json(report)?);
+        self.detail.append_value(detail);
         self.rows += 1;
-        Ok(())
     }
 
     /// The rows held as one batch; the builder is empty again.
@@ -217,6 +248,11 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<RecordRow>, StageError> {
                 let mut report: InputReport = serde_json::from_str(detail.value(i)).map_err(bad)?;
                 report.index = index;
                 out.push(RecordRow::Input(Box::new(report)));
+            }
+            "part" => {
+                let mut part: Part = serde_json::from_str(detail.value(i)).map_err(bad)?;
+                part.input = index;
+                out.push(RecordRow::Part(Box::new(part)));
             }
             other => {
                 return Err(StageError::invalid(format!(

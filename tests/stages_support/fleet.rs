@@ -2,7 +2,9 @@
 //! own capture point rotating its file every ten minutes, over three hours. Browsers preflight
 //! once with `Access-Control-Max-Age: 7200` and reuse the answer in later files; preflight and
 //! request often reach different backends; keep-alive connections live across files and some
-//! responses arrive in the file after their request. Deterministic: no clock, no randomness.
+//! responses arrive in the file after their request. Browsers of one origin share resources,
+//! and the servers say they are nginx (so records carry stack fixes). Deterministic: no clock,
+//! no randomness.
 
 #![allow(dead_code)]
 
@@ -87,7 +89,7 @@ fn preflight(client: usize, path: &str) -> (String, String) {
              Access-Control-Request-Headers: content-type,x-trace\r\n\r\n"
         ),
         format!(
-            "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: {o}\r\n\
+            "HTTP/1.1 204 No Content\r\nServer: nginx/1.22.1\r\nAccess-Control-Allow-Origin: {o}\r\n\
              Access-Control-Allow-Methods: GET, PUT\r\n\
              Access-Control-Allow-Headers: content-type, x-trace\r\n\
              Access-Control-Max-Age: 7200\r\nVary: Origin\r\nContent-Length: 0\r\n\r\n"
@@ -107,7 +109,7 @@ fn put(client: usize, path: &str, allowed: bool) -> (String, String) {
             "PUT {path} HTTP/1.1\r\nHost: api.example.com\r\nOrigin: {o}\r\n\
              Content-Type: application/json\r\nX-Trace: {client}\r\nContent-Length: 2\r\n\r\n{{}}"
         ),
-        format!("HTTP/1.1 200 OK\r\n{acao}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"),
+        format!("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n{acao}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"),
     )
 }
 
@@ -134,7 +136,8 @@ pub fn write(dir: &Path) -> usize {
         let mut port = 41000u16;
         for k in 0..SESSIONS {
             let t = start + k * SESSION_GAP_S * s + 20 * s;
-            let path = format!("/v1/items/{c}");
+            // Browsers of one origin share their resources (and what servers showed of them).
+            let path = format!("/v1/items/{}", c % 3);
             if k % 4 == 0 {
                 // A preflight on one backend...
                 let h = (c + k as usize) % HOSTS;

@@ -275,8 +275,7 @@ impl Engine {
         outcome: &PreflightOutcome,
         dropped: bool,
     ) -> Assessment {
-        let id = ExchangeId(self.next_inferred);
-        self.next_inferred = self.next_inferred.wrapping_add(1);
+        let id = self.inferred_id(p.id);
         let mut request = Request {
             method: ask.method.clone(),
             url: p.ex.request.url.clone(),

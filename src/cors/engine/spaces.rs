@@ -30,7 +30,7 @@ impl Spaces {
     /// Remembers at most `cap` hosts.
     pub fn new(cap: usize) -> Self {
         Self {
-            hosts: LruCache::new(NonZeroUsize::MIN.saturating_add(cap.max(1) - 1)),
+            hosts: LruCache::sparse(NonZeroUsize::MIN.saturating_add(cap.max(1) - 1)),
         }
     }
 

@@ -40,6 +40,8 @@ struct RowSink<'a> {
     batch: ExchangeBatch,
     writer: &'a mut BatchWriter,
     seq: i64,
+    /// The latest request time so far.
+    merge_ns: i64,
     issues: IssueTally,
     failed: Option<StageError>,
 }
@@ -61,9 +63,16 @@ impl Sink for RowSink<'_> {
             return;
         }
         let client = self.clients.client_name(&exchange);
-        let pushed = self
-            .batch
-            .push_exchange(&self.at, self.seq, client.as_deref(), &exchange);
+        if let Some(t) = exchange.timing.started {
+            self.merge_ns = self.merge_ns.max(t.0);
+        }
+        let pushed = self.batch.push_exchange(
+            &self.at,
+            self.seq,
+            client.as_deref(),
+            self.merge_ns,
+            &exchange,
+        );
         self.seq += 1;
         match pushed {
             Err(e) => self.failed = Some(e),
@@ -95,6 +104,7 @@ fn extract_one(
         batch: ExchangeBatch::new(),
         writer,
         seq: 0,
+        merge_ns: 0,
         issues: IssueTally::new(),
         failed: None,
     };

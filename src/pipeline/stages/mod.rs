@@ -11,12 +11,16 @@
 //!
 //! The unit of work is the input (a capture, possibly written as many files): `extract` runs
 //! one task per input, `decide` one task per input or per group of inputs (an engine holds
-//! one input's browser state), `report` one task for the run.
+//! one input's browser state), `report` one task for the run. When the inputs are capture
+//! points of one site (`--merge-points`), `decide` instead runs one task per partition of the
+//! browsers, each judging its browsers' exchanges from every capture point ([`site`]).
 
 mod decide;
 mod extract;
 mod report;
+pub mod site;
 
 pub use decide::{decide, DecideOptions};
 pub use extract::{extract, plan_chains, ExtractOptions};
 pub use report::report;
+pub use site::{decide_site, Partition};

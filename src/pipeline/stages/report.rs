@@ -3,7 +3,8 @@
 //! the order its engine judged them.
 //!
 //! Rows may come in any order (an engine writes partitions as it likes): they are gathered by
-//! input first, so memory holds the run's records (reports are small next to captures: no
+//! input first (with the `part` rows of capture points judged together added to their
+//! input's report), so memory holds the run's records (reports are small next to captures: no
 //! headers, no bodies).
 
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ use std::sync::Arc;
 
 use super::super::Outcome;
 use crate::baseline::Baseline;
+use crate::model::IssueTally;
 use crate::report::{InputReport, Record, Renderer};
-use crate::stage::records::{self, RecordRow};
+use crate::stage::records::{self, Part, RecordRow};
 use crate::stage::{files, StageError};
 
 /// One input's rows.
@@ -21,6 +23,8 @@ use crate::stage::{files, StageError};
 struct Gathered {
     records: Vec<(i64, Record)>,
     report: Option<InputReport>,
+    /// What partitions judged of it, when capture points were judged together.
+    parts: Vec<Part>,
 }
 
 /// Renders the records of `inputs` (Parquet files, directories, or `-`) with `renderer`,
@@ -39,6 +43,7 @@ pub fn report(
                     .or_default()
                     .records
                     .push((ord, *record)),
+                RecordRow::Part(part) => by_input.entry(part.input).or_default().parts.push(*part),
                 RecordRow::Input(report) => {
                     let slot = &mut by_input.entry(report.index).or_default().report;
                     if slot.is_some() {
@@ -56,11 +61,12 @@ pub fn report(
     let mut outcome = Outcome::default();
     outcome.summary.baseline = baseline;
     for (index, mut g) in by_input {
-        let Some(report) = g.report else {
+        let Some(mut report) = g.report else {
             return Err(StageError::invalid(format!(
                 "input {index} has records but no input row: its decide did not finish"
             )));
         };
+        add_parts(&mut report, g.parts);
         g.records.sort_by_key(|(ord, _)| *ord);
         if g.records.windows(2).any(|w| w[0].0 == w[1].0) {
             return Err(StageError::invalid(format!(
@@ -76,4 +82,21 @@ pub fn report(
     }
     renderer.finish(&outcome.inputs, &outcome.summary)?;
     Ok(outcome)
+}
+
+/// Adds what partitions judged of an input to its report, in a fixed order (partitions may
+/// come in any).
+fn add_parts(report: &mut InputReport, mut parts: Vec<Part>) {
+    if parts.is_empty() {
+        return;
+    }
+    parts.sort_by_cached_key(|p| serde_json::to_string(&p.issues).unwrap_or_default());
+    let mut issues = IssueTally::from_summaries(std::mem::take(&mut report.issues));
+    for part in parts {
+        report.exchanges += part.exchanges;
+        for issue in part.issues {
+            issues.add(issue);
+        }
+    }
+    report.issues = issues.into_summaries();
 }

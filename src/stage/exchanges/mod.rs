@@ -1,6 +1,9 @@
-//! The exchanges table (`corscope.exchanges/1`): what `extract` writes and `decide` reads.
+//! The exchanges table (`corscope.exchanges/2`): what `extract` writes and `decide` reads.
 //! One row per exchange in the order its input yielded it (`seq`), and one `input` row per
-//! input holding its report (files, format, capture issues). Header lists keep wire order,
+//! input holding its report (files, format, capture issues). `merge_ns` is the latest request
+//! time of the input up to and including the row: it never decreases along `seq`, so the rows
+//! of several capture points sorted by (`merge_ns`, `input`, `seq`) interleave them in capture
+//! time while each keeps its own order (see `decide --merge-points`). Header lists keep wire order,
 //! duplicates and bytes (`Binary`, since header bytes need not be UTF-8); bodies are never
 //! stored.
 
@@ -19,7 +22,7 @@ use crate::model::{Exchange, HeaderList, Location};
 use crate::report::InputReport;
 
 /// The version this build writes and reads.
-pub const EXCHANGES_V1: &str = "corscope.exchanges/1";
+pub const EXCHANGES_V2: &str = "corscope.exchanges/2";
 
 fn header_fields() -> Fields {
     Fields::from(vec![
@@ -53,8 +56,9 @@ pub fn schema() -> Arc<Schema> {
         Field::new("req_headers", headers.clone(), true),
         Field::new("resp_headers", headers, true),
         Field::new("detail", DataType::Utf8, false),
+        Field::new("merge_ns", DataType::Int64, true),
     ];
-    versioned_schema(fields, EXCHANGES_V1)
+    versioned_schema(fields, EXCHANGES_V2)
 }
 
 /// One row of the table.
@@ -66,6 +70,8 @@ pub enum ExchangeRow {
         input: i64,
         /// Place in the input, from 0.
         seq: i64,
+        /// The input's latest request time so far (see the module doc).
+        merge_ns: i64,
         /// The exchange, headers included.
         exchange: Box<Exchange>,
     },
@@ -102,6 +108,7 @@ pub struct ExchangeBatch {
     req_headers: ListBuilder<StructBuilder>,
     resp_headers: ListBuilder<StructBuilder>,
     detail: StringBuilder,
+    merge: Int64Builder,
     rows: usize,
 }
 
@@ -166,6 +173,7 @@ impl ExchangeBatch {
             req_headers: header_builder(),
             resp_headers: header_builder(),
             detail: StringBuilder::new(),
+            merge: Int64Builder::new(),
             rows: 0,
         }
     }
@@ -180,12 +188,14 @@ impl ExchangeBatch {
         self.rows == 0
     }
 
-    /// Adds exchange `seq` of the input `at` names, whose browser is `client_key`.
+    /// Adds exchange `seq` of the input `at` names, whose browser is `client_key`; `merge_ns`
+    /// is the input's latest request time so far.
     pub fn push_exchange(
         &mut self,
         at: &Provenance<'_>,
         seq: i64,
         client_key: Option<&str>,
+        merge_ns: i64,
         ex: &Exchange,
     ) -> Result<(), StageError> {
         self.row.append_value("exchange");
@@ -223,6 +233,7 @@ impl ExchangeBatch {
         );
         let json = serde_json::to_string(ex).map_err(|e| StageError::invalid(e.to_string()))?;
         self.detail.append_value(json);
+        self.merge.append_value(merge_ns);
         self.rows += 1;
         Ok(())
     }
@@ -251,6 +262,7 @@ impl ExchangeBatch {
         append_headers(&mut self.resp_headers, None);
         let json = serde_json::to_string(report).map_err(|e| StageError::invalid(e.to_string()))?;
         self.detail.append_value(json);
+        self.merge.append_null();
         self.rows += 1;
         Ok(())
     }
@@ -276,6 +288,7 @@ impl ExchangeBatch {
             Arc::new(self.req_headers.finish()),
             Arc::new(self.resp_headers.finish()),
             Arc::new(self.detail.finish()),
+            Arc::new(self.merge.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }
@@ -328,6 +341,7 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<ExchangeRow>, StageError> {
     let input = integers(batch, "input")?;
     let seq = integers(batch, "seq")?;
     let detail = strings(batch, "detail")?;
+    let merge = integers(batch, "merge_ns")?;
     let column = |name: &str| {
         batch
             .column_by_name(name)
@@ -351,6 +365,7 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<ExchangeRow>, StageError> {
                 out.push(ExchangeRow::Exchange {
                     input: input.value(i),
                     seq: seq.value(i),
+                    merge_ns: merge.value(i),
                     exchange: Box::new(ex),
                 });
             }

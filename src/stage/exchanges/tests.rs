@@ -62,7 +62,7 @@ fn batch() -> RecordBatch {
         files: &names,
     };
     let mut b = ExchangeBatch::new();
-    b.push_exchange(&at, 0, Some("10.0.0.1"), &exchange())
+    b.push_exchange(&at, 0, Some("10.0.0.1"), 7, &exchange())
         .unwrap_or_default();
     b.push_input(&at, &report()).unwrap_or_default();
     b.finish().unwrap_or_else(|e| panic!("{e}"))
@@ -73,6 +73,7 @@ fn expected() -> Vec<ExchangeRow> {
         ExchangeRow::Exchange {
             input: 4,
             seq: 0,
+            merge_ns: 7,
             exchange: Box::new(exchange()),
         },
         ExchangeRow::Input(Box::new(report())),
@@ -113,5 +114,5 @@ fn another_table_is_refused() {
         .finish()
         .unwrap_or_else(|e| panic!("{e}"));
     let err = rows(&records).err().map(|e| e.to_string());
-    assert!(err.is_some_and(|e| e.contains("expected corscope.exchanges/1")));
+    assert!(err.is_some_and(|e| e.contains("expected corscope.exchanges/2")));
 }
