@@ -210,7 +210,12 @@ impl ExchangeRef {
             bytes: [0; 64],
             len: 0,
         };
-        r.decimal(input as u64);
+        let (input, seq) = if seq & ELSEWHERE != 0 {
+            ((seq & !ELSEWHERE) >> 40, seq & ((1 << 40) - 1))
+        } else {
+            (input as u64, seq)
+        };
+        r.decimal(input);
         r.push(b":");
         match seq.checked_sub(crate::cors::INFERRED_BASE) {
             Some(n) => {
@@ -422,6 +427,7 @@ mod tests {
     #[test]
     fn exchange_refs_read_as_formatted() {
         let base = crate::cors::INFERRED_BASE;
+        let elsewhere = |input: u64, seq: u64| ELSEWHERE | input << 40 | seq;
         for input in [0usize, 7, 10, usize::MAX] {
             for seq in [
                 0,
@@ -433,6 +439,9 @@ mod tests {
                 base + 1,
                 base + 99,
                 u64::MAX,
+                elsewhere(0, 5),
+                elsewhere(3, base + 2),
+                elsewhere(4095, (1 << 40) - 1),
             ] {
                 assert_eq!(
                     ExchangeRef::new(input, seq).as_str(),
