@@ -15,7 +15,7 @@ use super::{
     WireStackFix, WireWarning,
 };
 use crate::model::{Evidence, Finding, Warning};
-use crate::report::record::ExchangeRef;
+use crate::report::record::{decimal, ExchangeRef};
 
 /// The error of a float serde_json would not write (never, in practice).
 pub type Error = serde_json::Error;
@@ -107,15 +107,22 @@ fn location(out: &mut Vec<u8>, l: &WireLocation) {
     out.push(b'}');
 }
 
-fn causes(out: &mut Vec<u8>, each: &Each<'_, Finding>) {
+/// `items` as a JSON array, each written by `write`.
+fn array<T>(out: &mut Vec<u8>, items: &[T], mut write: impl FnMut(&mut Vec<u8>, &T)) {
     out.push(b'[');
-    for (i, f) in each.items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_cause(out, &cause(each.input, f));
+        write(out, item);
     }
     out.push(b']');
+}
+
+fn causes(out: &mut Vec<u8>, each: &Each<'_, Finding>) {
+    array(out, each.items, |out, f| {
+        write_cause(out, &cause(each.input, f))
+    });
 }
 
 fn write_cause(out: &mut Vec<u8>, c: &WireCause<'_>) {
@@ -147,14 +154,9 @@ fn write_cause(out: &mut Vec<u8>, c: &WireCause<'_>) {
 }
 
 fn evidences(out: &mut Vec<u8>, each: &Each<'_, Evidence>) {
-    out.push(b'[');
-    for (i, e) in each.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_evidence(out, &evidence(each.input, e));
-    }
-    out.push(b']');
+    array(out, each.items, |out, e| {
+        write_evidence(out, &evidence(each.input, e))
+    });
 }
 
 fn write_evidence(out: &mut Vec<u8>, e: &WireEvidence<'_>) {
@@ -164,14 +166,9 @@ fn write_evidence(out: &mut Vec<u8>, e: &WireEvidence<'_>) {
     write_str(out, e.exchange.as_str());
     out.extend_from_slice(b",\"header\":");
     str_or_null(out, e.header);
-    out.extend_from_slice(b",\"values\":[");
-    for (i, v) in e.values.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, v);
-    }
-    out.extend_from_slice(b"],\"primary\":");
+    out.extend_from_slice(b",\"values\":");
+    array(out, e.values, |out, v| write_str(out, v));
+    out.extend_from_slice(b",\"primary\":");
     boolean(out, e.primary);
     out.extend_from_slice(b",\"note\":");
     write_str(out, e.note);
@@ -197,19 +194,14 @@ fn stack_fix(out: &mut Vec<u8>, s: &WireStackFix<'_>) {
 }
 
 fn warnings(out: &mut Vec<u8>, each: &Each<'_, Warning>) {
-    out.push(b'[');
-    for (i, w) in each.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    array(out, each.items, |out, w| {
         let w: WireWarning<'_> = warning(w);
         out.extend_from_slice(b"{\"id\":");
         write_str(out, w.id);
         out.extend_from_slice(b",\"message\":");
         write_str(out, w.message);
         out.push(b'}');
-    }
-    out.push(b']');
+    });
 }
 
 fn str_or_null(out: &mut Vec<u8>, s: Option<&str>) {
@@ -225,20 +217,7 @@ fn boolean(out: &mut Vec<u8>, b: bool) {
 
 /// `n` in decimal, as serde_json writes integers.
 fn uint(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+    out.extend_from_slice(decimal(n, &mut [0; 20]));
 }
 
 #[cfg(test)]
