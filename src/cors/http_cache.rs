@@ -17,6 +17,22 @@ use crate::model::{Exchange, ExchangeId, HeaderList, Timestamp};
 /// URLs remembered at most.
 pub const ENTRIES: usize = 1024;
 
+/// The header lines a cached response's evidence names.
+const EVIDENCE: [&str; 3] = ["access-control-allow-origin", "vary", "cache-control"];
+
+fn evidence_lines(headers: &HeaderList) -> HeaderList {
+    let mut kept = HeaderList::new();
+    for h in headers {
+        if EVIDENCE
+            .iter()
+            .any(|n| h.name.eq_ignore_ascii_case(n.as_bytes()))
+        {
+            kept.push(h.name, h.value);
+        }
+    }
+    kept
+}
+
 /// A remembered cacheable response.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cached {
@@ -28,7 +44,9 @@ pub struct Cached {
     pub fresh_secs: f64,
     /// Its `Access-Control-Allow-Origin` field lines.
     pub acao: Vec<String>,
-    /// Its response headers (for evidence).
+    /// Its response header lines the evidence names (`Access-Control-Allow-Origin`, `Vary`,
+    /// `Cache-Control`), in wire order: only these are kept, so that a client's cache costs
+    /// little whatever the responses carried.
     pub headers: HeaderList,
 }
 
@@ -76,7 +94,7 @@ impl HttpCache {
                 at,
                 fresh_secs,
                 acao: fields::lines(&r.headers, "access-control-allow-origin"),
-                headers: r.headers.clone(),
+                headers: evidence_lines(&r.headers),
             },
         );
         while self.entries.len() > ENTRIES {
