@@ -21,7 +21,7 @@
 //! Memory: at most `site_clients` engines (see [`SiteEngine::new`]), the least recently
 //! active one finished and forgotten first (counted); each holds what its window holds.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use lru::LruCache;
 
@@ -45,8 +45,8 @@ pub struct SiteAssessment {
 
 struct Browser {
     engine: Engine,
-    /// Its key in the set of held exchanges, when it holds any.
-    oldest: Option<(Timestamp, u64)>,
+    /// When its oldest held exchange started, as filed in the site's set, when it holds any.
+    oldest: Option<Timestamp>,
 }
 
 /// Judges the exchanges of several capture points, browser by browser.
@@ -55,11 +55,8 @@ pub struct SiteEngine {
     options: EngineOptions,
     window_ns: i64,
     browsers: LruCache<String, Browser>,
-    /// Where each engine's oldest held exchange started, with its serial.
-    oldest: BTreeSet<(Timestamp, u64)>,
-    /// The browser of each serial.
-    serials: HashMap<u64, String>,
-    next_serial: u64,
+    /// Where each engine's oldest held exchange started, with the browser's key.
+    oldest: BTreeSet<(Timestamp, String)>,
     evicted: u64,
     /// Issues of the engines finished so far.
     issues: Vec<Issue>,
@@ -79,8 +76,6 @@ impl SiteEngine {
                 .saturating_mul(1_000_000_000),
             browsers: LruCache::unbounded(),
             oldest: BTreeSet::new(),
-            serials: HashMap::new(),
-            next_serial: 0,
             evicted: 0,
             issues: Vec::new(),
         }
@@ -131,11 +126,10 @@ impl SiteEngine {
         keys.sort();
         for key in keys {
             if let Some(mut b) = self.browsers.pop(&key) {
-                self.retire(&mut b, out);
+                self.retire(&key, &mut b, out);
             }
         }
         self.oldest.clear();
-        self.serials.clear();
     }
 
     /// In-band issues: browsers forgotten to stay within the bound, and the engines' own.
@@ -158,17 +152,16 @@ impl SiteEngine {
             engine: Engine::with_options(&self.limits, self.options),
             oldest: None,
         };
-        if let Some((_, mut old)) = self.browsers.push(key, browser) {
+        if let Some((old_key, mut old)) = self.browsers.push(key, browser) {
             self.evicted += 1;
-            self.retire(&mut old, out);
+            self.retire(&old_key, &mut old, out);
         }
     }
 
-    /// Judges everything `b` holds and keeps its issues.
-    fn retire(&mut self, b: &mut Browser, out: &mut dyn FnMut(SiteAssessment)) {
-        if let Some(k) = b.oldest.take() {
-            self.oldest.remove(&k);
-            self.serials.remove(&k.1);
+    /// Judges everything `b` (the browser `key`) holds and keeps its issues.
+    fn retire(&mut self, key: &str, b: &mut Browser, out: &mut dyn FnMut(SiteAssessment)) {
+        if let Some(at) = b.oldest.take() {
+            self.oldest.remove(&(at, key.to_string()));
         }
         b.engine.finish(&mut |a| out(translate(a)));
         self.issues.extend(b.engine.issues());
@@ -176,16 +169,16 @@ impl SiteEngine {
 
     /// Lets every engine judge what it holds that started before `t`.
     fn flush_before(&mut self, t: Timestamp, out: &mut dyn FnMut(SiteAssessment)) {
-        while let Some(&(at, serial)) = self.oldest.first() {
+        while let Some((at, key)) = self.oldest.first().cloned() {
             if at >= t {
                 return;
             }
-            let Some(key) = self.serials.get(&serial).cloned() else {
-                self.oldest.pop_first();
-                continue;
-            };
-            if let Some(b) = self.browsers.peek_mut(&key) {
-                b.engine.flush_before(t, &mut |a| out(translate(a)));
+            match self.browsers.peek_mut(&key) {
+                Some(b) => b.engine.flush_before(t, &mut |a| out(translate(a))),
+                None => {
+                    self.oldest.pop_first();
+                    continue;
+                }
             }
             self.reindex(&key);
         }
@@ -197,19 +190,14 @@ impl SiteEngine {
             return;
         };
         let now = b.engine.oldest_held();
-        if b.oldest.map(|(at, _)| at) == now {
+        if b.oldest == now {
             return;
         }
-        if let Some(k) = b.oldest.take() {
-            self.oldest.remove(&k);
-            self.serials.remove(&k.1);
+        if let Some(at) = std::mem::replace(&mut b.oldest, now) {
+            self.oldest.remove(&(at, key.to_string()));
         }
         if let Some(at) = now {
-            let serial = self.next_serial;
-            self.next_serial += 1;
-            b.oldest = Some((at, serial));
-            self.oldest.insert((at, serial));
-            self.serials.insert(serial, key.to_string());
+            self.oldest.insert((at, key.to_string()));
         }
     }
 }
