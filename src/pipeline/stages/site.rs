@@ -314,8 +314,14 @@ fn next_exchange(
                 merge_ns,
                 exchange,
             } => {
-                let key = SiteEngine::browser_key(keying, index_of(input)?, &exchange);
-                if partition.holds(&key) {
+                // One partition holds every browser: no key to work out.
+                let ours = partition.count <= 1
+                    || partition.holds(&SiteEngine::browser_key(
+                        keying,
+                        index_of(input)?,
+                        &exchange,
+                    ));
+                if ours {
                     return Ok(Some(Head {
                         key: (merge_ns, input, seq),
                         row: ExchangeRow::Exchange {
