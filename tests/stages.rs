@@ -70,6 +70,48 @@ fn verdicts(jsonl: &[u8]) -> BTreeMap<String, Vec<String>> {
     out
 }
 
+/// In every format, `deploy/shell/run-stages.sh` (two processes at a time; with `partitions`,
+/// `decide --merge-points` in that many partitions) gives the bytes of one `analyze` run (with
+/// `--merge-points` when partitioned).
+fn stages_equal_analyze(dir: &Path, captures: &str, partitions: Option<usize>) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/shell/run-stages.sh");
+    let merge: &[&str] = if partitions.is_some() {
+        &["--merge-points"]
+    } else {
+        &[]
+    };
+    for format in [
+        "jsonl", "json", "text", "html", "sarif", "junit", "markdown",
+    ] {
+        let analyze = corscope(
+            &[&["analyze"][..], merge, &["--format", format, captures]].concat(),
+            None,
+        );
+        let work = match partitions {
+            None => dir.join(format!("work-{format}")),
+            Some(_) => dir.join(format!("merged-{format}")),
+        };
+        let mut run = Command::new("bash");
+        run.args([script, BIN, work.to_str().unwrap(), format, captures])
+            .env("CORSCOPE_REDACT_KEY", KEY)
+            .env("NO_COLOR", "1")
+            .env("PARALLEL", "2");
+        if let Some(n) = partitions {
+            run.env("PARTITIONS", n.to_string());
+        }
+        let staged = run.output().expect("run the stages");
+        assert!(
+            staged.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&staged.stderr)
+        );
+        assert!(
+            ok(&analyze) == staged.stdout.as_slice(),
+            "{format} ({partitions:?} partitions): the stages differ from analyze {merge:?}"
+        );
+    }
+}
+
 #[test]
 fn stages_chained_by_xargs_equal_one_analyze_run_and_per_file_runs_differ() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,29 +146,7 @@ fn stages_chained_by_xargs_equal_one_analyze_run_and_per_file_runs_differ() {
         judged.len()
     );
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/shell/run-stages.sh");
-    for format in [
-        "jsonl", "json", "text", "html", "sarif", "junit", "markdown",
-    ] {
-        let analyze = corscope(&["analyze", "--format", format, captures], None);
-        let work = dir.path().join(format!("work-{format}"));
-        let staged = Command::new("bash")
-            .args([script, BIN, work.to_str().unwrap(), format, captures])
-            .env("CORSCOPE_REDACT_KEY", KEY)
-            .env("NO_COLOR", "1")
-            .env("PARALLEL", "2")
-            .output()
-            .expect("run the stages");
-        assert!(
-            staged.status.success(),
-            "{format}: {}",
-            String::from_utf8_lossy(&staged.stderr)
-        );
-        assert!(
-            ok(&analyze) == staged.stdout.as_slice(),
-            "{format}: the stages differ from analyze"
-        );
-    }
+    stages_equal_analyze(dir.path(), captures, None);
 
     // Compared with a baseline (an earlier report: here the per-file run's), the same bytes.
     let baseline = dir.path().join("baseline.json");
@@ -300,31 +320,5 @@ fn capture_points_merged_judge_browsers_across_backends_and_partitions_agree() {
     );
     assert!(changed > 0);
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/shell/run-stages.sh");
-    for format in [
-        "jsonl", "json", "text", "html", "sarif", "junit", "markdown",
-    ] {
-        let analyze = corscope(
-            &["analyze", "--merge-points", "--format", format, captures],
-            None,
-        );
-        let work = dir.path().join(format!("merged-{format}"));
-        let staged = Command::new("bash")
-            .args([script, BIN, work.to_str().unwrap(), format, captures])
-            .env("CORSCOPE_REDACT_KEY", KEY)
-            .env("NO_COLOR", "1")
-            .env("PARALLEL", "2")
-            .env("PARTITIONS", "3")
-            .output()
-            .expect("run the stages");
-        assert!(
-            staged.status.success(),
-            "{format}: {}",
-            String::from_utf8_lossy(&staged.stderr)
-        );
-        assert!(
-            ok(&analyze) == staged.stdout.as_slice(),
-            "{format}: the partitioned stages differ from analyze --merge-points"
-        );
-    }
+    stages_equal_analyze(dir.path(), captures, Some(3));
 }
