@@ -547,3 +547,41 @@ fn out_of_order_cap_declares_a_gap() {
     assert!(sink.has("tcp-out-of-order-overflow"));
     assert_eq!(sink.exchanges.len(), 2, "{:?}", sink.issues);
 }
+
+#[test]
+fn closed_connections_are_remembered_up_to_their_bound() {
+    // Three connections open and close in turn; then the first one's request is sent again.
+    // While its tombstone is kept the retransmission is absorbed; with room for one tombstone,
+    // the two later closes forgot it and the late segment opens a connection of its own.
+    let conn = |port: u16, start_ns: u64| {
+        let mut c = Conn::new(&format!("192.0.2.10:{port}"), "198.51.100.1:80", 1000, 5000);
+        c.handshake()
+            .send(true, GET, 1460)
+            .send(false, OK, 1460)
+            .fin(true)
+            .fin(false);
+        c.frames(start_ns)
+    };
+    let first = conn(50000, 0);
+    let request = first
+        .iter()
+        .max_by_key(|r| r.data.windows(3).any(|w| w == b"GET"))
+        .expect("the request's frame")
+        .data
+        .clone();
+    let mut frames = first;
+    frames.extend(conn(50001, 1_000_000_000));
+    frames.extend(conn(50002, 2_000_000_000));
+    frames.push(Rec::new(3_000_000_000, request));
+    let connections = |tcp_closed_flows| {
+        let limits = Limits {
+            tcp_closed_flows,
+            ..Limits::default()
+        };
+        let (r, sink) = run(&pcap(1, &frames, false, false), Format::Pcap, &limits);
+        (r.unwrap().tcp.connections, sink.exchanges.len())
+    };
+    assert_eq!(connections(16), (3, 3));
+    // The late request, on a connection of its own, is an exchange without a response.
+    assert_eq!(connections(1), (4, 4));
+}

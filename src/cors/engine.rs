@@ -154,7 +154,11 @@ impl Engine {
             last_at: Timestamp(0),
             buffer: BTreeMap::new(),
             index: WindowIndex::default(),
-            clients: Clients::new(limits.engine_client_entries, chains),
+            clients: Clients::new(
+                limits.engine_client_entries,
+                limits.engine_client_bytes,
+                chains,
+            ),
             recent: RecentPreflights::default(),
             claimed_ahead: BTreeMap::new(),
             assigned: BTreeMap::new(),

@@ -11,6 +11,7 @@
 use lru::LruCache;
 
 use super::fields;
+use super::footprint;
 use super::origin::without_fragment;
 use crate::model::{Exchange, ExchangeId, HeaderList, Timestamp};
 
@@ -50,11 +51,22 @@ pub struct Cached {
     pub headers: HeaderList,
 }
 
+/// Estimated bytes a remembered response to `url` holds (see [`footprint`]).
+fn entry_bytes(url: &str, c: &Cached) -> usize {
+    footprint::lru_entry::<(String, Cached)>()
+        + footprint::string(url)
+        + c.acao.capacity() * std::mem::size_of::<String>()
+        + c.acao.iter().map(|v| footprint::string(v)).sum::<usize>()
+        + c.headers.heap_bytes()
+}
+
 /// Recent cacheable responses by URL; a URL stored again counts as the newest.
 #[derive(Debug)]
 pub struct HttpCache {
     /// Grown as written, never preallocated: a capture holds one per client.
     entries: LruCache<String, Cached>,
+    /// Estimated bytes of the responses held.
+    bytes: usize,
 }
 
 impl Default for HttpCache {
@@ -68,6 +80,7 @@ impl HttpCache {
     pub fn new() -> Self {
         Self {
             entries: LruCache::unbounded(),
+            bytes: 0,
         }
     }
 
@@ -87,19 +100,32 @@ impl HttpCache {
             return;
         }
         let url = without_fragment(&ex.request.url).to_string();
-        self.entries.push(
-            url,
-            Cached {
-                id,
-                at,
-                fresh_secs,
-                acao: fields::lines(&r.headers, "access-control-allow-origin"),
-                headers: evidence_lines(&r.headers),
-            },
-        );
-        while self.entries.len() > ENTRIES {
-            self.entries.pop_lru();
+        let cached = Cached {
+            id,
+            at,
+            fresh_secs,
+            acao: fields::lines(&r.headers, "access-control-allow-origin"),
+            headers: evidence_lines(&r.headers),
+        };
+        self.bytes += entry_bytes(&url, &cached);
+        if let Some((url, replaced)) = self.entries.push(url, cached) {
+            self.forget(&url, &replaced);
         }
+        while self.entries.len() > ENTRIES {
+            if let Some((url, gone)) = self.entries.pop_lru() {
+                self.forget(&url, &gone);
+            }
+        }
+    }
+
+    /// Takes a removed response out of the byte count.
+    fn forget(&mut self, url: &str, c: &Cached) {
+        self.bytes = self.bytes.saturating_sub(entry_bytes(url, c));
+    }
+
+    /// Estimated bytes of the responses held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// URLs remembered.

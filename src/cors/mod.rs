@@ -12,7 +12,8 @@
 //! full: everything that could pair with it is then in view, before it (state) or after it
 //! (the window). Memory is bounded by the window plus bounded state: each browser client's
 //! preflight cache, redirect chains and HTTP-cache memory within
-//! `Limits::engine_client_entries` over all clients, and [`STATE_ENTRIES`] servers and hosts.
+//! `Limits::engine_client_entries` and `Limits::engine_client_bytes` over all clients, and
+//! [`STATE_ENTRIES`] servers and hosts.
 //!
 //! Ids: recorded exchanges are numbered by arrival from 0; an exchange inferred from a failed
 //! preflight whose request the recording lacks is numbered from [`INFERRED_BASE`] upwards, in
@@ -22,6 +23,7 @@ pub mod check;
 pub mod classify;
 pub mod evidence;
 pub mod fields;
+mod footprint;
 pub mod http_cache;
 pub mod message;
 pub mod origin;

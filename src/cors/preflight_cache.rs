@@ -20,6 +20,7 @@
 
 use lru::LruCache;
 
+use super::footprint;
 use super::preflight::{check_headers, check_method, ActualRequest, PreflightResult};
 use crate::model::browser::{InvalidMaxAge, PreflightCachePolicy};
 use crate::model::{BrowserProfile, ExchangeId, Timestamp};
@@ -150,6 +151,30 @@ impl Entry {
     }
 }
 
+/// A key of the cache: origin, URL, and (Firefox) whether credentialed.
+type Key = (String, String, bool);
+
+/// Estimated bytes `key` and `entry` hold, as kept in the cache.
+fn entry_bytes(key: &Key, entry: &Entry) -> usize {
+    let tokens = |list: &Vec<(String, Timestamp)>| {
+        list.capacity() * std::mem::size_of::<(String, Timestamp)>()
+            + list
+                .iter()
+                .map(|(t, _)| footprint::string(t))
+                .sum::<usize>()
+            + if list.capacity() > 0 {
+                footprint::BLOCK
+            } else {
+                0
+            }
+    };
+    footprint::lru_entry::<(Key, Entry)>()
+        + footprint::string(&key.0)
+        + footprint::string(&key.1)
+        + tokens(&entry.methods)
+        + tokens(&entry.headers)
+}
+
 fn merge(list: &mut Vec<(String, Timestamp)>, tokens: &[String], expires: Timestamp) {
     for t in tokens {
         match list.iter_mut().find(|(x, _)| x == t) {
@@ -163,8 +188,10 @@ fn merge(list: &mut Vec<(String, Timestamp)>, tokens: &[String], expires: Timest
 #[derive(Debug)]
 pub struct PreflightCache {
     /// Grown as written, never preallocated: a capture holds a cache per client.
-    entries: LruCache<(String, String, bool), Entry>,
+    entries: LruCache<Key, Entry>,
     policy: PreflightCachePolicy,
+    /// Estimated bytes of the entries held (see [`footprint`]).
+    bytes: usize,
 }
 
 impl PreflightCache {
@@ -173,11 +200,12 @@ impl PreflightCache {
         Self {
             entries: LruCache::unbounded(),
             policy,
+            bytes: 0,
         }
     }
 
     /// The key of a result: Firefox keeps credentialed and uncredentialed results apart.
-    fn key(&self, origin: &str, url: &str, credentials: bool) -> (String, String, bool) {
+    fn key(&self, origin: &str, url: &str, credentials: bool) -> Key {
         (
             origin.to_string(),
             url.to_string(),
@@ -201,17 +229,22 @@ impl PreflightCache {
         let key = self.key(origin, url, result.credentials);
         if secs == 0 {
             if !self.policy.per_token {
-                self.entries.pop(&key);
+                if let Some(old) = self.entries.pop(&key) {
+                    self.forget(&key, &old);
+                }
             }
             return;
         }
         let secs = i64::try_from(secs).unwrap_or(i64::MAX);
         let expires = Timestamp(at.0.saturating_add(secs.saturating_mul(1_000_000_000)));
-        let mut entry = match self.policy.per_token {
+        let old = match self.policy.per_token {
             true => self.entries.pop(&key),
             false => None,
+        };
+        if let Some(old) = &old {
+            self.forget(&key, old);
         }
-        .unwrap_or(Entry {
+        let mut entry = old.unwrap_or(Entry {
             preflight,
             credentials: result.credentials,
             expires,
@@ -222,10 +255,25 @@ impl PreflightCache {
         entry.expires = entry.expires.max(expires);
         merge(&mut entry.methods, &result.methods, expires);
         merge(&mut entry.headers, &result.headers, expires);
-        self.entries.push(key, entry);
-        while self.entries.len() > self.policy.entries.max(1) {
-            self.entries.pop_lru();
+        self.bytes += entry_bytes(&key, &entry);
+        if let Some((k, replaced)) = self.entries.push(key, entry) {
+            self.forget(&k, &replaced);
         }
+        while self.entries.len() > self.policy.entries.max(1) {
+            if let Some((k, gone)) = self.entries.pop_lru() {
+                self.forget(&k, &gone);
+            }
+        }
+    }
+
+    /// Takes a removed entry out of the byte count.
+    fn forget(&mut self, key: &Key, entry: &Entry) {
+        self.bytes = self.bytes.saturating_sub(entry_bytes(key, entry));
+    }
+
+    /// Estimated bytes of the results held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// The preflight whose cached result covers `actual` at `now`, if any: fresh, made with
@@ -511,5 +559,49 @@ mod tests {
             f.insert("o", &format!("u{i}"), ExchangeId(i as u64), &r, at(0));
         }
         assert_eq!(f.len(), 100);
+    }
+
+    /// The byte count kept as entries come and go equals a count made afresh.
+    fn recount(c: &PreflightCache) -> usize {
+        c.entries.iter().map(|(k, e)| entry_bytes(k, e)).sum()
+    }
+
+    #[test]
+    fn bytes_follow_what_is_held() {
+        for p in [&CHROMIUM, &FIREFOX] {
+            let mut c = PreflightCache::new(p.preflight_cache);
+            let short = result(&["PUT"], &["x-a"], 60, false);
+            c.insert("o", "/a", ExchangeId(1), &short, at(0));
+            let one = c.bytes();
+            assert!(one > 0);
+            assert_eq!(one, recount(&c));
+            let long_url = format!("/{}", "x".repeat(500));
+            c.insert("o", &long_url, ExchangeId(2), &short, at(1));
+            assert!(c.bytes() > 2 * one + 400, "{}", c.bytes());
+            // Written again with more tokens (Firefox merges them into the entry).
+            let more = result(&["PUT", "DELETE"], &["x-a", "x-b", "x-c"], 60, false);
+            c.insert("o", "/a", ExchangeId(3), &more, at(2));
+            assert_eq!(c.bytes(), recount(&c));
+            // Many keys: the profile's bound evicts, and the count follows.
+            for i in 0..2 * p.preflight_cache.entries {
+                c.insert("o", &format!("/k{i}"), ExchangeId(4), &short, at(3));
+            }
+            assert_eq!(c.len(), p.preflight_cache.entries);
+            assert_eq!(c.bytes(), recount(&c));
+            if !p.preflight_cache.per_token {
+                // Chromium: a result with `Access-Control-Max-Age: 0` removes the key.
+                let before = c.bytes();
+                let last = format!("/k{}", 2 * p.preflight_cache.entries - 1);
+                c.insert(
+                    "o",
+                    &last,
+                    ExchangeId(5),
+                    &result(&["PUT"], &[], 0, false),
+                    at(4),
+                );
+                assert!(c.bytes() < before);
+                assert_eq!(c.bytes(), recount(&c));
+            }
+        }
     }
 }

@@ -73,6 +73,18 @@ pub struct RedirectChains {
     /// Grown as written, never preallocated: a capture holds chains per client.
     open: LruCache<String, Chain>,
     cap: usize,
+    /// Estimated bytes of the chains held.
+    bytes: usize,
+}
+
+/// Estimated bytes an open chain awaiting `next_url` holds (see [`super::footprint`]).
+fn chain_bytes(next_url: &str, c: &Chain) -> usize {
+    use super::footprint::{lru_entry, string};
+    lru_entry::<(String, Chain)>()
+        + string(next_url)
+        + string(&c.initial_url)
+        + string(&c.page_origin)
+        + string(&c.previous_url)
 }
 
 impl Default for RedirectChains {
@@ -87,16 +99,32 @@ impl RedirectChains {
         Self {
             open: LruCache::unbounded(),
             cap: cap.max(1),
+            bytes: 0,
         }
     }
 
     /// Expects a next hop to `next_url`.
     pub fn expect(&mut self, next_url: &str, chain: Chain) {
         let key = super::origin::without_fragment(next_url).to_string();
-        self.open.push(key, chain);
-        while self.open.len() > self.cap {
-            self.open.pop_lru();
+        self.bytes += chain_bytes(&key, &chain);
+        if let Some((key, replaced)) = self.open.push(key, chain) {
+            self.forget(&key, &replaced);
         }
+        while self.open.len() > self.cap {
+            if let Some((key, gone)) = self.open.pop_lru() {
+                self.forget(&key, &gone);
+            }
+        }
+    }
+
+    /// Takes a removed chain out of the byte count.
+    fn forget(&mut self, next_url: &str, c: &Chain) {
+        self.bytes = self.bytes.saturating_sub(chain_bytes(next_url, c));
+    }
+
+    /// Estimated bytes of the open chains.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Open chains held.
@@ -124,7 +152,9 @@ impl RedirectChains {
         if !fresh {
             return None;
         }
-        self.open.pop(key)
+        let chain = self.open.pop(key)?;
+        self.forget(key, &chain);
+        Some(chain)
     }
 }
 

@@ -18,6 +18,10 @@ pub struct Limits {
     /// Concurrent TCP flows tracked per input; the least recently active is evicted.
     /// Default 100 000.
     pub tcp_flows: usize,
+    /// Closed TCP flows remembered (a tombstone each, so that late segments of a closed
+    /// connection do not open a new one); past it the one closed longest ago is forgotten.
+    /// Default 4 096 (a few hundred bytes each).
+    pub tcp_closed_flows: usize,
     /// Capture-time seconds after which an idle TCP flow is closed. Default 300.
     pub tcp_idle_secs: u64,
     /// Requests awaiting a response on one connection (pipelining). Default 1 024.
@@ -36,6 +40,10 @@ pub struct Limits {
     /// past it the least recently active client's state is forgotten and counted. Default
     /// 65 536: a few MiB.
     pub engine_client_entries: usize,
+    /// Estimated bytes of that browser state (the URLs, origins and tokens its entries hold)
+    /// over all the clients of one input; past it, too, the least recently active client's
+    /// state is forgotten and counted. Default 4 MiB.
+    pub engine_client_bytes: usize,
     /// Assessments held back while a request a failed preflight stopped waits for that
     /// preflight, recorded after it, to learn the server stack its response showed; past it
     /// the request goes out without waiting longer, counted. Default 32 (DevTools writes the
@@ -52,12 +60,14 @@ impl Default for Limits {
             tcp_out_of_order_bytes: 2 << 20,
             tcp_buffered_bytes: 64 << 20,
             tcp_flows: 100_000,
+            tcp_closed_flows: 4096,
             tcp_idle_secs: 300,
             http_pending_requests: 1024,
             tls_handshake_bytes: 256 << 10,
             engine_window: 4096,
             engine_window_secs: 10,
             engine_client_entries: 65_536,
+            engine_client_bytes: 4 << 20,
             stack_lookahead: 32,
         }
     }

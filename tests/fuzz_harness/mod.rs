@@ -98,12 +98,14 @@ pub fn small_limits() -> Limits {
         tcp_out_of_order_bytes: 1024,
         tcp_buffered_bytes: 4096,
         tcp_flows: 4,
+        tcp_closed_flows: 2,
         tcp_idle_secs: 5,
         http_pending_requests: 4,
         tls_handshake_bytes: 1024,
         engine_window: 4,
         engine_window_secs: 2,
         engine_client_entries: 8,
+        engine_client_bytes: 4096,
         stack_lookahead: 2,
     }
 }

@@ -19,7 +19,8 @@
 //!
 //! Memory bound: per direction at most `Limits::tcp_out_of_order_bytes` buffered, per input at
 //! most `Limits::tcp_buffered_bytes`, at most `Limits::tcp_flows` connections (least recently
-//! active evicted) and idle connections closed after `Limits::tcp_idle_secs` of capture time.
+//! active evicted), at most `Limits::tcp_closed_flows` tombstones of closed connections, and idle
+//! connections closed after `Limits::tcp_idle_secs` of capture time.
 
 pub mod key;
 pub mod reassembler;

@@ -6,16 +6,18 @@
 //! `X-Forwarded-For` / the first `for=` of `Forwarded`. A HAR is one browser: its exchanges
 //! have no client address and share one state.
 //!
-//! Memory: the states are an LRU over clients with a global bound on entries (each client
+//! Memory: the states are an LRU over clients with two global bounds: on entries (each client
 //! counts its cached preflights, open redirect chains and remembered responses, and at least
-//! one); when the bound is passed the least recently used client is forgotten, and each such
-//! eviction is counted for the input's issues.
+//! one) and on their estimated bytes (`footprint`: URLs, origins and header names vary in
+//! length, so entries alone do not bound memory). When either bound is passed the least
+//! recently used client is forgotten, and each such eviction is counted for the input's issues.
 
 use std::net::IpAddr;
 
 use lru::LruCache;
 
 use super::super::fields;
+use super::super::footprint;
 use super::super::http_cache::HttpCache;
 use super::super::preflight_cache::PreflightCache;
 use super::super::redirect::RedirectChains;
@@ -116,6 +118,21 @@ impl ClientState {
     fn entries(&self) -> usize {
         1 + self.preflights.len() + self.chains.len() + self.http.len()
     }
+
+    /// Estimated bytes of this state, its key included.
+    fn bytes(&self, key: &ClientKey) -> usize {
+        let name = match key {
+            ClientKey::Named(n) => footprint::string(n),
+            ClientKey::Unknown | ClientKey::Address(_) => 0,
+        };
+        // Each of the three maps allocates its two sentinel nodes when made.
+        footprint::lru_entry::<(ClientKey, ClientState)>()
+            + name
+            + 3 * 2 * footprint::BLOCK
+            + self.preflights.bytes()
+            + self.chains.bytes()
+            + self.http.bytes()
+    }
 }
 
 /// Every client's state, bounded.
@@ -123,18 +140,22 @@ pub(super) struct Clients {
     states: LruCache<ClientKey, ClientState>,
     entries: usize,
     max_entries: usize,
+    bytes: usize,
+    max_bytes: usize,
     chains_per_client: usize,
     evicted: u64,
 }
 
 impl Clients {
-    /// At most `max_entries` entries over all clients; each client keeps at most
-    /// `chains_per_client` open redirect chains.
-    pub fn new(max_entries: usize, chains_per_client: usize) -> Self {
+    /// At most `max_entries` entries and `max_bytes` estimated bytes over all clients; each
+    /// client keeps at most `chains_per_client` open redirect chains.
+    pub fn new(max_entries: usize, max_bytes: usize, chains_per_client: usize) -> Self {
         Self {
             states: LruCache::unbounded(),
             entries: 0,
             max_entries: max_entries.max(1),
+            bytes: 0,
+            max_bytes,
             chains_per_client,
             evicted: 0,
         }
@@ -155,17 +176,26 @@ impl Clients {
             chains: RedirectChains::new(chains),
             http: HttpCache::new(),
         });
-        let before = if existed { state.entries() } else { 0 };
+        let (before, before_bytes) = match existed {
+            true => (state.entries(), state.bytes(key)),
+            false => (0, 0),
+        };
         let out = f(state);
-        let after = state.entries();
+        let (after, after_bytes) = (state.entries(), state.bytes(key));
         self.entries = self.entries.saturating_sub(before).saturating_add(after);
+        self.bytes = self
+            .bytes
+            .saturating_sub(before_bytes)
+            .saturating_add(after_bytes);
         self.shrink(key);
         out
     }
 
     /// Forgets least recently used clients (never `keep`) while over the bound.
     fn shrink(&mut self, keep: &ClientKey) {
-        while self.entries > self.max_entries && self.states.len() > 1 {
+        while (self.entries > self.max_entries || self.bytes > self.max_bytes)
+            && self.states.len() > 1
+        {
             let Some((k, _)) = self.states.peek_lru() else {
                 return;
             };
@@ -173,8 +203,9 @@ impl Clients {
                 self.states.promote(keep);
                 continue;
             }
-            if let Some((_, gone)) = self.states.pop_lru() {
+            if let Some((k, gone)) = self.states.pop_lru() {
                 self.entries = self.entries.saturating_sub(gone.entries());
+                self.bytes = self.bytes.saturating_sub(gone.bytes(&k));
                 self.evicted += 1;
             }
         }
@@ -189,6 +220,12 @@ impl Clients {
     #[cfg(test)]
     pub fn entries(&self) -> usize {
         self.entries
+    }
+
+    /// Estimated bytes held over all clients.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -239,7 +276,7 @@ mod tests {
 
     #[test]
     fn least_recent_clients_are_evicted_and_counted() {
-        let mut c = Clients::new(10, 4);
+        let mut c = Clients::new(10, usize::MAX, 4);
         let policy = CHROMIUM.preflight_cache;
         for i in 0..20u8 {
             let key = ClientKey::Address(IpAddr::from([10, 0, 0, i]));
@@ -247,5 +284,49 @@ mod tests {
             assert!(c.entries() <= 10, "{}", c.entries());
         }
         assert_eq!(c.evicted(), 10);
+    }
+
+    #[test]
+    fn the_bound_in_bytes_holds_whatever_the_entries_hold() {
+        use crate::cors::preflight::PreflightResult;
+        use crate::model::{ExchangeId, Timestamp};
+        let budget = 16 << 10;
+        let mut c = Clients::new(usize::MAX, budget, 4);
+        let policy = CHROMIUM.preflight_cache;
+        let result = PreflightResult {
+            methods: vec!["PUT".into()],
+            headers: vec!["x-a".into()],
+            credentials: false,
+            max_age: Some("600".into()),
+        };
+        let mut held = 0;
+        for i in 0..64u8 {
+            let key = ClientKey::Address(IpAddr::from([10, 0, 0, i]));
+            let url = format!("https://api.example/{}", "p".repeat(usize::from(i) * 12));
+            let origin = "https://app.example";
+            held = c.with(&key, &policy, |s| {
+                s.preflights
+                    .insert(origin, &url, ExchangeId(0), &result, Timestamp(0));
+                s.preflights.bytes()
+            });
+            assert!(c.bytes() <= budget, "{} > {budget}", c.bytes());
+        }
+        assert!(held > 1000, "a long URL costs its length: {held}");
+        assert!(c.evicted() > 0);
+        // Each client holds one entry, far under an entry bound of 64 clients: the bytes evicted.
+        assert!(c.entries() < 2 * 64);
+        // Forgetting every client brings the count back to nothing.
+        let mut all = Clients::new(1, usize::MAX, 4);
+        let key = ClientKey::Address(IpAddr::from([10, 0, 0, 1]));
+        all.with(&key, &policy, |s| {
+            s.preflights
+                .insert("o", "/u", ExchangeId(0), &result, Timestamp(0))
+        });
+        let other = ClientKey::Address(IpAddr::from([10, 0, 0, 2]));
+        all.with(&other, &policy, |_| ());
+        let fresh = Clients::new(1, usize::MAX, 4);
+        let mut fresh = fresh;
+        fresh.with(&other, &policy, |_| ());
+        assert_eq!(all.bytes(), fresh.bytes());
     }
 }

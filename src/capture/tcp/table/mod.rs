@@ -4,12 +4,16 @@
 //! receiver of a SYN-ACK); without a handshake (a capture started mid-connection) the side
 //! whose first bytes look like a request line, else the side on the higher, non-service port.
 //! A RST ends both directions; after a RST or both FINs the connection stays as a tombstone so
-//! stragglers do not open a new one, until a new SYN reuses the 5-tuple or it is evicted.
+//! stragglers do not open a new one, until a new SYN reuses the 5-tuple, it is evicted, or
+//! `Limits::tcp_closed_flows` later connections have closed (the oldest tombstone goes first).
 //!
 //! Memory bound: at most `max_flows` connections; when full, the least recently active one is
 //! closed and dropped (counted). Idle connections (no segment for `idle` capture seconds) are
 //! closed on the way. Least-recently-used order is kept in a queue with one entry per
-//! connection, refreshed lazily when popped, so a segment costs no queue work.
+//! connection, refreshed lazily when popped, so a segment costs no queue work; the entries of
+//! connections gone are dropped from it whenever it has grown to twice the table. Without the
+//! bound on tombstones, a capture of short connections would keep one per connection of the
+//! last `idle` seconds, a number that grows with the capture's rate and length.
 //!
 //! Layout: this file holds the table and connection lifetimes; `conn` holds one connection's
 //! handshake, roles and the dispatch of its two directions to the handler.
@@ -54,6 +58,10 @@ pub struct TcpStats {
 pub struct FlowTable<H> {
     conns: HashMap<Key, Conn<H>, FlowHash>,
     lru: VecDeque<(Key, u64, u64)>,
+    /// Tombstones in the order their connections closed (key and connection id); entries of
+    /// connections gone since are skipped when popped.
+    tombstones: VecDeque<(Key, u64)>,
+    max_tombstones: usize,
     tick: u64,
     next_id: u64,
     budget: Budget,
@@ -78,6 +86,8 @@ impl<H: StreamHandler> FlowTable<H> {
         Self {
             conns: HashMap::default(),
             lru: VecDeque::new(),
+            tombstones: VecDeque::new(),
+            max_tombstones: limits.tcp_closed_flows.max(1),
             tick: 0,
             next_id: 0,
             budget: Budget {
@@ -128,6 +138,10 @@ impl<H: StreamHandler> FlowTable<H> {
                 conn.last_frame = seg.frame;
                 if !conn.closed {
                     conn.on_segment(seg, &mut self.budget, &mut self.stats, ctx);
+                    if conn.closed {
+                        let id = conn.id;
+                        self.bury(key, id, ctx);
+                    }
                 }
                 return;
             }
@@ -152,6 +166,33 @@ impl<H: StreamHandler> FlowTable<H> {
             return;
         };
         conn.on_segment(seg, budget, stats, ctx);
+        if conn.closed {
+            let id = conn.id;
+            self.bury(key, id, ctx);
+        }
+    }
+
+    /// The connection `id` at `key` has just closed: keeps its tombstone, and forgets the
+    /// oldest beyond the bound.
+    fn bury(&mut self, key: Key, id: u64, ctx: &mut H::Ctx) {
+        self.tombstones.push_back((key, id));
+        while self.tombstones.len() > self.max_tombstones {
+            let Some((old, old_id)) = self.tombstones.pop_front() else {
+                break;
+            };
+            if self
+                .conns
+                .get(&old)
+                .is_some_and(|c| c.id == old_id && c.closed)
+            {
+                self.remove(old, Close::Abandoned, ctx);
+            }
+        }
+        if self.lru.len() > 2 * self.conns.len() + 1024 {
+            let conns = &self.conns;
+            self.lru
+                .retain(|(k, id, _)| conns.get(k).is_some_and(|c| c.id == *id));
+        }
     }
 
     fn insert(&mut self, key: Key, seg: &Segment<'_>, ctx: &mut H::Ctx) {
@@ -245,13 +286,19 @@ impl<H: StreamHandler> FlowTable<H> {
         }
     }
 
-    /// The capture ended: closes every connection, oldest first.
+    /// The capture ended: closes every open connection, oldest first (tombstones have
+    /// nothing left to close).
     pub fn finish(&mut self, ctx: &mut H::Ctx) {
-        let mut all: Vec<Conn<H>> = self.conns.drain().map(|(_, c)| c).collect();
-        all.sort_by_key(|c| c.id);
-        for mut c in all {
-            c.finish(Close::Abandoned, &mut self.budget, &mut self.stats, ctx);
+        let mut open: Vec<(u64, Key)> = (self.conns.iter())
+            .filter(|(_, c)| !c.closed)
+            .map(|(k, c)| (c.id, *k))
+            .collect();
+        open.sort_unstable_by_key(|(id, _)| *id);
+        for (_, key) in open {
+            self.remove(key, Close::Abandoned, ctx);
         }
+        self.conns.clear();
         self.lru.clear();
+        self.tombstones.clear();
     }
 }
