@@ -232,13 +232,18 @@ fn explain_prints_a_cause_and_rejects_unknown_ones() {
 }
 
 /// Reports do not depend on the thread count: one input (reader and engine on two threads
-/// when there are spare threads) and several inputs (one worker each), every format.
+/// when there are spare threads; a HAR's records laid out on the engine's thread, a
+/// capture's on the calling thread) and several inputs (one worker each), every format.
 #[test]
 fn thread_count_does_not_change_reports() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/recordings");
     let pcap = format!("{dir}/loopback.pcap");
     let har = format!("{dir}/chromium-devtools.har");
-    for inputs in [vec![pcap.as_str()], vec![har.as_str(), pcap.as_str(), dir]] {
+    for inputs in [
+        vec![pcap.as_str()],
+        vec![har.as_str()],
+        vec![har.as_str(), pcap.as_str(), dir],
+    ] {
         for format in ["json", "jsonl", "text"] {
             let run = |jobs: &str| {
                 // A fixed key: markers are then the same in every run.

@@ -15,7 +15,7 @@ use crate::model::HeaderList;
 /// when the header is absent. Borrowed when the header is one line of UTF-8.
 pub fn get<'h>(headers: &'h HeaderList, name: &str) -> Option<Cow<'h, str>> {
     let mut out: Option<Cow<'h, str>> = None;
-    for h in headers.iter().filter(|h| h.is(name)) {
+    for h in headers.get_all(name) {
         let v = match crate::model::headers::text(h.value) {
             Cow::Borrowed(v) => Cow::Borrowed(trim_ows(v)),
             Cow::Owned(v) => Cow::Owned(trim_ows(&v).to_string()),

@@ -102,8 +102,8 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
         &[("hint", &hint), ("space", space), ("target", "public")],
     );
     let redirected = match p.initial_url {
-        Some(i) if i != p.url => format!("(redirected from '{i}') "),
-        _ => String::new(),
+        Some(i) if i != p.url => i,
+        _ => "",
     };
     let infix = if info.preflight_infix
         || (p.on_preflight
@@ -122,10 +122,27 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
     } else {
         ""
     };
-    format!(
-        "Access to {} at '{}' {}from origin '{}' has been blocked by CORS policy: {}{}{}",
-        p.kind, p.url, redirected, p.origin, infix, detail, suffix
-    )
+    // Concatenated, not formatted: this runs for every cause of every record.
+    let redirected_parts: &[&str] = if redirected.is_empty() {
+        &[]
+    } else {
+        &["(redirected from '", redirected, "') "]
+    };
+    let parts = [
+        &["Access to ", p.kind, " at '", p.url, "' "][..],
+        redirected_parts,
+        &[
+            "from origin '",
+            p.origin,
+            "' has been blocked by CORS policy: ",
+        ],
+        &[infix, &detail, suffix],
+    ];
+    let mut out = String::with_capacity(parts.iter().flat_map(|p| p.iter()).map(|s| s.len()).sum());
+    for part in parts.iter().flat_map(|p| p.iter()) {
+        out.push_str(part);
+    }
+    out
 }
 
 /// The console message of the browser the finding is judged as (see the module doc).
@@ -232,11 +249,11 @@ pub fn fill_fix(cause: CauseId, origin: &str, method: &str, header: &str) -> Str
 fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = memchr::memchr(b'{', rest.as_bytes()) {
         let (before, from) = rest.split_at(open);
         out.push_str(before);
         let value = from.get(1..).and_then(|f| {
-            let close = f.find('}')?;
+            let close = memchr::memchr(b'}', f.as_bytes())?;
             let name = f.get(..close)?;
             let (_, v) = values.iter().find(|(n, _)| *n == name)?;
             Some((*v, close + 2))

@@ -32,17 +32,16 @@ pub(crate) struct Parts<'a> {
 /// here".
 pub(crate) fn parts(url: &str) -> Option<Parts<'_>> {
     let (origin, rest) = split(url)?;
-    let rest = rest.split('#').next().unwrap_or("");
-    let (path, query) = match rest.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
+    let rest = rest
+        .get(..memchr::memchr(b'#', rest.as_bytes()).unwrap_or(rest.len()))
+        .unwrap_or(rest);
+    let (path, query) = match memchr::memchr(b'?', rest.as_bytes()) {
+        Some(q) => (rest.get(..q)?, Some(rest.get(q + 1..)?)),
         None => (rest, None),
     };
-    let plain_path = path.bytes().all(|b| PATH_BYTES[usize::from(b)]);
     let plain_query =
         query.is_none_or(|q| q.bytes().all(|b| b == b'?' || PATH_BYTES[usize::from(b)]));
-    // Dot segments (`/./`, `/../`, also percent-encoded) are resolved by the parser.
-    let dots = path.contains("/.") || path.contains("%2e") || path.contains("%2E");
-    if !plain_path || dots || !plain_query {
+    if !plain_path(path.as_bytes()) || !plain_query {
         return None;
     }
     Some(Parts {
@@ -50,6 +49,23 @@ pub(crate) fn parts(url: &str) -> Option<Parts<'_>> {
         path: if path.is_empty() { "/" } else { path },
         query,
     })
+}
+
+/// Whether a path is kept as it is by the parser: only [`PATH_BYTES`] and no dot segment
+/// (`/.`, also percent-encoded as `%2e`), which the parser resolves. One pass over the bytes.
+fn plain_path(path: &[u8]) -> bool {
+    let mut previous = 0u8;
+    for (i, &b) in path.iter().enumerate() {
+        let dot = (b == b'.' && previous == b'/')
+            || (b == b'%'
+                && path.get(i + 1) == Some(&b'2')
+                && matches!(path.get(i + 2), Some(b'e' | b'E')));
+        if dot || !PATH_BYTES[usize::from(b)] {
+            return false;
+        }
+        previous = b;
+    }
+    true
 }
 
 /// Bytes a path or query keeps as they are: letters, digits and `-._~!$&()*+,;=:@/%`.
@@ -125,7 +141,7 @@ fn authority(url: &str) -> Option<Authority<'_>> {
         return None;
     };
     // Tabs and newlines anywhere are removed by the parser; a URL holding one is declined.
-    if url.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+    if memchr::memchr3(b'\t', b'\n', b'\r', url.as_bytes()).is_some() {
         return None;
     }
     let end = rest
@@ -134,11 +150,11 @@ fn authority(url: &str) -> Option<Authority<'_>> {
         .unwrap_or(rest.len());
     let authority = rest.get(..end)?;
     let after = rest.get(end..)?;
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
+    let (host, port) = match authority.bytes().position(|b| b == b':') {
+        Some(colon) => (authority.get(..colon)?, Some(authority.get(colon + 1..)?)),
         None => (authority, None),
     };
-    if !plain_host(host) {
+    if !plain_host(host.as_bytes()) {
         return None;
     }
     let port = match port {
@@ -167,21 +183,22 @@ fn authority(url: &str) -> Option<Authority<'_>> {
 }
 
 /// Lower-case ASCII labels of letters, digits and `-`, none empty, none punycode, the last
-/// one starting with a letter.
-fn plain_host(host: &str) -> bool {
-    let chars_ok = host.bytes().all(|b| HOST_BYTES[usize::from(b)]);
-    if !chars_ok {
-        return false;
+/// one starting with a letter. One pass over the bytes.
+fn plain_host(host: &[u8]) -> bool {
+    let mut label = 0;
+    for (i, &b) in host.iter().enumerate() {
+        if b == b'.' {
+            let done = host.get(label..i).unwrap_or_default();
+            if done.is_empty() || done.starts_with(b"xn--") {
+                return false;
+            }
+            label = i + 1;
+        } else if !HOST_BYTES[usize::from(b)] {
+            return false;
+        }
     }
-    let mut labels = host.split('.');
-    let labels_ok = labels
-        .clone()
-        .all(|l| !l.is_empty() && !l.starts_with("xn--"));
-    let last_ok = labels
-        .next_back()
-        .and_then(|l| l.bytes().next())
-        .is_some_and(|b| b.is_ascii_lowercase());
-    labels_ok && last_ok
+    let last = host.get(label..).unwrap_or_default();
+    !last.starts_with(b"xn--") && last.first().is_some_and(u8::is_ascii_lowercase)
 }
 
 #[cfg(test)]

@@ -202,11 +202,13 @@ fn is_safelisted_content_type(value: &[u8]) -> bool {
     if !super::fields::is_token(ty) || !super::fields::is_token(sub) {
         return false;
     }
-    let essence = format!("{}/{}", ty.to_ascii_lowercase(), sub.to_ascii_lowercase());
-    matches!(
-        essence.as_str(),
-        "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
-    )
+    [
+        ("application", "x-www-form-urlencoded"),
+        ("multipart", "form-data"),
+        ("text", "plain"),
+    ]
+    .iter()
+    .any(|(t, s)| ty.eq_ignore_ascii_case(t) && sub.eq_ignore_ascii_case(s))
 }
 
 /// `bytes=N-` or `bytes=N-M` with N ≤ M, no whitespace, one range.

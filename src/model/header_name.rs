@@ -30,27 +30,36 @@ fn words_match(a: u64, b: u64) -> bool {
     case_only & !letters == 0
 }
 
-/// A word of up to eight bytes, zero-padded.
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    if let Some(to) = w.get_mut(..bytes.len()) {
-        to.copy_from_slice(bytes);
-    }
-    u64::from_le_bytes(w)
+/// A word of fewer than eight bytes, zero-padded, built without a call to `memcpy`.
+fn short_word(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i))
 }
 
 /// Whether `a` and `b` are equal ignoring ASCII case, as `<[u8]>::eq_ignore_ascii_case`.
+/// Names of eight bytes or more are compared a word at a time, the last word ending at the
+/// last byte (overlapping the one before: bytes equal once are equal again).
 pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut a8).zip(&mut b8) {
-        if !words_match(word(x), word(y)) {
-            return false;
-        }
-    }
-    words_match(word(a8.remainder()), word(b8.remainder()))
+    let (Some(a_last), Some(b_last)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
+        return words_match(short_word(a), short_word(b));
+    };
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    a8.zip(b8)
+        .chain(std::iter::once((&a_last[..], &b_last[..])))
+        .all(|(x, y)| {
+            let word = |bytes: &[u8]| {
+                bytes
+                    .first_chunk::<8>()
+                    .map_or(0, |w| u64::from_le_bytes(*w))
+            };
+            words_match(word(x), word(y))
+        })
 }
 
 #[cfg(test)]

@@ -115,6 +115,20 @@ pub struct HeaderList {
     /// Per line: where its name ends and where its value ends in `bytes`. A line starts
     /// where the previous one's value ends.
     ends: Vec<(usize, usize)>,
+    /// The [`name_bit`] of every line's name, or-ed: a lookup of a name whose bit is clear
+    /// is answered without walking the lines (most lookups are of names a message lacks).
+    names: u64,
+}
+
+/// One of 64 bits, chosen by a name's length and its first and last bytes with ASCII case
+/// aside: names equal ignoring case have the same bit.
+fn name_bit(name: &[u8]) -> u64 {
+    let folded = |b: Option<&u8>| u32::from(b.map_or(0, |b| b | 0x20));
+    let mix = (name.len() as u32)
+        .wrapping_mul(7)
+        .wrapping_add(folded(name.first()).wrapping_mul(3))
+        .wrapping_add(folded(name.last()));
+    1 << (mix % 64)
 }
 
 impl HeaderList {
@@ -128,6 +142,7 @@ impl HeaderList {
         Self {
             bytes: Vec::with_capacity(bytes),
             ends: Vec::with_capacity(lines),
+            names: 0,
         }
     }
 
@@ -137,6 +152,7 @@ impl HeaderList {
         let name_end = self.bytes.len();
         self.bytes.extend_from_slice(value.as_ref());
         self.ends.push((name_end, self.bytes.len()));
+        self.names |= name_bit(name.as_ref());
     }
 
     /// Every field line in recorded order.
@@ -178,13 +194,19 @@ impl HeaderList {
     }
 
     /// Every field line named `name` (ASCII-case-insensitive), in order.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = HeaderRef<'a>> + 'a {
-        self.iter().filter(move |h| h.is(name))
+    pub fn get_all<'a, 'n>(&'a self, name: &'n str) -> Named<'a, 'n> {
+        let absent = self.names & name_bit(name.as_bytes()) == 0;
+        Named {
+            list: self,
+            name: name.as_bytes(),
+            front: if absent { self.ends.len() } else { 0 },
+            start: 0,
+        }
     }
 
     /// The value of the first field line named `name`.
     pub fn first(&self, name: &str) -> Option<&[u8]> {
-        self.iter().find(|h| h.is(name)).map(|h| h.value)
+        self.get_all(name).next().map(|h| h.value)
     }
 
     /// The first value as text (lossy).
@@ -283,6 +305,42 @@ impl<'a> Iterator for Iter<'a> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.back.saturating_sub(self.front);
         (n, Some(n))
+    }
+}
+
+/// The lines of a [`HeaderList`] named one name; see [`HeaderList::get_all`].
+///
+/// A lookup walks the list's line ends and compares a name's bytes only when its length is
+/// the one looked for: most lines are passed over without being sliced or compared.
+#[derive(Clone, Debug)]
+pub struct Named<'a, 'n> {
+    list: &'a HeaderList,
+    name: &'n [u8],
+    front: usize,
+    /// Where the line at `front` starts in the list's bytes.
+    start: usize,
+}
+
+impl<'a> Iterator for Named<'a, '_> {
+    type Item = HeaderRef<'a>;
+
+    fn next(&mut self) -> Option<HeaderRef<'a>> {
+        let want = self.name.len();
+        while let Some(&(name_end, value_end)) = self.list.ends.get(self.front) {
+            let start = std::mem::replace(&mut self.start, value_end);
+            self.front += 1;
+            if name_end.wrapping_sub(start) != want {
+                continue;
+            }
+            let name = self.list.bytes.get(start..name_end).unwrap_or_default();
+            if super::header_name::eq_ignore_case(name, self.name) {
+                return Some(HeaderRef {
+                    name,
+                    value: self.list.bytes.get(name_end..value_end).unwrap_or_default(),
+                });
+            }
+        }
+        None
     }
 }
 
@@ -401,5 +459,28 @@ mod tests {
             ["Origin: http://a.test", "Accept: */*", "Accept: text/plain"]
         );
         assert_eq!(h.collapse_repeated_lines(), 0);
+    }
+
+    proptest::proptest! {
+        /// Lookups by name, with the name bits skipping lists that lack a name, find exactly
+        /// the lines a walk comparing every name finds, in order.
+        #[test]
+        fn lookups_find_what_a_walk_over_every_line_finds(
+            lines in proptest::collection::vec(("[a-cA-C@`_-]{0,9}", "[a-z]{0,3}"), 0..12),
+            wanted in proptest::collection::vec("[a-cA-C@`_-]{0,9}", 1..6),
+        ) {
+            let mut h = HeaderList::new();
+            for (n, v) in &lines {
+                h.push(n, v);
+            }
+            for name in &wanted {
+                let walked: Vec<HeaderRef<'_>> = h
+                    .iter()
+                    .filter(|l| l.name.eq_ignore_ascii_case(name.as_bytes()))
+                    .collect();
+                let found: Vec<HeaderRef<'_>> = h.get_all(name).collect();
+                proptest::prop_assert_eq!(found, walked);
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ pub use finding::{
     Assessment, Evidence, EvidenceSource, ExchangeId, ExchangeKind, Finding, StackFix, Verdict,
     Warning,
 };
-pub use headers::{Header, HeaderList, HeaderRef};
+pub use headers::{Header, HeaderList, HeaderRef, Named};
 pub use issue::{Issue, IssueSummary, IssueTally};
 pub use limits::Limits;
 pub use location::{

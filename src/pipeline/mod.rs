@@ -20,6 +20,8 @@
 //!   second thread, and the calling thread turns assessments into records and lays them out:
 //!   a three-stage pipeline over one file, or over the files of one long rotated capture: its
 //!   reader goes on to the next file while the engine judges the exchanges of the last one.
+//!   A HAR's reader does more than half of the work, so its engine's thread lays the records
+//!   out too, and the calling thread only writes them.
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -44,7 +46,7 @@ pub use source::{expand, Input, Source, SourceOrigin};
 
 use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
-use crate::capture::Sink;
+use crate::capture::{Format, Sink};
 use crate::cors::{Engine, EngineOptions};
 use crate::model::{Exchange, Issue, IssueSummary, IssueTally, Limits};
 use crate::redact::Redactor;
@@ -150,9 +152,15 @@ fn run_chains(
     // own, one feeding the other.
     let threads = pool.current_num_threads();
     let split = threads > n;
-    // Workers lay out records themselves when every thread has an input of its own; when
-    // inputs are split, the engine's thread is the busiest and this thread does it.
-    let handoff = match (split, renderer.encoder()) {
+    // Workers lay out records themselves when every thread has an input of its own. When an
+    // input is split, this thread does it for a capture, whose engine's thread is the
+    // busiest; for a HAR, whose reader's thread is, the engine's thread does it, so that two
+    // threads share the work, not three (on two cores, a third thread takes turns with the
+    // reader and slows the whole).
+    let encoder = renderer.encoder();
+    let handoff = move |chain: &Chain| match (split, encoder) {
+        (true, Some(encode)) if chain.format == Some(Format::Har) => Handoff::Encoded(encode),
+        (true, None) if chain.format == Some(Format::Har) => Handoff::Records,
         (true, _) => Handoff::Assessments,
         (false, Some(encode)) => Handoff::Encoded(encode),
         (false, None) => Handoff::Records,
@@ -181,7 +189,7 @@ fn run_chains(
                         limits: &limits,
                         engine,
                         keys: &keys,
-                        handoff,
+                        handoff: handoff(&chain),
                         split,
                         progress: progress.as_ref(),
                         redactor: &redactor,

@@ -60,14 +60,28 @@ const NOT_SECRET_PARAMS: &[&str] = &["token_type", "token_type_hint"];
 /// `token`, `secret`, `password`, `signature` or `apikey`.
 pub fn is_secret_param(name: &str) -> bool {
     let decoded = percent_decode(name);
-    let lower = decoded.to_ascii_lowercase();
-    if NOT_SECRET_PARAMS.contains(&lower.as_str()) {
+    // Names are short: lower-cased on the stack (this runs for every parameter of every URL
+    // a report shows); a longer one in a buffer of its own.
+    let mut buf = [0u8; 40];
+    let owned;
+    let lower: &[u8] = match buf.get_mut(..decoded.len()) {
+        Some(b) => {
+            b.copy_from_slice(decoded.as_bytes());
+            b.make_ascii_lowercase();
+            b
+        }
+        None => {
+            owned = decoded.to_ascii_lowercase();
+            owned.as_bytes()
+        }
+    };
+    if NOT_SECRET_PARAMS.iter().any(|n| n.as_bytes() == lower) {
         return false;
     }
-    SECRET_PARAMS.contains(&lower.as_str())
+    SECRET_PARAMS.iter().any(|n| n.as_bytes() == lower)
         || ["token", "secret", "password", "signature", "apikey"]
             .iter()
-            .any(|w| lower.contains(w))
+            .any(|w| lower.windows(w.len()).any(|part| part == w.as_bytes()))
 }
 
 impl Redactor {

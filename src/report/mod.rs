@@ -3,6 +3,7 @@
 //! and write as they go; they lay out, they never decide or phrase domain text (messages and
 //! fixes come from the engine and the cause catalogue).
 
+mod address;
 pub mod files;
 pub mod html;
 pub mod json;

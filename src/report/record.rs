@@ -3,9 +3,9 @@
 //! records.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::address::address_text;
 use crate::baseline::{Baseline, BaselineState};
 use crate::findings::{Findings, Grant, Observation, RouteFinding};
 use crate::model::{
@@ -136,42 +136,6 @@ impl Record {
     /// were credentialed (see [`Finding::latent`]).
     pub fn only_latent(&self) -> bool {
         !self.causes.is_empty() && self.causes.iter().all(|f| f.latent)
-    }
-}
-
-/// `address` as `Display` writes it, IPv4 without the formatting machinery: two of these
-/// per exchange cost more than the rest of the record.
-fn address_text(address: SocketAddr) -> String {
-    let SocketAddr::V4(v4) = address else {
-        return address.to_string();
-    };
-    let mut out = String::with_capacity(21);
-    for (i, octet) in v4.ip().octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_decimal(&mut out, u32::from(octet));
-    }
-    out.push(':');
-    push_decimal(&mut out, u32::from(v4.port()));
-    out
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
     }
 }
 
@@ -411,22 +375,6 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn addresses_read_as_display_writes_them() {
-        let cases = [
-            "0.0.0.0:0",
-            "198.51.100.6:32803",
-            "255.255.255.255:65535",
-            "10.0.0.1:80",
-            "[2001:db8:1::701]:32817",
-            "[::ffff:1.2.3.4]:9",
-        ];
-        for c in cases {
-            let a: SocketAddr = c.parse().expect("address");
-            assert_eq!(address_text(a), a.to_string(), "{c}");
-        }
-    }
 
     #[test]
     fn exchange_refs_read_as_formatted() {

@@ -91,7 +91,8 @@ pub(super) struct WindowIndex {
 }
 
 fn insert(map: &mut HashMap<u64, VecDeque<Slot>>, key: u64, slot: Slot) {
-    let list = map.entry(key).or_default();
+    // Most URLs have one or two exchanges held at a time.
+    let list = map.entry(key).or_insert_with(|| VecDeque::with_capacity(2));
     let at = list.partition_point(|s| *s <= slot);
     list.insert(at, slot);
 }

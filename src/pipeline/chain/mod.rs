@@ -60,6 +60,9 @@ pub const OVERLAP_TOLERANCE: i64 = 1_000_000_000;
 pub struct Chain {
     /// The files, in reading order (never empty).
     pub files: Vec<Source>,
+    /// The format of its first file, when told before reading (a regular file that could be
+    /// opened); `None` otherwise (standard input, a pipe, a file that cannot be read).
+    pub format: Option<Format>,
 }
 
 impl Chain {
@@ -73,6 +76,7 @@ impl Chain {
 struct Probed {
     index: usize,
     source: Source,
+    format: Option<Format>,
     probe: Option<Probe>,
 }
 
@@ -86,6 +90,7 @@ impl Probed {
 /// A chain being built: where its time range ends, the number of its last file, the smallest
 /// run index of its files, and the files.
 struct Building {
+    format: Option<Format>,
     end: Option<Timestamp>,
     counter: Option<u64>,
     low: usize,
@@ -131,44 +136,65 @@ fn family(source: &Source, p: &Probe) -> Family {
     }
 }
 
-/// Probes one file: its head, and its tail when it is not compressed.
-fn probe_file(source: &Source) -> Option<Probe> {
+/// A regular file opened and its format told: the file, its length, whether it is
+/// compressed, its format and its decompressed stream with the peeked bytes put back. `None`
+/// for standard input, a pipe (`<(zcat x.pcap.gz)` can be read only once) and what cannot
+/// be opened or told.
+fn sniffed(source: &Source) -> Option<(File, u64, bool, Format, sniff::Peeked)> {
     let path = match &source.origin {
         SourceOrigin::File(p) | SourceOrigin::FoundIn(p) => p,
         SourceOrigin::Stdin | SourceOrigin::Unreadable(_) => return None,
     };
     let file = File::open(path).ok()?;
     let meta = file.metadata().ok()?;
-    // A pipe (`<(zcat x.pcap.gz)`) can be read only once: it is never probed, never joined.
     if !meta.is_file() {
         return None;
     }
-    let len = meta.len();
     let (compression, input) = decompress::undo(Box::new(file.try_clone().ok()?)).ok()?;
-    let (format, mut input) = sniff::detect(input).ok()?;
-    let mut probe = probe::head(&mut input, format).ok()??;
-    if compression.is_none() {
-        let mut file = file;
-        probe.read_tail(&mut file, len);
-    }
-    Some(probe)
+    let (format, input) = sniff::detect(input).ok()?;
+    Some((file, meta.len(), compression.is_some(), format, input))
+}
+
+/// Probes one file: its format, and for a pcap or pcapng its head, and its tail when it is
+/// not compressed.
+fn probe_file(source: &Source) -> (Option<Format>, Option<Probe>) {
+    let Some((mut file, len, compressed, format, mut input)) = sniffed(source) else {
+        return (None, None);
+    };
+    let probe = probe::head(&mut input, format)
+        .ok()
+        .flatten()
+        .map(|mut probe| {
+            if !compressed {
+                probe.read_tail(&mut file, len);
+            }
+            probe
+        });
+    (Some(format), probe)
 }
 
 /// Groups `sources` into chains, in the order of their first files in `sources`.
 pub fn plan(sources: Vec<Source>, join: Join) -> Vec<Chain> {
     if join == Join::Never {
         return sources
-            .into_iter()
-            .map(|s| Chain { files: vec![s] })
+            .into_par_iter()
+            .map(|s| Chain {
+                format: sniffed(&s).map(|(.., format, _)| format),
+                files: vec![s],
+            })
             .collect();
     }
     let probed: Vec<Probed> = sources
         .into_par_iter()
         .enumerate()
-        .map(|(index, source)| Probed {
-            index,
-            probe: probe_file(&source),
-            source,
+        .map(|(index, source)| {
+            let (format, probe) = probe_file(&source);
+            Probed {
+                index,
+                source,
+                format,
+                probe,
+            }
         })
         .collect();
     let mut chains: Vec<(usize, Chain)> = Vec::new();
@@ -179,6 +205,7 @@ pub fn plan(sources: Vec<Source>, join: Join) -> Vec<Chain> {
                 p.index,
                 Chain {
                     files: vec![p.source],
+                    format: p.format,
                 },
             )),
             Some(probe) => {
@@ -220,6 +247,7 @@ fn order(mut members: Vec<Probed>, detect: bool) -> Vec<(usize, Chain)> {
                 c.files.push(p.source);
             }
             None => chains.push(Building {
+                format: p.format,
                 end,
                 counter,
                 low: p.index,
@@ -229,7 +257,13 @@ fn order(mut members: Vec<Probed>, detect: bool) -> Vec<(usize, Chain)> {
     }
     chains
         .into_iter()
-        .map(|c| (c.low, Chain { files: c.files }))
+        .map(|c| {
+            let chain = Chain {
+                files: c.files,
+                format: c.format,
+            };
+            (c.low, chain)
+        })
         .collect()
 }
 

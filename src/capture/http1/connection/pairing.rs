@@ -23,25 +23,24 @@ fn url_of(head: &RequestHead, conn: &ConnInfo, scheme: &str) -> String {
         return t.to_string();
     }
     if head.method.eq_ignore_ascii_case("CONNECT") {
-        return format!("{scheme}://{t}");
+        return joined(scheme, t, "");
     }
-    let host = head
-        .headers
-        .first("host")
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .map(str::trim)
-        .filter(|h| !h.is_empty());
     let path = if t.starts_with('/') { t } else { "/" };
-    match host {
-        Some(host) => format!("{scheme}://{host}{path}"),
-        None => match head.headers.first("host").filter(|h| !h.is_empty()) {
-            // Not UTF-8: keep what can be shown.
-            Some(h) if !crate::model::headers::text(h).trim().is_empty() => {
-                format!("{scheme}://{}{path}", crate::model::headers::text(h).trim())
-            }
-            _ => format!("{scheme}://{}{path}", conn.server),
-        },
+    match head.headers.first("host").map(crate::model::headers::text) {
+        // Not UTF-8: what can be shown is kept.
+        Some(host) if !host.trim().is_empty() => joined(scheme, host.trim(), path),
+        _ => joined(scheme, &conn.server.to_string(), path),
     }
+}
+
+/// `scheme://authority` followed by `path`, in one allocation (this runs for every request).
+fn joined(scheme: &str, authority: &str, path: &str) -> String {
+    let mut url = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    url.push_str(scheme);
+    url.push_str("://");
+    url.push_str(authority);
+    url.push_str(path);
+    url
 }
 
 /// Whether an `Upgrade` field names `h2c` (RFC 7540 §3.2).

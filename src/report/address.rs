@@ -1,0 +1,150 @@
+//! Socket addresses as `Display` writes them, without the formatting machinery: two of these
+//! per record cost more than the rest of it. IPv6 addresses are written as RFC 5952 and the
+//! standard library write them (the longest run of two or more zero groups, the first of
+//! equal runs, shortened to `::`); IPv4-mapped ones and those with a scope id are left to the
+//! standard library. Tests compare both on generated addresses.
+
+use std::net::{Ipv6Addr, SocketAddr};
+
+/// `address` as `Display` writes it.
+pub(super) fn address_text(address: SocketAddr) -> String {
+    let mut out = String::with_capacity(24);
+    match address {
+        SocketAddr::V4(v4) => {
+            for (i, octet) in v4.ip().octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_decimal(&mut out, u32::from(octet));
+            }
+        }
+        SocketAddr::V6(v6) => {
+            if v6.scope_id() != 0 || v6.ip().to_ipv4_mapped().is_some() {
+                return address.to_string();
+            }
+            out.push('[');
+            push_v6(&mut out, v6.ip());
+            out.push(']');
+        }
+    }
+    out.push(':');
+    push_decimal(&mut out, u32::from(address.port()));
+    out
+}
+
+/// Appends an IPv6 address (neither IPv4-mapped nor scoped) as RFC 5952 text.
+fn push_v6(out: &mut String, ip: &Ipv6Addr) {
+    let groups = ip.segments();
+    // The longest run of zero groups, the first of equal ones.
+    let (mut best, mut best_len, mut run, mut run_len) = (0, 0, 0, 0);
+    for (i, &g) in groups.iter().enumerate() {
+        if g == 0 {
+            if run_len == 0 {
+                run = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best, best_len) = (run, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    let write = |out: &mut String, part: &[u16]| {
+        for (i, &g) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            push_hex(out, g);
+        }
+    };
+    if best_len > 1 {
+        write(out, groups.get(..best).unwrap_or_default());
+        out.push_str("::");
+        write(out, groups.get(best + best_len..).unwrap_or_default());
+    } else {
+        write(out, &groups);
+    }
+}
+
+/// Appends `g` in lower-case hexadecimal without leading zeros.
+fn push_hex(out: &mut String, g: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let d = usize::from(g >> shift & 0xf);
+        if started || d != 0 || shift == 0 {
+            started = true;
+            out.push(char::from(DIGITS[d]));
+        }
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn addresses_read_as_display_writes_them() {
+        let cases = [
+            "0.0.0.0:0",
+            "198.51.100.6:32803",
+            "255.255.255.255:65535",
+            "10.0.0.1:80",
+            "[2001:db8:1::701]:32817",
+            "[::ffff:1.2.3.4]:9",
+            "[::]:1",
+            "[::1]:443",
+            "[1::]:443",
+            "[2001:db8::1:0:0:1]:80",
+            "[2001:0:0:1::1]:80",
+            "[1:0:1:0:1:0:1:0]:80",
+            "[fe80::1%3]:80",
+        ];
+        for c in cases {
+            let a: SocketAddr = c.parse().expect("address");
+            assert_eq!(address_text(a), a.to_string(), "{c}");
+        }
+    }
+
+    proptest! {
+        /// Groups drawn mostly zero, so that runs of every length and position occur.
+        #[test]
+        fn ipv6_as_display_writes_it(
+            groups in proptest::array::uniform8(prop_oneof![3 => Just(0u16), 1 => any::<u16>()]),
+            port: u16,
+            scope in prop_oneof![3 => Just(0u32), 1 => any::<u32>()],
+        ) {
+            let a = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(groups), port, 0, scope));
+            prop_assert_eq!(address_text(a), a.to_string());
+        }
+
+        #[test]
+        fn ipv4_as_display_writes_it(ip: u32, port: u16) {
+            let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port));
+            prop_assert_eq!(address_text(a), a.to_string());
+        }
+    }
+}
