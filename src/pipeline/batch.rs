@@ -33,8 +33,9 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// Bytes of assessments (exchanges with their header lists, and findings; see [`weight`])
 /// one input may have waiting for the rendering thread. Counted in bytes, not batches: when
 /// that thread falls behind, a backlog of [`BACKLOG`] batches of large exchanges held tens of
-/// megabytes.
-pub(super) const ASSESSMENT_BYTES: usize = 8 << 20;
+/// megabytes. 4 MiB keeps both threads busy (the rendering thread takes a batch at a time)
+/// and the peak resident size of a run with two threads under 64 MiB.
+pub(super) const ASSESSMENT_BYTES: usize = 4 << 20;
 
 /// The bytes of assessments in flight from one worker to the rendering thread: the worker
 /// waits while sending more would pass [`ASSESSMENT_BYTES`] (a batch always goes when

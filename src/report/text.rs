@@ -50,6 +50,13 @@ struct Group {
     per_kind: BTreeMap<String, u64>,
 }
 
+/// Preflights remembered for the pairing lines of the requests shown (`preflight OPTIONS at
+/// ... → 204`), the most recent ones by exchange number: a request follows its preflight
+/// closely, and a capture of millions of exchanges must not keep every preflight. A request
+/// whose preflight was forgotten (a cached preflight reused long after) is shown without the
+/// line.
+const PREFLIGHTS_REMEMBERED: usize = 16_384;
+
 /// Exchanges shown in detail per cause and origin pair; the rest are counted. Thousands of
 /// identical failures in a capture need one example, not thousands.
 const DETAILED: u64 = 10;
@@ -298,9 +305,11 @@ impl Renderer for TextRenderer<'_> {
     fn record(&mut self, r: &Record) -> io::Result<()> {
         self.state.counts.add(r);
         if r.kind == ExchangeKind::Preflight {
-            self.state
-                .preflights
-                .insert(r.seq, (r.location, r.status, r.method.clone()));
+            let preflights = &mut self.state.preflights;
+            preflights.insert(r.seq, (r.location, r.status, r.method.clone()));
+            if preflights.len() > PREFLIGHTS_REMEMBERED {
+                preflights.pop_first();
+            }
         }
         let relevant = matches!(r.kind, ExchangeKind::Cors | ExchangeKind::Preflight)
             || matches!(r.verdict, Verdict::Blocked | Verdict::Indeterminate);
