@@ -586,3 +586,48 @@ impl TextRenderer<'_> {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::location::EntryIndex;
+
+    fn preflight(seq: u64) -> Record {
+        Record {
+            input: 0,
+            seq,
+            location: Location::Entry(EntryIndex(seq)),
+            method: "OPTIONS".into(),
+            url: "https://api.test/x".into(),
+            origin: Some("https://app.test".into()),
+            page_origin: None,
+            kind: ExchangeKind::Preflight,
+            sent: true,
+            status: Some(204),
+            started: None,
+            preflight: None,
+            preflight_cached_from: None,
+            verdict: Verdict::Allowed,
+            causes: Vec::new(),
+            warnings: Vec::new(),
+            note: None,
+            failure: None,
+            client: None,
+            server: None,
+            grant: None,
+        }
+    }
+
+    #[test]
+    fn only_the_latest_preflights_are_remembered() {
+        let mut text = TextRenderer::new(Box::new(io::sink()), false);
+        let n = PREFLIGHTS_REMEMBERED as u64 + 100;
+        for seq in 0..n {
+            text.record(&preflight(seq)).expect("record");
+        }
+        let kept = &text.state.preflights;
+        assert_eq!(kept.len(), PREFLIGHTS_REMEMBERED);
+        assert!(!kept.contains_key(&99));
+        assert!(kept.contains_key(&100) && kept.contains_key(&(n - 1)));
+    }
+}
