@@ -320,8 +320,15 @@ impl Summary {
         }
     }
 
-    /// Counts one record.
+    /// Counts one record and adds it to the findings.
     pub fn add(&mut self, r: &Record) {
+        self.count(r);
+        self.findings.add(&r.observation());
+    }
+
+    /// Counts one record, leaving the findings as they are: for a renderer that keeps counts
+    /// per input (the run's findings are kept once, in the run's summary).
+    pub fn count(&mut self, r: &Record) {
         self.exchanges += 1;
         if matches!(r.location, Location::InferredFrom(_)) {
             self.inferred += 1;
@@ -368,7 +375,6 @@ impl Summary {
         for w in &r.warnings {
             *self.by_warning.entry(w.id.name()).or_default() += 1;
         }
-        self.findings.add(&r.observation());
     }
 }
 

@@ -303,7 +303,7 @@ impl Qualify for Record {
 
 impl Renderer for TextRenderer<'_> {
     fn record(&mut self, r: &Record) -> io::Result<()> {
-        self.state.counts.add(r);
+        self.state.counts.count(r);
         if r.kind == ExchangeKind::Preflight {
             let preflights = &mut self.state.preflights;
             preflights.insert(r.seq, (r.location, r.status, r.method.clone()));
