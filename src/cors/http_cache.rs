@@ -8,10 +8,8 @@
 //! `Origin` (nor `*`): such a response is served to every origin alike. Bounded to
 //! [`ENTRIES`] URLs, oldest forgotten first.
 
-use lru::LruCache;
-
 use super::fields;
-use super::footprint;
+use super::footprint::{self, Weighed};
 use super::origin::without_fragment;
 use crate::model::{Exchange, ExchangeId, HeaderList, Timestamp};
 
@@ -63,10 +61,8 @@ fn entry_bytes(url: &str, c: &Cached) -> usize {
 /// Recent cacheable responses by URL; a URL stored again counts as the newest.
 #[derive(Debug)]
 pub struct HttpCache {
-    /// Grown as written, never preallocated: a capture holds one per client.
-    entries: LruCache<String, Cached>,
-    /// Estimated bytes of the responses held.
-    bytes: usize,
+    /// The responses, with their estimated bytes.
+    entries: Weighed<String, Cached>,
 }
 
 impl Default for HttpCache {
@@ -79,8 +75,7 @@ impl HttpCache {
     /// An empty memory.
     pub fn new() -> Self {
         Self {
-            entries: LruCache::unbounded(),
-            bytes: 0,
+            entries: Weighed::new(|url, c| entry_bytes(url, c)),
         }
     }
 
@@ -107,25 +102,12 @@ impl HttpCache {
             acao: fields::lines(&r.headers, "access-control-allow-origin"),
             headers: evidence_lines(&r.headers),
         };
-        self.bytes += entry_bytes(&url, &cached);
-        if let Some((url, replaced)) = self.entries.push(url, cached) {
-            self.forget(&url, &replaced);
-        }
-        while self.entries.len() > ENTRIES {
-            if let Some((url, gone)) = self.entries.pop_lru() {
-                self.forget(&url, &gone);
-            }
-        }
-    }
-
-    /// Takes a removed response out of the byte count.
-    fn forget(&mut self, url: &str, c: &Cached) {
-        self.bytes = self.bytes.saturating_sub(entry_bytes(url, c));
+        self.entries.push(url, cached, ENTRIES);
     }
 
     /// Estimated bytes of the responses held.
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.entries.bytes()
     }
 
     /// URLs remembered.

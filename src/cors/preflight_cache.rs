@@ -18,9 +18,7 @@
 //! written key is evicted first (Chromium purges at random; a deterministic order keeps output
 //! reproducible).
 
-use lru::LruCache;
-
-use super::footprint;
+use super::footprint::{self, Weighed};
 use super::preflight::{check_headers, check_method, ActualRequest, PreflightResult};
 use crate::model::browser::{InvalidMaxAge, PreflightCachePolicy};
 use crate::model::{BrowserProfile, ExchangeId, Timestamp};
@@ -187,20 +185,17 @@ fn merge(list: &mut Vec<(String, Timestamp)>, tokens: &[String], expires: Timest
 /// The preflight cache of one browser client.
 #[derive(Debug)]
 pub struct PreflightCache {
-    /// Grown as written, never preallocated: a capture holds a cache per client.
-    entries: LruCache<Key, Entry>,
+    /// The entries, with their estimated bytes (see [`footprint`]).
+    entries: Weighed<Key, Entry>,
     policy: PreflightCachePolicy,
-    /// Estimated bytes of the entries held (see [`footprint`]).
-    bytes: usize,
 }
 
 impl PreflightCache {
     /// An empty cache kept as `policy` says.
     pub fn new(policy: PreflightCachePolicy) -> Self {
         Self {
-            entries: LruCache::unbounded(),
+            entries: Weighed::new(entry_bytes),
             policy,
-            bytes: 0,
         }
     }
 
@@ -229,9 +224,7 @@ impl PreflightCache {
         let key = self.key(origin, url, result.credentials);
         if secs == 0 {
             if !self.policy.per_token {
-                if let Some(old) = self.entries.pop(&key) {
-                    self.forget(&key, &old);
-                }
+                self.entries.pop(&key);
             }
             return;
         }
@@ -241,9 +234,6 @@ impl PreflightCache {
             true => self.entries.pop(&key),
             false => None,
         };
-        if let Some(old) = &old {
-            self.forget(&key, old);
-        }
         let mut entry = old.unwrap_or(Entry {
             preflight,
             credentials: result.credentials,
@@ -255,25 +245,12 @@ impl PreflightCache {
         entry.expires = entry.expires.max(expires);
         merge(&mut entry.methods, &result.methods, expires);
         merge(&mut entry.headers, &result.headers, expires);
-        self.bytes += entry_bytes(&key, &entry);
-        if let Some((k, replaced)) = self.entries.push(key, entry) {
-            self.forget(&k, &replaced);
-        }
-        while self.entries.len() > self.policy.entries.max(1) {
-            if let Some((k, gone)) = self.entries.pop_lru() {
-                self.forget(&k, &gone);
-            }
-        }
-    }
-
-    /// Takes a removed entry out of the byte count.
-    fn forget(&mut self, key: &Key, entry: &Entry) {
-        self.bytes = self.bytes.saturating_sub(entry_bytes(key, entry));
+        self.entries.push(key, entry, self.policy.entries.max(1));
     }
 
     /// Estimated bytes of the results held.
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.entries.bytes()
     }
 
     /// The preflight whose cached result covers `actual` at `now`, if any: fresh, made with

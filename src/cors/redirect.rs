@@ -10,10 +10,9 @@
 //! Memory: [`RedirectChains`] holds at most the engine window's count of open chains and
 //! forgets a chain once it is followed or older than the window.
 
-use lru::LruCache;
-
 use url::Url;
 
+use super::footprint::Weighed;
 use super::origin::has_credentials;
 use crate::model::{CauseId, ExchangeId, Response, Timestamp};
 
@@ -70,11 +69,9 @@ pub struct Chain {
 /// forgotten first.
 #[derive(Debug)]
 pub struct RedirectChains {
-    /// Grown as written, never preallocated: a capture holds chains per client.
-    open: LruCache<String, Chain>,
+    /// The chains, with their estimated bytes.
+    open: Weighed<String, Chain>,
     cap: usize,
-    /// Estimated bytes of the chains held.
-    bytes: usize,
 }
 
 /// Estimated bytes an open chain awaiting `next_url` holds (see [`super::footprint`]).
@@ -97,34 +94,20 @@ impl RedirectChains {
     /// Holds at most `cap` open chains.
     pub fn new(cap: usize) -> Self {
         Self {
-            open: LruCache::unbounded(),
+            open: Weighed::new(|url, c| chain_bytes(url, c)),
             cap: cap.max(1),
-            bytes: 0,
         }
     }
 
     /// Expects a next hop to `next_url`.
     pub fn expect(&mut self, next_url: &str, chain: Chain) {
         let key = super::origin::without_fragment(next_url).to_string();
-        self.bytes += chain_bytes(&key, &chain);
-        if let Some((key, replaced)) = self.open.push(key, chain) {
-            self.forget(&key, &replaced);
-        }
-        while self.open.len() > self.cap {
-            if let Some((key, gone)) = self.open.pop_lru() {
-                self.forget(&key, &gone);
-            }
-        }
-    }
-
-    /// Takes a removed chain out of the byte count.
-    fn forget(&mut self, next_url: &str, c: &Chain) {
-        self.bytes = self.bytes.saturating_sub(chain_bytes(next_url, c));
+        self.open.push(key, chain, self.cap);
     }
 
     /// Estimated bytes of the open chains.
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.open.bytes()
     }
 
     /// Open chains held.
@@ -152,9 +135,7 @@ impl RedirectChains {
         if !fresh {
             return None;
         }
-        let chain = self.open.pop(key)?;
-        self.forget(key, &chain);
-        Some(chain)
+        self.open.pop(key)
     }
 }
 
