@@ -101,9 +101,9 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
         info.detail,
         &[("hint", &hint), ("space", space), ("target", "public")],
     );
-    let redirected = match p.initial_url {
-        Some(i) if i != p.url => i,
-        _ => "",
+    let (open, redirected, close) = match p.initial_url {
+        Some(i) if i != p.url => ("(redirected from '", i, "') "),
+        _ => ("", "", ""),
     };
     let infix = if info.preflight_infix
         || (p.on_preflight
@@ -122,27 +122,25 @@ pub fn console_message(cause: CauseId, p: &MessageParts<'_>) -> String {
     } else {
         ""
     };
-    // Concatenated, not formatted: this runs for every cause of every record.
-    let redirected_parts: &[&str] = if redirected.is_empty() {
-        &[]
-    } else {
-        &["(redirected from '", redirected, "') "]
-    };
-    let parts = [
-        &["Access to ", p.kind, " at '", p.url, "' "][..],
-        redirected_parts,
-        &[
-            "from origin '",
-            p.origin,
-            "' has been blocked by CORS policy: ",
-        ],
-        &[infix, &detail, suffix],
-    ];
-    let mut out = String::with_capacity(parts.iter().flat_map(|p| p.iter()).map(|s| s.len()).sum());
-    for part in parts.iter().flat_map(|p| p.iter()) {
-        out.push_str(part);
-    }
-    out
+    // Concatenated in one allocation, not formatted: this runs for every cause of every
+    // record.
+    [
+        "Access to ",
+        p.kind,
+        " at '",
+        p.url,
+        "' ",
+        open,
+        redirected,
+        close,
+        "from origin '",
+        p.origin,
+        "' has been blocked by CORS policy: ",
+        infix,
+        &detail,
+        suffix,
+    ]
+    .concat()
 }
 
 /// The console message of the browser the finding is judged as (see the module doc).

@@ -6,6 +6,8 @@
 
 use std::net::{Ipv6Addr, SocketAddr};
 
+use super::record::decimal;
+
 /// `address` as `Display` writes it.
 pub(super) fn address_text(address: SocketAddr) -> String {
     let mut out = String::with_capacity(24);
@@ -82,20 +84,11 @@ fn push_hex(out: &mut String, g: u16) {
 
 /// Appends `n` in decimal.
 fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+    out.extend(
+        decimal(u64::from(n), &mut [0; 20])
+            .iter()
+            .map(|&d| char::from(d)),
+    );
 }
 
 #[cfg(test)]

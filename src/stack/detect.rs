@@ -86,16 +86,6 @@ fn products_in(value: &str) -> impl Iterator<Item = Stack> {
         .filter_map(|((_, stack), seen)| seen.then_some(*stack))
 }
 
-/// `a`, `between` and `b` in one allocation: evidence is built for every sighting of every
-/// response, and the formatting machinery costs more than the copy.
-fn joined(a: &str, between: &str, b: &str) -> String {
-    let mut out = String::with_capacity(a.len() + between.len() + b.len());
-    out.push_str(a);
-    out.push_str(between);
-    out.push_str(b);
-    out
-}
-
 /// The stacks `headers` show, each once, in [`Stack::ALL`] order.
 pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     let mut found: Vec<Sighting> = Vec::new();
@@ -127,14 +117,15 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
             other => {
                 if let Some((_, stack)) = VENDOR_HEADERS.iter().find(|(n, _)| n.as_bytes() == other)
                 {
-                    add(*stack, joined(&h.name_str(), ": ", &h.value_str()));
+                    add(*stack, [&*h.name_str(), ": ", &h.value_str()].concat());
                 }
                 continue;
             }
         };
         let name = h.name_str();
         let value = h.value_str();
-        let line = || joined(&name, ": ", &value);
+        // Concatenated in one allocation: this runs for every sighting of every response.
+        let line = || [&*name, ": ", &value].concat();
         match lower {
             "server" | "via" | "x-served-by" => {
                 let v = value.to_ascii_lowercase();

@@ -23,24 +23,14 @@ fn url_of(head: &RequestHead, conn: &ConnInfo, scheme: &str) -> String {
         return t.to_string();
     }
     if head.method.eq_ignore_ascii_case("CONNECT") {
-        return joined(scheme, t, "");
+        return [scheme, "://", t].concat();
     }
     let path = if t.starts_with('/') { t } else { "/" };
     match head.headers.first("host").map(crate::model::headers::text) {
         // Not UTF-8: what can be shown is kept.
-        Some(host) if !host.trim().is_empty() => joined(scheme, host.trim(), path),
-        _ => joined(scheme, &conn.server.to_string(), path),
+        Some(host) if !host.trim().is_empty() => [scheme, "://", host.trim(), path].concat(),
+        _ => [scheme, "://", &conn.server.to_string(), path].concat(),
     }
-}
-
-/// `scheme://authority` followed by `path`, in one allocation (this runs for every request).
-fn joined(scheme: &str, authority: &str, path: &str) -> String {
-    let mut url = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
-    url.push_str(scheme);
-    url.push_str("://");
-    url.push_str(authority);
-    url.push_str(path);
-    url
 }
 
 /// Whether an `Upgrade` field names `h2c` (RFC 7540 §3.2).
