@@ -158,12 +158,13 @@ fn run_chains(
     // threads share the work, not three (on two cores, a third thread takes turns with the
     // reader and slows the whole).
     let encoder = renderer.encoder();
-    let handoff = move |chain: &Chain| match (split, encoder) {
-        (true, Some(encode)) if chain.format == Some(Format::Har) => Handoff::Encoded(encode),
-        (true, None) if chain.format == Some(Format::Har) => Handoff::Records,
-        (true, _) => Handoff::Assessments,
-        (false, Some(encode)) => Handoff::Encoded(encode),
-        (false, None) => Handoff::Records,
+    let handoff = move |chain: &Chain| {
+        let worker_lays_out = !split || chain.format == Some(Format::Har);
+        match (worker_lays_out, encoder) {
+            (false, _) => Handoff::Assessments,
+            (true, Some(encode)) => Handoff::Encoded(encode),
+            (true, None) => Handoff::Records,
+        }
     };
     // Inputs are handed out in order, each to the next free thread: the lowest unfinished
     // input, the one being rendered, is always being worked on, so waiting for room in a
