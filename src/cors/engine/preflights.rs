@@ -151,7 +151,7 @@ impl Engine {
                 let proven = ahead_stopped || unanswered || claimed_by.is_some_and(|c| c.stopped);
                 let mut faults: Vec<Fault> = conditional.clone();
                 if proven && faults.is_empty() {
-                    faults.extend(pna.clone());
+                    faults.extend(pna.as_deref().cloned());
                 }
                 if proven && !faults.is_empty() {
                     a.verdict = Verdict::Blocked;

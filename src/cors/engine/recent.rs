@@ -12,7 +12,9 @@ use crate::model::{ExchangeId, Timestamp};
 /// The recent preflights of one input.
 #[derive(Default)]
 pub(super) struct RecentPreflights {
-    records: HashMap<ExchangeId, PreflightRecord>,
+    /// Boxed: a judged preflight is about 500 bytes, and a table sized for thousands of them
+    /// keeps about as many empty buckets again.
+    records: HashMap<ExchangeId, Box<PreflightRecord>>,
     order: VecDeque<(Timestamp, ExchangeId)>,
     by_url: HashMap<String, Vec<ExchangeId>>,
 }
@@ -28,12 +30,12 @@ impl RecentPreflights {
                 self.by_url.insert(record.ask.url.clone(), vec![id]);
             }
         }
-        self.records.insert(id, record);
+        self.records.insert(id, Box::new(record));
     }
 
     /// The preflight `id`, while it is kept.
     pub fn get(&self, id: ExchangeId) -> Option<&PreflightRecord> {
-        self.records.get(&id)
+        self.records.get(&id).map(|r| &**r)
     }
 
     /// The most recent preflight to `url` (without fragment) that `accept` takes.
@@ -46,8 +48,8 @@ impl RecentPreflights {
         let id = ids
             .iter()
             .rev()
-            .find(|id| self.records.get(id).is_some_and(&mut accept))?;
-        self.records.get_mut(id)
+            .find(|id| self.records.get(id).is_some_and(|r| accept(r)))?;
+        self.records.get_mut(id).map(|r| &mut **r)
     }
 
     /// Forgets preflights more than `window_secs` before `now`, and the oldest beyond `cap`.

@@ -143,7 +143,7 @@ impl Engine {
                 a.sent = false;
                 let mut faults = conditional.clone();
                 if faults.is_empty() {
-                    faults.extend(pna.clone());
+                    faults.extend(pna.as_deref().cloned());
                 }
                 if faults.is_empty() {
                     a.verdict = Verdict::Indeterminate;

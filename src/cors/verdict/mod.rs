@@ -95,11 +95,12 @@ pub enum PreflightOutcome {
         result: PreflightResult,
         /// Faults that apply only if the request was credentialed.
         conditional: Vec<Fault>,
-        /// Private Network Access fault, warning-only.
-        pna: Option<Fault>,
+        /// Private Network Access fault, warning-only (boxed, as the failure below: judged
+        /// preflights are kept while requests may pair with them, and most have neither).
+        pna: Option<Box<Fault>>,
     },
     /// It failed.
-    Failed(Fault),
+    Failed(Box<Fault>),
     /// No HTTP response: a network error.
     NetworkError(String),
     /// No response and no failure recorded.

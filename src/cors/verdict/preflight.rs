@@ -101,9 +101,9 @@ pub fn judge_preflight(
     let fault = |f: PreflightFailure, include: bool| {
         preflight_fault(id, p, response, ask, f, proxy, actual, include)
     };
-    let pna = private_network_check(&p.request, response).map(|f| fault(f, include));
+    let pna = private_network_check(&p.request, response).map(|f| Box::new(fault(f, include)));
     match preflight_check(response, origin, actual, include, &p.request.url, profile) {
-        Err(f) => PreflightOutcome::Failed(fault(f, include)),
+        Err(f) => PreflightOutcome::Failed(Box::new(fault(f, include))),
         Ok(result) => {
             let mut conditional = Vec::new();
             if credentials == Credentials::Unknown {
