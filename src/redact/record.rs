@@ -1,6 +1,8 @@
 //! The policy applied to what reports show: every text field of a [`Record`] and the
 //! messages of input issues, so that no renderer sees a secret.
 
+use std::borrow::Cow;
+
 use crate::model::IssueSummary;
 use crate::report::Record;
 
@@ -14,7 +16,16 @@ impl Redactor {
         if !self.is_on() {
             return;
         }
-        apply(&mut record.url, |s| self.url(s));
+        // The texts below quote the record's own URL: it is redacted once.
+        let url = match self.url(&record.url) {
+            Cow::Owned(redacted) => Some(std::mem::replace(&mut record.url, redacted)),
+            Cow::Borrowed(_) => None,
+        };
+        let known = Some(match &url {
+            Some(original) => (original.as_str(), Some(record.url.as_str())),
+            None => (record.url.as_str(), None),
+        });
+        let text = |s: &mut String| apply(s, |s| self.text_knowing(s, known));
         let optional = [
             &mut record.origin,
             &mut record.page_origin,
@@ -22,30 +33,30 @@ impl Redactor {
             &mut record.failure,
         ];
         for s in optional.into_iter().flatten() {
-            apply(s, |s| self.text(s));
+            text(s);
         }
         for cause in &mut record.causes {
-            apply(&mut cause.message, |s| self.text(s));
-            apply(&mut cause.fix, |s| self.text(s));
+            text(&mut cause.message);
+            text(&mut cause.fix);
             if let Some(p) = &mut cause.failed_parameter {
-                apply(p, |s| self.text(s));
+                text(p);
             }
             for e in &mut cause.evidence {
                 for v in &mut e.values {
                     match &e.header {
                         Some(name) => apply(v, |s| self.header_value(name, s)),
-                        None => apply(v, |s| self.text(s)),
+                        None => text(v),
                     }
                 }
-                apply(&mut e.note, |s| self.text(s));
+                text(&mut e.note);
             }
             if let Some(fix) = &mut cause.stack_fix {
-                apply(&mut fix.evidence, |s| self.text(s));
-                apply(&mut fix.config, |s| self.text(s));
+                text(&mut fix.evidence);
+                text(&mut fix.config);
             }
         }
         for w in &mut record.warnings {
-            apply(&mut w.message, |s| self.text(s));
+            text(&mut w.message);
         }
     }
 
@@ -58,6 +69,64 @@ impl Redactor {
             for issue in &mut summary.examples {
                 apply(&mut issue.message, |s| self.text(s));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::location::EntryIndex;
+    use crate::model::{ExchangeKind, Location, Verdict};
+
+    fn record(url: &str, note: &str) -> Record {
+        Record {
+            input: 0,
+            seq: 0,
+            location: Location::Entry(EntryIndex(0)),
+            method: "GET".into(),
+            url: url.into(),
+            origin: Some("https://app.test".into()),
+            page_origin: None,
+            kind: ExchangeKind::Cors,
+            sent: true,
+            status: Some(200),
+            started: None,
+            preflight: None,
+            preflight_cached_from: None,
+            verdict: Verdict::Blocked,
+            causes: Vec::new(),
+            warnings: Vec::new(),
+            note: Some(note.into()),
+            failure: Some(format!("failed: {url}")),
+            client: None,
+            server: None,
+            grant: None,
+        }
+    }
+
+    #[test]
+    fn texts_quoting_the_records_url_read_as_if_redacted_alone() {
+        let r = Redactor::with_key(b"test");
+        for url in [
+            "https://api.test/x?token=s3cr3t&a=1",
+            "https://api.test/x?a=1",
+            "https://u:p@api.test/",
+            "https://api.test/",
+        ] {
+            let note = format!(
+                "Access to fetch at '{url}' from origin 'https://app.test' was blocked; \
+                 see 'https://other.test/?sig=zz' and '{url}'"
+            );
+            let mut rec = record(url, &note);
+            r.record(&mut rec);
+            assert_eq!(rec.url, r.url(url));
+            assert_eq!(rec.note.as_deref(), Some(&*r.text(&note)));
+            assert_eq!(
+                rec.failure,
+                Some(r.text(&format!("failed: {url}")).into_owned())
+            );
+            assert!(!rec.note.unwrap_or_default().contains("zz"));
         }
     }
 }

@@ -5,9 +5,6 @@
 //! browsers put around URLs and that a URL cannot contain unescaped.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
-
-use memchr::memmem;
 
 use super::Redactor;
 
@@ -16,6 +13,17 @@ impl Redactor {
     /// relative reference as a whole (`/path?token=...`, as some recorders keep URLs) is
     /// redacted as one.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.text_knowing(text, None)
+    }
+
+    /// [`text`](Self::text), given one URL already redacted: `(url, what it became)`, `None`
+    /// when it had nothing to redact. A record's messages and notes quote its own URL, which
+    /// is then not redacted a second time.
+    pub(super) fn text_knowing<'a>(
+        &self,
+        text: &'a str,
+        known: Option<(&str, Option<&str>)>,
+    ) -> Cow<'a, str> {
         if !self.is_on() {
             return Cow::Borrowed(text);
         }
@@ -28,12 +36,7 @@ impl Redactor {
         let mut out: Option<String> = None;
         let mut done = 0;
         let mut from = 0;
-        // Built once: `memmem::find` builds a searcher on every call, and this runs for every
-        // message, fix and note of every record.
-        static SEPARATOR: LazyLock<memmem::Finder<'static>> =
-            LazyLock::new(|| memmem::Finder::new(b"://"));
-        while let Some(k) = SEPARATOR.find(bytes.get(from..).unwrap_or_default()) {
-            let sep = from + k;
+        while let Some(sep) = separator(bytes, from) {
             let start = scheme_start(bytes, sep);
             let end = bytes
                 .get(sep..)
@@ -47,7 +50,14 @@ impl Redactor {
             let Some((start, url)) = start.and_then(|s| Some((s, text.get(s..end)?))) else {
                 continue;
             };
-            if let Cow::Owned(redacted) = self.url(url) {
+            let redacted = match known {
+                Some((k, r)) if k == url => r.map(Cow::Borrowed),
+                _ => match self.url(url) {
+                    Cow::Owned(r) => Some(Cow::Owned(r)),
+                    Cow::Borrowed(_) => None,
+                },
+            };
+            if let Some(redacted) = redacted {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 32));
                 o.push_str(text.get(done..start).unwrap_or(""));
                 o.push_str(&redacted);
@@ -61,6 +71,19 @@ impl Redactor {
             }
             None => Cow::Borrowed(text),
         }
+    }
+}
+
+/// Where the first `://` at or after `from` starts. The texts are short and most hold a colon
+/// or two: a search for the colon is cheaper on them than a substring searcher.
+fn separator(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let colon = at + memchr::memchr(b':', bytes.get(at..)?)?;
+        if bytes.get(colon + 1..colon + 3) == Some(b"//") {
+            return Some(colon);
+        }
+        at = colon + 1;
     }
 }
 
@@ -115,6 +138,26 @@ mod tests {
             "9://x?token=1",
         ] {
             assert!(matches!(r().text(t), Cow::Borrowed(_)), "{t}");
+        }
+    }
+
+    #[test]
+    fn separators_are_found_as_a_substring_search_finds_them() {
+        for t in [
+            "",
+            ":",
+            "://",
+            "a:/b://c",
+            "x::://y",
+            "a:b:c",
+            "http://a http://b",
+            ":/",
+        ] {
+            let bytes = t.as_bytes();
+            for from in 0..=bytes.len() {
+                let want = memchr::memmem::find(&bytes[from..], b"://").map(|k| from + k);
+                assert_eq!(separator(bytes, from), want, "{t:?} from {from}");
+            }
         }
     }
 

@@ -87,7 +87,7 @@ pub fn is_secret_param(name: &str) -> bool {
 impl Redactor {
     /// `url` with its userinfo and secret parameter values replaced by markers.
     pub fn url<'a>(&self, url: &'a str) -> Cow<'a, str> {
-        if !self.is_on() || !url.bytes().any(|b| matches!(b, b'@' | b'?' | b'#')) {
+        if !self.is_on() || memchr::memchr3(b'@', b'?', b'#', url.as_bytes()).is_none() {
             return Cow::Borrowed(url);
         }
         let (before_fragment, fragment) = match url.split_once('#') {
