@@ -78,45 +78,49 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
 /// header of every request.
 fn is_forbidden(name: &str, value: &[u8]) -> bool {
     let mut buf = [0u8; LOWER_NAME];
-    is_forbidden_lowered(name, lower_name(name, &mut buf), value)
+    is_forbidden_lowered(
+        name.as_bytes(),
+        lower_bytes(name.as_bytes(), &mut buf),
+        value,
+    )
 }
 
 /// [`is_forbidden`] given `name` lower-cased as [`lower_name`] does it.
-fn is_forbidden_lowered(name: &str, lower: Option<&str>, value: &[u8]) -> bool {
-    let has_prefix = |p: &str| {
+fn is_forbidden_lowered(name: &[u8], lower: Option<&[u8]>, value: &[u8]) -> bool {
+    let has_prefix = |p: &[u8]| {
         name.get(..p.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(p))
     };
-    if has_prefix("proxy-") || has_prefix("sec-") {
+    if has_prefix(b"proxy-") || has_prefix(b"sec-") {
         return true;
     }
     match lower {
         Some(
-            "accept-charset"
-            | "accept-encoding"
-            | "access-control-request-headers"
-            | "access-control-request-method"
-            | "access-control-request-private-network"
-            | "connection"
-            | "content-length"
-            | "cookie"
-            | "cookie2"
-            | "date"
-            | "dnt"
-            | "expect"
-            | "host"
-            | "keep-alive"
-            | "origin"
-            | "referer"
-            | "set-cookie"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-            | "via"
-            | "user-agent",
+            b"accept-charset"
+            | b"accept-encoding"
+            | b"access-control-request-headers"
+            | b"access-control-request-method"
+            | b"access-control-request-private-network"
+            | b"connection"
+            | b"content-length"
+            | b"cookie"
+            | b"cookie2"
+            | b"date"
+            | b"dnt"
+            | b"expect"
+            | b"host"
+            | b"keep-alive"
+            | b"origin"
+            | b"referer"
+            | b"set-cookie"
+            | b"te"
+            | b"trailer"
+            | b"transfer-encoding"
+            | b"upgrade"
+            | b"via"
+            | b"user-agent",
         ) => true,
-        Some("x-http-method" | "x-http-method-override" | "x-method-override") => {
+        Some(b"x-http-method" | b"x-http-method-override" | b"x-method-override") => {
             crate::model::headers::text(value).split(',').any(|v| {
                 let v = v.trim();
                 ["CONNECT", "TRACE", "TRACK"]
@@ -132,29 +136,25 @@ fn is_forbidden_lowered(name: &str, lower: Option<&str>, value: &[u8]) -> bool {
 const LOWER_NAME: usize = 40;
 
 /// `name` lower-cased (ASCII) into `buf`; `None` when it does not fit, and so matches none
-/// of the short names callers look for.
-fn lower_name<'b>(name: &str, buf: &'b mut [u8]) -> Option<&'b str> {
-    lower_bytes(name.as_bytes(), buf)
-}
-
-/// [`lower_name`] of recorded bytes; `None` as well when they are not UTF-8.
-fn lower_bytes<'b>(name: &[u8], buf: &'b mut [u8]) -> Option<&'b str> {
+/// of the short names callers look for. Bytes, not text: every name matched is ASCII, so a
+/// name that is not UTF-8 matches none of them either way, and this runs for every header of
+/// every request.
+fn lower_bytes<'b>(name: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
     let lower = buf.get_mut(..name.len())?;
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    // Lower-casing ASCII bytes keeps UTF-8 valid.
-    std::str::from_utf8(lower).ok()
+    Some(lower)
 }
 
 /// Whether `name: value` is a CORS-safelisted request-header.
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
     // Every safelisted name is short: lower-case it on the stack.
     let mut buf = [0u8; LOWER_NAME];
-    is_safelisted_lowered(lower_name(name, &mut buf), value)
+    is_safelisted_lowered(lower_bytes(name.as_bytes(), &mut buf), value)
 }
 
-/// [`is_cors_safelisted_request_header`] given the name lower-cased by [`lower_name`].
-fn is_safelisted_lowered(lower: Option<&str>, value: &[u8]) -> bool {
+/// [`is_cors_safelisted_request_header`] given the name lower-cased by [`lower_bytes`].
+fn is_safelisted_lowered(lower: Option<&[u8]>, value: &[u8]) -> bool {
     if value.len() > 128 {
         return false;
     }
@@ -163,20 +163,20 @@ fn is_safelisted_lowered(lower: Option<&str>, value: &[u8]) -> bool {
         return false;
     };
     match lower {
-        "accept" => no_unsafe_byte(),
-        "accept-language" | "content-language" => value.iter().all(|&b| {
+        b"accept" => no_unsafe_byte(),
+        b"accept-language" | b"content-language" => value.iter().all(|&b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
         }),
-        "content-type" => no_unsafe_byte() && is_safelisted_content_type(value),
-        "range" => is_simple_range(value),
+        b"content-type" => no_unsafe_byte() && is_safelisted_content_type(value),
+        b"range" => is_simple_range(value),
         // Chromium-only: the intervention report header and client hints.
-        "intervention" => no_unsafe_byte(),
-        "save-data" => value == b"on",
-        "dpr" | "downlink" | "device-memory" => is_decimal(value),
-        "width" | "viewport-width" | "rtt" => {
+        b"intervention" => no_unsafe_byte(),
+        b"save-data" => value == b"on",
+        b"dpr" | b"downlink" | b"device-memory" => is_decimal(value),
+        b"width" | b"viewport-width" | b"rtt" => {
             !value.is_empty() && value.iter().all(u8::is_ascii_digit)
         }
-        "ect" => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
+        b"ect" => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
         _ => false,
     }
 }
@@ -249,47 +249,40 @@ pub fn cors_unsafe_request_header_names<'a>(
     )
 }
 
-/// [`cors_unsafe_request_header_names`] over recorded names (read as text lossily), leaving
-/// out the lines `skip` picks (given the name and its lower-case form). Each name is
-/// lower-cased once, on the stack, for every question asked of it, and read as text only when
-/// it is not short UTF-8: this runs for every header of every request. Every question is
-/// asked ignoring case, so the lower-case form stands for the name.
+/// [`cors_unsafe_request_header_names`] over recorded names (read as text lossily, and only
+/// when one is CORS-unsafe), leaving out the lines `skip` picks (given the name and its
+/// lower-case form). Each name is lower-cased once, on the stack, for every question asked of
+/// it: this runs for every header of every request. Every question is asked ignoring case,
+/// so the lower-case form stands for the name.
 fn unsafe_names<'a>(
     headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
-    skip: impl Fn(&str, Option<&str>) -> bool,
+    skip: impl Fn(&[u8], Option<&[u8]>) -> bool,
 ) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
     let mut potentially: Vec<&[u8]> = Vec::new();
     let mut total = 0usize;
-    let add = |names: &mut Vec<String>, name: &str, lower: Option<&str>| {
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            names.push(lower.map_or_else(|| name.to_ascii_lowercase(), str::to_string));
+    let add = |names: &mut Vec<String>, raw: &[u8]| {
+        let name = crate::model::headers::text(raw);
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            names.push(name.to_ascii_lowercase());
         }
     };
     for (raw, value) in headers {
         let mut buf = [0u8; LOWER_NAME];
-        let mut lossy_buf = [0u8; LOWER_NAME];
-        let text;
-        let (name, lower) = match lower_bytes(raw, &mut buf) {
-            Some(lower) => (lower, Some(lower)),
-            None => {
-                text = crate::model::headers::text(raw);
-                (&*text, lower_name(&text, &mut lossy_buf))
-            }
-        };
-        if skip(name, lower) || is_forbidden_lowered(name, lower, value) {
+        let lower = lower_bytes(raw, &mut buf);
+        if skip(raw, lower) || is_forbidden_lowered(raw, lower, value) {
             continue;
         }
         if is_safelisted_lowered(lower, value) {
             total = total.saturating_add(value.len());
             potentially.push(raw);
         } else {
-            add(&mut unsafe_names, name, lower);
+            add(&mut unsafe_names, raw);
         }
     }
     if total > 1024 {
         for raw in potentially {
-            add(&mut unsafe_names, &crate::model::headers::text(raw), None);
+            add(&mut unsafe_names, raw);
         }
     }
     unsafe_names
@@ -302,16 +295,16 @@ fn unsafe_names<'a>(
 /// forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`, `Via`) of a capture taken
 /// behind a proxy.
 pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<String> {
-    let browser_added = |n: &str, lower: Option<&str>| {
-        n.starts_with(':')
+    let browser_added = |n: &[u8], lower: Option<&[u8]>| {
+        n.starts_with(b":")
             || n.get(..12)
-                .is_some_and(|p| p.eq_ignore_ascii_case("x-forwarded-"))
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"x-forwarded-"))
             || match lower {
                 Some(
-                    "priority" | "x-client-data" | "cache-control" | "pragma" | "forwarded"
-                    | "x-real-ip" | "via",
+                    b"priority" | b"x-client-data" | b"cache-control" | b"pragma" | b"forwarded"
+                    | b"x-real-ip" | b"via",
                 ) => true,
-                Some("if-none-match" | "if-modified-since") => revalidating,
+                Some(b"if-none-match" | b"if-modified-since") => revalidating,
                 _ => false,
             }
     };
