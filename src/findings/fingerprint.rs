@@ -30,9 +30,14 @@ pub fn fingerprint(kind: &str, rule: &str, server: &str, route: &str, page: &str
         hash.update(part.as_bytes());
     }
     let digest = hash.finalize();
-    let mut out = format!("v{FINGERPRINT_VERSION}:");
-    for b in digest.iter().take(16) {
-        out.push_str(&format!("{b:02x}"));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    out.push('v');
+    out.push_str(&FINGERPRINT_VERSION.to_string());
+    out.push(':');
+    for &b in digest.iter().take(16) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
 }
