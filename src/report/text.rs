@@ -54,7 +54,7 @@ struct Group {
 /// ... → 204`), the most recent ones by exchange number: a request follows its preflight
 /// closely, and a capture of millions of exchanges must not keep every preflight. A request
 /// whose preflight was forgotten (a cached preflight reused long after) is shown without the
-/// line.
+/// line, and the input's section says how many were.
 const PREFLIGHTS_REMEMBERED: usize = 16_384;
 
 /// Exchanges shown in detail per cause and origin pair; the rest are counted. Thousands of
@@ -65,6 +65,10 @@ const DETAILED: u64 = 10;
 struct InputState {
     groups: Vec<((String, String), Group)>,
     preflights: BTreeMap<u64, (Location, Option<u16>, String)>,
+    /// The latest preflight forgotten beyond [`PREFLIGHTS_REMEMBERED`].
+    forgotten: Option<u64>,
+    /// Requests shown without their pairing line, their preflight forgotten.
+    unpaired: u64,
     counts: Summary,
 }
 
@@ -158,6 +162,8 @@ impl<'a> TextRenderer<'a> {
                 let st = status.map_or("no response".to_string(), |s| s.to_string());
                 let loc = loc.named(&self.files);
                 writeln!(self.out, "      preflight  {method} at {loc} → {st}")?;
+            } else if self.state.forgotten.is_some_and(|f| pf <= f) {
+                self.state.unpaired += 1;
             }
         }
         if let Some(f) = r.primary_cause() {
@@ -308,7 +314,9 @@ impl Renderer for TextRenderer<'_> {
             let preflights = &mut self.state.preflights;
             preflights.insert(r.seq, (r.location, r.status, r.method.clone()));
             if preflights.len() > PREFLIGHTS_REMEMBERED {
-                preflights.pop_first();
+                if let Some((seq, _)) = preflights.pop_first() {
+                    self.state.forgotten = self.state.forgotten.max(Some(seq));
+                }
             }
         }
         let relevant = matches!(r.kind, ExchangeKind::Cors | ExchangeKind::Preflight)
@@ -433,6 +441,7 @@ impl Renderer for TextRenderer<'_> {
         }
         writeln!(self.out)?;
         self.state.preflights = state.preflights;
+        self.state.forgotten = state.forgotten;
         for ((page, target), g) in &state.groups {
             let items: Vec<&Record> = g.shown.iter().collect();
             let heading = format!("  {page}  →  {target}");
@@ -478,7 +487,16 @@ impl Renderer for TextRenderer<'_> {
             }
             writeln!(self.out)?;
         }
-        self.state.preflights.clear();
+        if self.state.unpaired > 0 {
+            let line = format!(
+                "  … {} shown without their preflight line: their preflight was more than {} \
+                 preflights earlier (every pairing is in --format json)",
+                count(self.state.unpaired, "request"),
+                PREFLIGHTS_REMEMBERED
+            );
+            writeln!(self.out, "{}\n", self.paint(DIM, &line))?;
+        }
+        self.state = InputState::default();
         Ok(())
     }
 
@@ -629,5 +647,49 @@ mod tests {
         assert_eq!(kept.len(), PREFLIGHTS_REMEMBERED);
         assert!(!kept.contains_key(&99));
         assert!(kept.contains_key(&100) && kept.contains_key(&(n - 1)));
+    }
+
+    /// A shared buffer the renderer writes its report into.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn requests_whose_preflight_was_forgotten_are_counted() {
+        let out = Shared::default();
+        let mut text = TextRenderer::new(Box::new(out.clone()), false);
+        let n = PREFLIGHTS_REMEMBERED as u64 + 100;
+        for seq in 0..n {
+            text.record(&preflight(seq)).expect("record");
+        }
+        for (seq, pf) in [(n, 5), (n + 1, 7), (n + 2, n - 1)] {
+            let mut r = preflight(seq);
+            r.kind = ExchangeKind::Cors;
+            r.method = "PUT".into();
+            r.verdict = Verdict::Blocked;
+            r.preflight = Some(pf);
+            text.record(&r).expect("record");
+        }
+        text.input_done(&InputReport::default()).expect("input");
+        text.finish(&[], &Summary::default()).expect("finish");
+        let report = String::from_utf8(out.0.borrow().clone()).expect("utf-8");
+        assert_eq!(
+            report.matches("preflight  OPTIONS at").count(),
+            1,
+            "{report}"
+        );
+        assert!(
+            report.contains("2 requests shown without their preflight line"),
+            "{report}"
+        );
     }
 }
