@@ -22,7 +22,7 @@ pub fn serialize_url_origin(url: &str) -> Option<String> {
 
 /// `url` without its fragment, for comparing request URLs (fragments are never sent).
 pub fn without_fragment(url: &str) -> &str {
-    match url.find('#') {
+    match memchr::memchr(b'#', url.as_bytes()) {
         Some(i) => url.get(..i).unwrap_or(url),
         None => url,
     }

@@ -79,7 +79,9 @@ impl<'a> Projector<'a> {
     /// The book's key for the resource of `a`.
     fn resource<'x>(&self, a: &'x Assessment) -> Cow<'x, str> {
         let url = a.exchange.request.url.as_str();
-        let resource = url.split(['?', '#']).next().unwrap_or(url);
+        let resource = memchr::memchr2(b'?', b'#', url.as_bytes())
+            .and_then(|end| url.get(..end))
+            .unwrap_or(url);
         match self.per_browser {
             None => Cow::Borrowed(resource),
             Some(keying) => {

@@ -84,20 +84,23 @@ pub fn is_secret_param(name: &str) -> bool {
             .any(|w| lower.windows(w.len()).any(|part| part == w.as_bytes()))
 }
 
+/// `s` split at the first `delimiter` (an ASCII byte): the part before it and, when there is
+/// one, the part after it.
+fn split_at_byte(s: &str, delimiter: u8) -> (&str, Option<&str>) {
+    match memchr::memchr(delimiter, s.as_bytes()) {
+        Some(i) => (s.get(..i).unwrap_or(s), s.get(i + 1..)),
+        None => (s, None),
+    }
+}
+
 impl Redactor {
     /// `url` with its userinfo and secret parameter values replaced by markers.
     pub fn url<'a>(&self, url: &'a str) -> Cow<'a, str> {
         if !self.is_on() || memchr::memchr3(b'@', b'?', b'#', url.as_bytes()).is_none() {
             return Cow::Borrowed(url);
         }
-        let (before_fragment, fragment) = match url.split_once('#') {
-            Some((b, f)) => (b, Some(f)),
-            None => (url, None),
-        };
-        let (before_query, query) = match before_fragment.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (before_fragment, None),
-        };
+        let (before_fragment, fragment) = split_at_byte(url, b'#');
+        let (before_query, query) = split_at_byte(before_fragment, b'?');
         let head = self.userinfo(before_query);
         let query = query.map(|q| self.params(q));
         let fragment = fragment.map(|f| self.params(f));
@@ -126,9 +129,9 @@ impl Redactor {
             return Cow::Borrowed(s);
         };
         let rest = s.get(start..).unwrap_or("");
-        let end = rest.find('/').unwrap_or(rest.len());
+        let end = memchr::memchr(b'/', rest.as_bytes()).unwrap_or(rest.len());
         let authority = rest.get(..end).unwrap_or("");
-        let Some(at) = authority.rfind('@') else {
+        let Some(at) = memchr::memrchr(b'@', authority.as_bytes()) else {
             return Cow::Borrowed(s);
         };
         let info = authority.get(..at).unwrap_or("");
