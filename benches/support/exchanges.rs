@@ -178,6 +178,7 @@ pub fn records(count: usize, seed: u64) -> Vec<Record> {
                 causes,
                 warnings: Vec::new(),
                 note: None,
+                unsafe_names: None,
             };
             out.push(Record::from_assessment(0, a));
         }

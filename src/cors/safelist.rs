@@ -314,6 +314,14 @@ pub fn recorded_unsafe_names(request: &Request, revalidating: bool) -> Vec<Strin
     )
 }
 
+/// Whether `ex` revalidated a cached response (a `304`, or an answer from the cache): its
+/// conditional headers are then the browser's own.
+pub fn is_revalidation(ex: &crate::model::Exchange) -> bool {
+    ex.response
+        .as_ref()
+        .is_some_and(|r| r.status == 304 || r.from_cache.is_some())
+}
+
 /// The names in an `Access-Control-Request-Headers` value, lower-cased, in order.
 pub fn parse_request_headers(value: &str) -> Vec<String> {
     super::fields::split_list(value)

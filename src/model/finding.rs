@@ -212,6 +212,10 @@ pub struct Assessment {
     pub warnings: Vec<Warning>,
     /// Why the verdict is indeterminate or a network error, or other context, in one line.
     pub note: Option<String>,
+    /// The CORS-unsafe request-header names the request was judged by (lower case, in request
+    /// order; what the browser adds by itself, such as a revalidation's conditional headers,
+    /// left out), when it was judged as a CORS request.
+    pub unsafe_names: Option<Vec<String>>,
 }
 
 impl Assessment {

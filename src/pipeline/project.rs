@@ -24,7 +24,7 @@ use std::num::NonZeroUsize;
 
 use lru::LruCache;
 
-use crate::cors::safelist::{parse_request_headers, recorded_unsafe_names};
+use crate::cors::safelist::{is_revalidation, parse_request_headers, recorded_unsafe_names};
 use crate::cors::site::SiteEngine;
 use crate::cors::ClientKeying;
 use crate::model::{Assessment, ExchangeId, ExchangeKind, Finding, Issue, Limits};
@@ -218,7 +218,12 @@ impl Ask {
                     .unwrap_or_default(),
             )
         } else {
-            (req.method.clone(), recorded_unsafe_names(req, false))
+            // The engine's names, unless it left a revalidation's conditional headers out.
+            let names = match &a.unsafe_names {
+                Some(names) if !is_revalidation(&a.exchange) => names.clone(),
+                _ => recorded_unsafe_names(req, false),
+            };
+            (req.method.clone(), names)
         };
         Self {
             origin: a.origin.clone().unwrap_or_else(|| "null".into()),
@@ -337,6 +342,7 @@ mod tests {
             causes: Vec::new(),
             warnings: Vec::new(),
             note: None,
+            unsafe_names: None,
         }
     }
 

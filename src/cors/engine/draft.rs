@@ -18,6 +18,7 @@ pub(super) struct Draft {
     pub causes: Vec<Finding>,
     pub warnings: Vec<Warning>,
     pub note: Option<String>,
+    pub unsafe_names: Option<Vec<String>>,
 }
 
 impl Draft {
@@ -39,6 +40,7 @@ impl Draft {
             causes: self.causes,
             warnings,
             note: self.note,
+            unsafe_names: self.unsafe_names,
         }
     }
 
@@ -67,6 +69,7 @@ pub(super) fn plain_parts(id: ExchangeId, kind: ExchangeKind, origin: Option<Str
         causes: Vec::new(),
         warnings: Vec::new(),
         note: None,
+        unsafe_names: None,
     }
 }
 

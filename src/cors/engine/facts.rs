@@ -3,7 +3,7 @@
 //! request that claimed a preflight shows of its outcome.
 
 use super::super::origin::AddressSpace;
-use super::super::safelist::{normalize_method, recorded_unsafe_names};
+use super::super::safelist::{is_revalidation, normalize_method, recorded_unsafe_names};
 use super::{Held, PreflightRecord};
 use crate::model::{Exchange, FailureKind};
 
@@ -43,11 +43,7 @@ pub(super) fn pair_record(r: &PreflightRecord, a: &Held, origin: Option<&str>) -
 /// The CORS-unsafe header names of a request as recorded; the conditional headers of a
 /// revalidation (a `304`, or an answer from the cache) are the browser's own.
 pub(super) fn request_unsafe_names(ex: &Exchange) -> Vec<String> {
-    let revalidating = ex
-        .response
-        .as_ref()
-        .is_some_and(|r| r.status == 304 || r.from_cache.is_some());
-    recorded_unsafe_names(&ex.request, revalidating)
+    recorded_unsafe_names(&ex.request, is_revalidation(ex))
 }
 
 /// The browser stopped the request before it got a response: Chromium's `net::ERR_FAILED`, or

@@ -242,6 +242,7 @@ impl Engine {
             }
         }
         self.remember_server(&h);
+        a.unsafe_names = Some(names);
         out(a.finish(h.ex));
     }
 
