@@ -88,11 +88,11 @@ impl Engine {
 }
 
 /// The origin of the page a request without `Origin` was made from, when it is the request
-/// URL's own: a same-origin request.
+/// URL's own: a same-origin request. The URL's origin is the one its lookup keys hold.
 fn page_origin(h: &Held, c: &Classification) -> Option<String> {
-    let url_origin = serialize_url_origin(&h.ex.request.url)?;
+    let url_origin = h.keys.server.as_deref()?;
     let page = match c.kind {
-        ExchangeKind::SameOrigin => c.origin.clone().unwrap_or_else(|| url_origin.clone()),
+        ExchangeKind::SameOrigin => c.origin.clone().unwrap_or_else(|| url_origin.to_string()),
         _ if c.origin.is_none() => h
             .ex
             .recorder

@@ -5,6 +5,7 @@
 //!
 //! Memory: at most the given number of hosts, the least recently seen forgotten first.
 
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
@@ -17,13 +18,13 @@ pub(super) struct Spaces {
     hosts: LruCache<String, AddressSpace>,
 }
 
-fn host_of(url: &str) -> Option<String> {
+fn host_of(url: &str) -> Option<Cow<'_, str>> {
     if let Some(host) = super::super::plain_url::host(url) {
-        return Some(host.to_string());
+        return Some(Cow::Borrowed(host));
     }
     url::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .and_then(|u| u.host_str().map(|h| Cow::Owned(h.to_ascii_lowercase())))
 }
 
 impl Spaces {
@@ -45,7 +46,14 @@ impl Spaces {
             return;
         };
         if let Some(host) = host_of(origin) {
-            self.hosts.push(host, AddressSpace::of(ip));
+            // Most exchanges go to a host seen before: updated in place, as a push would.
+            let space = AddressSpace::of(ip);
+            match self.hosts.get_mut(&*host) {
+                Some(known) => *known = space,
+                None => {
+                    self.hosts.push(host.into_owned(), space);
+                }
+            }
         }
     }
 
@@ -56,7 +64,7 @@ impl Spaces {
         if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
             return Some(AddressSpace::of(ip));
         }
-        self.hosts.peek(&host).copied()
+        self.hosts.peek(&*host).copied()
     }
 
     /// The Local Network Access cause of a request from `page_origin` to `target_url`, when
