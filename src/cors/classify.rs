@@ -88,17 +88,15 @@ pub fn classify_with(ex: &Exchange, url_origin: Option<&str>) -> Classification 
     if is_preflight(ex) {
         return Classification::new(ExchangeKind::Preflight, origin, None);
     }
-    let lower = |n: &str| fields::get(headers, n).map(|v| v.to_ascii_lowercase());
-    let mode = lower("sec-fetch-mode");
-    let site = lower("sec-fetch-site");
-    let resource = ex
-        .recorder
-        .resource_type
-        .as_deref()
-        .map(str::to_ascii_lowercase);
-    if resource.as_deref() == Some("websocket")
-        || mode.as_deref() == Some("websocket")
-        || lower("upgrade").as_deref() == Some("websocket")
+    // Values compared ignoring ASCII case, without lower-casing copies.
+    let is = |v: Option<&str>, want: &str| v.is_some_and(|v| v.eq_ignore_ascii_case(want));
+    let mode = fields::get(headers, "sec-fetch-mode");
+    let mode = mode.as_deref();
+    let site = fields::get(headers, "sec-fetch-site");
+    let resource = ex.recorder.resource_type.as_deref();
+    if is(resource, "websocket")
+        || is(mode, "websocket")
+        || is(fields::get(headers, "upgrade").as_deref(), "websocket")
     {
         return Classification::new(
             ExchangeKind::NotCors,
@@ -106,14 +104,14 @@ pub fn classify_with(ex: &Exchange, url_origin: Option<&str>) -> Classification 
             Some("WebSocket handshake: not subject to CORS"),
         );
     }
-    if mode.as_deref() == Some("navigate") || resource.as_deref() == Some("document") {
+    if is(mode, "navigate") || is(resource, "document") {
         return Classification::new(
             ExchangeKind::NotCors,
             origin,
             Some("navigation: not subject to CORS"),
         );
     }
-    if mode.as_deref() == Some("no-cors") {
+    if is(mode, "no-cors") {
         return Classification::new(
             ExchangeKind::NotCors,
             origin,
@@ -145,13 +143,13 @@ pub fn classify_with(ex: &Exchange, url_origin: Option<&str>) -> Classification 
             ),
         );
     };
-    if site.as_deref() == Some("same-origin") || mode.as_deref() == Some("same-origin") {
+    if is(site.as_deref(), "same-origin") || is(mode, "same-origin") {
         return Classification::new(ExchangeKind::SameOrigin, Some(origin), None);
     }
     if url_origin == Some(origin.as_str()) {
         return Classification::new(ExchangeKind::SameOrigin, Some(origin), None);
     }
-    if mode.as_deref() == Some("cors") {
+    if is(mode, "cors") {
         return Classification::new(ExchangeKind::Cors, Some(origin), None);
     }
     let method = normalize_method(&ex.request.method);
