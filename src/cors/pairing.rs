@@ -47,9 +47,14 @@ impl PreflightAsk {
         let mut names: Vec<String> = Vec::new();
         if let Some(a) = actual {
             for h in a.request.headers.iter() {
-                let n = h.name_str().to_ascii_lowercase();
-                if self.headers.contains(&n) && !names.contains(&n) {
-                    names.push(n);
+                // The asked names are lower case: one equal to the name ignoring ASCII case is
+                // the name lower-cased, found without a lower-cased copy of every name.
+                let name = h.name_str();
+                let asked = self.headers.iter().find(|n| n.eq_ignore_ascii_case(&name));
+                if let Some(n) = asked {
+                    if !names.contains(n) {
+                        names.push(n.clone());
+                    }
                 }
             }
         }

@@ -58,12 +58,17 @@ const VENDOR_HEADERS: &[(&str, Stack)] = &[
     ("x-aspnet-version", Stack::AspNetCore),
 ];
 
-/// The stacks of the [`PRODUCTS`] words `value` (lower case) contains, in table order: one
-/// pass of an Aho-Corasick automaton instead of a substring search per word (this runs for
-/// the `Server` line of every response).
+/// The stacks of the [`PRODUCTS`] words `value` contains, ASCII case aside, in table order:
+/// one pass of an Aho-Corasick automaton instead of a substring search per word, on the value
+/// as recorded rather than a lower-cased copy (this runs for the `Server` line of every
+/// response).
 fn products_in(value: &str) -> impl Iterator<Item = Stack> {
-    static WORDS: LazyLock<Option<AhoCorasick>> =
-        LazyLock::new(|| AhoCorasick::new(PRODUCTS.iter().map(|(word, _)| word)).ok());
+    static WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PRODUCTS.iter().map(|(word, _)| word))
+            .ok()
+    });
     let mut seen = [false; PRODUCTS.len()];
     match &*WORDS {
         Some(words) => {
@@ -75,8 +80,9 @@ fn products_in(value: &str) -> impl Iterator<Item = Stack> {
         }
         // Building the automaton of a fixed table cannot fail; were it to, search word by word.
         None => {
+            let lower = value.to_ascii_lowercase();
             for (s, (word, _)) in seen.iter_mut().zip(PRODUCTS) {
-                *s = value.contains(word);
+                *s = lower.contains(word);
             }
         }
     }
@@ -128,8 +134,7 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
         let line = || [&*name, ": ", &value].concat();
         match lower {
             "server" | "via" | "x-served-by" => {
-                let v = value.to_ascii_lowercase();
-                for stack in products_in(&v) {
+                for stack in products_in(&value) {
                     add(stack, line());
                 }
             }
