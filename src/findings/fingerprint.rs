@@ -22,23 +22,20 @@ pub const FINGERPRINT_VERSION: u32 = 1;
 
 /// The fingerprint of the finding with these key fields (see the module documentation).
 pub fn fingerprint(kind: &str, rule: &str, server: &str, route: &str, page: &str) -> String {
+    let version = FINGERPRINT_VERSION.to_string();
     let mut hash = Sha256::new();
     hash.update(b"corscope-finding\n");
-    hash.update(FINGERPRINT_VERSION.to_string().as_bytes());
+    hash.update(version.as_bytes());
     for part in [kind, rule, server, route, page] {
         hash.update(b"\n");
         hash.update(part.as_bytes());
     }
     let digest = hash.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(36);
     out.push('v');
-    out.push_str(&FINGERPRINT_VERSION.to_string());
+    out.push_str(&version);
     out.push(':');
-    for &b in digest.iter().take(16) {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
+    crate::redact::push_hex(&mut out, digest.get(..16).unwrap_or_default());
     out
 }
 

@@ -150,20 +150,18 @@ fn marker(mac: &HmacSha256, value: &[u8]) -> String {
     out.push_str("redacted-");
     out.push_str(length_class(value.len()));
     out.push('-');
-    for b in digest.iter().take(4) {
-        out.push(hex_digit(b >> 4));
-        out.push(hex_digit(b & 0xf));
-    }
+    push_hex(&mut out, digest.get(..4).unwrap_or_default());
     out
 }
 
-fn hex_digit(n: u8) -> char {
-    char::from(
-        b"0123456789abcdef"
-            .get(usize::from(n))
-            .copied()
-            .unwrap_or(b'0'),
-    )
+/// Appends `bytes` to `out` in lower-case hex, two digits a byte (markers and finding
+/// fingerprints spell digest prefixes so).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
 }
 
 /// The power-of-two class of a length in bytes.
