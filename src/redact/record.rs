@@ -76,32 +76,15 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::location::EntryIndex;
-    use crate::model::{ExchangeKind, Location, Verdict};
+    use crate::model::{ExchangeKind, Verdict};
 
     fn record(url: &str, note: &str) -> Record {
         Record {
-            input: 0,
-            seq: 0,
-            location: Location::Entry(EntryIndex(0)),
-            method: "GET".into(),
-            url: url.into(),
-            origin: Some("https://app.test".into()),
-            page_origin: None,
-            kind: ExchangeKind::Cors,
-            sent: true,
             status: Some(200),
-            started: None,
-            preflight: None,
-            preflight_cached_from: None,
             verdict: Verdict::Blocked,
-            causes: Vec::new(),
-            warnings: Vec::new(),
             note: Some(note.into()),
             failure: Some(format!("failed: {url}")),
-            client: None,
-            server: None,
-            grant: None,
+            ..Record::example(0, ExchangeKind::Cors, "GET", url)
         }
     }
 

@@ -378,6 +378,38 @@ impl Summary {
     }
 }
 
+/// Records to test with.
+#[cfg(test)]
+impl Record {
+    /// Exchange `seq` of input 0: `method url`, sent from `https://app.test` and allowed, with
+    /// no response status, causes or addresses; tests set what they look at.
+    pub(crate) fn example(seq: u64, kind: ExchangeKind, method: &str, url: &str) -> Self {
+        Record {
+            input: 0,
+            seq,
+            location: Location::Entry(crate::model::location::EntryIndex(seq)),
+            method: method.into(),
+            url: url.into(),
+            origin: Some("https://app.test".into()),
+            page_origin: None,
+            kind,
+            sent: true,
+            status: None,
+            started: None,
+            preflight: None,
+            preflight_cached_from: None,
+            verdict: Verdict::Allowed,
+            causes: Vec::new(),
+            warnings: Vec::new(),
+            note: None,
+            failure: None,
+            client: None,
+            server: None,
+            grant: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

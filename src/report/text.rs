@@ -608,31 +608,16 @@ impl TextRenderer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::location::EntryIndex;
 
     fn preflight(seq: u64) -> Record {
         Record {
-            input: 0,
-            seq,
-            location: Location::Entry(EntryIndex(seq)),
-            method: "OPTIONS".into(),
-            url: "https://api.test/x".into(),
-            origin: Some("https://app.test".into()),
-            page_origin: None,
-            kind: ExchangeKind::Preflight,
-            sent: true,
             status: Some(204),
-            started: None,
-            preflight: None,
-            preflight_cached_from: None,
-            verdict: Verdict::Allowed,
-            causes: Vec::new(),
-            warnings: Vec::new(),
-            note: None,
-            failure: None,
-            client: None,
-            server: None,
-            grant: None,
+            ..Record::example(
+                seq,
+                ExchangeKind::Preflight,
+                "OPTIONS",
+                "https://api.test/x",
+            )
         }
     }
 
@@ -649,24 +634,10 @@ mod tests {
         assert!(kept.contains_key(&100) && kept.contains_key(&(n - 1)));
     }
 
-    /// A shared buffer the renderer writes its report into.
-    #[derive(Clone, Default)]
-    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[test]
     fn requests_whose_preflight_was_forgotten_are_counted() {
-        let out = Shared::default();
-        let mut text = TextRenderer::new(Box::new(out.clone()), false);
+        let mut out = Vec::new();
+        let mut text = TextRenderer::new(Box::new(&mut out), false);
         let n = PREFLIGHTS_REMEMBERED as u64 + 100;
         for seq in 0..n {
             text.record(&preflight(seq)).expect("record");
@@ -681,7 +652,8 @@ mod tests {
         }
         text.input_done(&InputReport::default()).expect("input");
         text.finish(&[], &Summary::default()).expect("finish");
-        let report = String::from_utf8(out.0.borrow().clone()).expect("utf-8");
+        drop(text);
+        let report = String::from_utf8(out).expect("utf-8");
         assert_eq!(
             report.matches("preflight  OPTIONS at").count(),
             1,
