@@ -85,7 +85,7 @@ fn is_forbidden(name: &str, value: &[u8]) -> bool {
     )
 }
 
-/// [`is_forbidden`] given `name` lower-cased as [`lower_name`] does it.
+/// [`is_forbidden`] given `name` lower-cased as [`lower_bytes`] does it.
 fn is_forbidden_lowered(name: &[u8], lower: Option<&[u8]>, value: &[u8]) -> bool {
     let has_prefix = |p: &[u8]| {
         name.get(..p.len())
