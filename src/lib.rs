@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 pub mod baseline;
+mod byte_masks;
 pub mod capture;
 pub mod cli;
 pub mod cors;

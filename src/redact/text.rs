@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use super::Redactor;
+use crate::byte_masks;
 
 impl Redactor {
     /// `text` with the secrets of every absolute URL in it redacted; a text that is a
@@ -38,14 +39,12 @@ impl Redactor {
         let mut from = 0;
         while let Some(sep) = separator(bytes, from) {
             let start = scheme_start(bytes, sep);
-            let end = bytes
-                .get(sep..)
-                .unwrap_or_default()
-                .iter()
-                .position(|&b| {
-                    b.is_ascii_whitespace() || matches!(b, b'\'' | b'"' | b'`' | b'<' | b'>')
-                })
-                .map_or(bytes.len(), |n| sep + n);
+            let end = byte_masks::first(
+                bytes.get(sep..).unwrap_or_default(),
+                byte_masks::url_ends,
+                |b| b.is_ascii_whitespace() || matches!(b, b'\'' | b'"' | b'`' | b'<' | b'>'),
+            )
+            .map_or(bytes.len(), |n| sep + n);
             from = end.max(sep + 3);
             let Some((start, url)) = start.and_then(|s| Some((s, text.get(s..end)?))) else {
                 continue;

@@ -6,7 +6,7 @@
 //! eight bytes per step and an escape at a time (text bodies have one every few bytes), finds
 //! each key's end with a `memchr2` call that costs more than the key is long, and checks each
 //! string's UTF-8 in a call of its own. This reads the same text with indentation skipped a word
-//! at a time, keys and short strings searched a word at a time, long plain strings by
+//! at a time, keys and short strings searched sixteen bytes at a time, long plain strings by
 //! `memchr2`, text bodies 64 bytes at a time through bit masks (`escaped.rs`) and UTF-8 checked
 //! a region at a time (`utf8.rs`). No crate offered a serde deserializer that borrows from a
 //! slice and skips strings this way, and the entry structs (`entry.rs`, `lenient.rs`) must keep
@@ -35,6 +35,8 @@ mod string;
 mod utf8;
 
 use std::fmt;
+
+use crate::byte_masks;
 
 use serde::de::{Deserialize, Visitor};
 
@@ -98,24 +100,25 @@ pub(super) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T
 }
 
 /// The index of the first byte at or after `at` that is not JSON whitespace. After a
-/// whitespace byte, spaces (indentation) are skipped a word at a time.
+/// whitespace byte (indentation follows most line ends), the rest is searched sixteen bytes
+/// at a time.
 #[inline]
 fn whitespace(bytes: &[u8], mut at: usize) -> usize {
-    const SPACES: u64 = u64::from_le_bytes(*b"        ");
-    loop {
-        match bytes.get(at) {
-            Some(b' ' | b'\n' | b'\r' | b'\t') => at += 1,
-            _ => return at,
-        }
-        while let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-            let others = u64::from_le_bytes(*word) ^ SPACES;
-            if others != 0 {
-                at += others.trailing_zeros() as usize / 8;
-                break;
-            }
-            at += 8;
-        }
+    match bytes.get(at) {
+        Some(b' ' | b'\n' | b'\r' | b'\t') => at += 1,
+        _ => return at,
     }
+    while let Some(chunk) = bytes.get(at..).and_then(|rest| rest.first_chunk()) {
+        let others = byte_masks::not_whitespace(chunk);
+        if others != 0 {
+            return at + others.trailing_zeros() as usize;
+        }
+        at += byte_masks::LANES;
+    }
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
+        at += 1;
+    }
+    at
 }
 
 /// The reader: input, position, nesting depth, the buffer for decoded strings and the last

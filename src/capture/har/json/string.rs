@@ -3,7 +3,7 @@
 //! be UTF-8 once decoded and may not hold a lone surrogate escape; a skipped one is not
 //! checked for either, as serde_json does not check them.
 //!
-//! Short strings (names, header values) are searched eight bytes at a time in a `u64`; long
+//! Short strings (names, header values) are searched sixteen bytes at a time (`byte_masks.rs`); long
 //! skipped ones (bodies) with `memchr2` for the next `"` or `\`, then the bytes passed over are
 //! checked for control bytes in a loop the compiler vectorises.
 
@@ -12,11 +12,9 @@ use std::ops::Range;
 use memchr::memchr2;
 
 use super::{escaped, Decline};
+use crate::byte_masks;
 
-pub(super) const ONES: u64 = u64::MAX / 255;
-pub(super) const HIGH_BITS: u64 = ONES << 7;
-
-/// Bytes searched word by word before a skipped string is handed to `memchr2`.
+/// Bytes searched sixteen at a time before a skipped string is handed to `memchr2`.
 const SHORT: usize = 32;
 
 /// A string read from the input.
@@ -27,18 +25,6 @@ pub(super) enum Str {
     Copied,
 }
 
-/// Marks in each byte's high bit whether the byte is `"`, `\` or a control byte. Only the
-/// lowest marked byte is exact (a borrow can mark bytes above it), which is all a search needs.
-#[inline]
-fn specials(word: u64) -> u64 {
-    let control = word.wrapping_sub(ONES * 0x20) & !word;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let quote = quote.wrapping_sub(ONES) & !quote;
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let backslash = backslash.wrapping_sub(ONES) & !backslash;
-    (control | quote | backslash) & HIGH_BITS
-}
-
 fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
@@ -46,15 +32,7 @@ fn is_special(b: u8) -> bool {
 /// Index in `bytes` of the first `"`, `\` or control byte.
 #[inline]
 fn find_special(bytes: &[u8]) -> Option<usize> {
-    let (words, tail) = bytes.as_chunks::<8>();
-    for (n, word) in words.iter().enumerate() {
-        let marks = specials(u64::from_le_bytes(*word));
-        if marks != 0 {
-            return Some(n * 8 + marks.trailing_zeros() as usize / 8);
-        }
-    }
-    let done = words.len() * 8;
-    tail.iter().position(|&b| is_special(b)).map(|k| done + k)
+    byte_masks::first(bytes, byte_masks::specials, is_special)
 }
 
 pub(super) fn has_control(bytes: &[u8]) -> bool {
@@ -89,7 +67,7 @@ pub(super) fn escape(bytes: &[u8], at: usize) -> Result<(usize, Option<u16>), De
 }
 
 /// Skips a string whose opening quote ends before `from`; returns the index after its
-/// closing quote. The first [`SHORT`] bytes are searched a word at a time (most skipped
+/// closing quote. The first [`SHORT`] bytes are searched sixteen at a time (most skipped
 /// strings end there); a longer string without escapes is searched by `memchr2`, and from its
 /// first escape on (text bodies have one every few bytes) by [`escaped::skip`].
 pub(super) fn skip(bytes: &[u8], from: usize) -> Result<usize, Decline> {
@@ -194,24 +172,10 @@ fn unescape(bytes: &[u8], at: usize, out: &mut Vec<u8>) -> Result<usize, Decline
 /// Bytes above 0x7f count as special here, so one search finds the end and checks the key.
 pub(super) fn key(bytes: &[u8], from: usize) -> Result<(&[u8], usize), Decline> {
     let rest = bytes.get(from..).unwrap_or_default();
-    let (words, tail) = rest.as_chunks::<8>();
-    let mut end = None;
-    for (n, word) in words.iter().enumerate() {
-        let word = u64::from_le_bytes(*word);
-        let marks = specials(word) | (word & HIGH_BITS);
-        if marks != 0 {
-            end = Some(n * 8 + marks.trailing_zeros() as usize / 8);
-            break;
-        }
-    }
-    let end = match end {
-        Some(k) => k,
-        None => {
-            let done = words.len() * 8;
-            let k = tail.iter().position(|&b| is_special(b) || !b.is_ascii());
-            done + k.ok_or(Decline::OutOfInput)?
-        }
-    };
+    let end = byte_masks::first(rest, byte_masks::key_specials, |b| {
+        is_special(b) || !b.is_ascii()
+    })
+    .ok_or(Decline::OutOfInput)?;
     if rest.get(end) != Some(&b'"') {
         return Err(Decline::Unsure);
     }

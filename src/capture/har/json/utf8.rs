@@ -58,10 +58,13 @@ impl<'de> Validated<'de> {
             end -= 1;
         }
         let region = bytes.get(range.start..end).unwrap_or_default();
-        self.text = match std::str::from_utf8(region) {
+        self.text = match simdutf8::basic::from_utf8(region) {
             Ok(text) => text,
-            Err(e) => std::str::from_utf8(region.get(..e.valid_up_to()).unwrap_or_default())
-                .unwrap_or_default(),
+            Err(_) => match std::str::from_utf8(region) {
+                Ok(text) => text,
+                Err(e) => std::str::from_utf8(region.get(..e.valid_up_to()).unwrap_or_default())
+                    .unwrap_or_default(),
+            },
         };
         self.at = range.start;
         self.text.get(..range.len()).ok_or(Decline::Unsure)
