@@ -58,6 +58,15 @@ const VENDOR_HEADERS: &[(&str, Stack)] = &[
     ("x-aspnet-version", Stack::AspNetCore),
 ];
 
+/// Whether a header name may be one [`detect`] looks at, from its length and first byte
+/// alone (ASCII case aside): most names of a response are passed over without being copied.
+fn may_be_looked_for(name: &[u8]) -> bool {
+    matches!(
+        (name.len(), name.first().map(|b| b | 0x20)),
+        (_, Some(b'x')) | (3 | 4, Some(b'v')) | (6, Some(b's' | b'c')) | (10, Some(b's'))
+    )
+}
+
 /// The stacks of the [`PRODUCTS`] words `value` contains, ASCII case aside, in table order:
 /// one pass of an Aho-Corasick automaton instead of a substring search per word, on the value
 /// as recorded rather than a lower-cased copy (this runs for the `Server` line of every
@@ -109,6 +118,9 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
         // Every name looked for is short and ASCII: lower-case the recorded bytes on the stack
         // (this runs for every header of every response); a longer name, or one that is not
         // ASCII, matches nothing. Only a line whose name is looked for is read as text.
+        if !may_be_looked_for(h.name) {
+            continue;
+        }
         let mut buf = [0u8; 32];
         let Some(lower) = buf.get_mut(..h.name.len()) else {
             continue;
@@ -198,6 +210,24 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name looked at passes the quick test, in any case.
+    #[test]
+    fn names_looked_for_pass_the_quick_test() {
+        let looked = ["server", "via", "x-served-by", "x-powered-by", "x-cache"]
+            .into_iter()
+            .chain(["x-amz-request-id", "set-cookie", "vary"])
+            .chain(VENDOR_HEADERS.iter().map(|(n, _)| *n));
+        for name in looked {
+            assert!(may_be_looked_for(name.as_bytes()), "{name}");
+            assert!(
+                may_be_looked_for(name.to_ascii_uppercase().as_bytes()),
+                "{name}"
+            );
+        }
+        assert!(!may_be_looked_for(b"content-type"));
+        assert!(!may_be_looked_for(b""));
+    }
 
     fn headers(lines: &[(&str, &str)]) -> HeaderList {
         let mut h = HeaderList::new();
