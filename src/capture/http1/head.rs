@@ -8,6 +8,8 @@
 //! make httparse reject the head; a second attempt reads it with them masked and keeps the
 //! values' real bytes.
 
+use std::mem::MaybeUninit;
+
 use crate::model::HeaderList;
 
 /// How the body of a message is delimited (RFC 9112 §6.3).
@@ -96,6 +98,8 @@ pub fn switches(status: u16, answering: Answering) -> bool {
     status == 101 || (answering == Answering::Connect && (200..300).contains(&status))
 }
 
+/// Header lines parsed without an allocation; the slots are left uninitialised for httparse
+/// to fill, as most heads use a fraction of them.
 const SLOTS: usize = 96;
 const MAX_SLOTS: usize = 1024;
 
@@ -260,9 +264,9 @@ pub fn parse_request(head: &[u8]) -> Result<RequestHead, String> {
 }
 
 fn parse_request_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<RequestHead, String> {
-    let mut slots = [httparse::EMPTY_HEADER; SLOTS];
-    let mut req = httparse::Request::new(&mut slots);
-    match config().parse_request(&mut req, head) {
+    let mut slots = [const { MaybeUninit::uninit() }; SLOTS];
+    let mut req = httparse::Request::new(&mut []);
+    match config().parse_request_with_uninit_headers(&mut req, head, &mut slots) {
         Err(httparse::Error::TooManyHeaders) => {
             let mut many = vec![httparse::EMPTY_HEADER; MAX_SLOTS];
             let mut req = httparse::Request::new(&mut many);
@@ -301,9 +305,9 @@ pub fn parse_response(head: &[u8]) -> Result<ResponseHead, String> {
 }
 
 fn parse_response_once(head: &[u8], masked: Option<Masked<'_>>) -> Result<ResponseHead, String> {
-    let mut slots = [httparse::EMPTY_HEADER; SLOTS];
-    let mut res = httparse::Response::new(&mut slots);
-    match config().parse_response(&mut res, head) {
+    let mut slots = [const { MaybeUninit::uninit() }; SLOTS];
+    let mut res = httparse::Response::new(&mut []);
+    match config().parse_response_with_uninit_headers(&mut res, head, &mut slots) {
         Err(httparse::Error::TooManyHeaders) => {
             let mut many = vec![httparse::EMPTY_HEADER; MAX_SLOTS];
             let mut res = httparse::Response::new(&mut many);
