@@ -4,8 +4,8 @@
 //! evidence), and serde_json looks up every byte of every string in its escape table; that
 //! loop was the largest single cost of laying out records. Here strings are scanned sixteen
 //! bytes at a time (`byte_masks.rs`) for the three things that need escaping (`"`, `\` and
-//! control bytes), and copied in runs. Equality with serde_json is checked by tests over every byte at every
-//! position of a group and over generated strings.
+//! control bytes), and copied in runs. Equality with serde_json is checked by tests over every
+//! byte at every position of a group and over generated strings.
 
 use crate::byte_masks;
 

@@ -1,11 +1,12 @@
 //! Skipping the rest of a string that has escapes, 64 bytes at a time.
 //!
 //! Text bodies (JSON, CSS, scripts) have an escape every few bytes, where a byte-by-byte
-//! search mispredicts a branch at each. Here each block of 64 bytes becomes three bit masks (bit
-//! `i` for byte `i`), of its backslashes, its quotes and its control bytes, sixteen bytes at a
-//! time with no branch (`byte_masks.rs`); which bytes are escaped follows from the backslash mask with a few
-//! arithmetic steps (the carry of an addition resolves runs of backslashes, as in simdjson's
-//! string scanner), and the string ends at the first quote not escaped. Escaped bytes other
+//! search mispredicts a branch at each. Here each block of 64 bytes becomes three bit masks
+//! (bit `i` for byte `i`), of its backslashes, its quotes and its control bytes, sixteen bytes
+//! at a time with no branch (`byte_masks.rs`); which bytes are escaped follows from the
+//! backslash mask with a few arithmetic steps (the carry of an addition resolves runs of
+//! backslashes, as in simdjson's string scanner), and the string ends at the first quote not
+//! escaped. Escaped bytes other
 //! than `"` and `\` are then checked one by one (`\u` needs four hex digits), and the bytes
 //! before the end must not be control bytes. The last, partial block is read byte by byte.
 

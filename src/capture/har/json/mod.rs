@@ -5,8 +5,8 @@
 //! indentation (DevTools indents every line) one byte at a time, skips bodies of megabytes
 //! eight bytes per step and an escape at a time (text bodies have one every few bytes), finds
 //! each key's end with a `memchr2` call that costs more than the key is long, and checks each
-//! string's UTF-8 in a call of its own. This reads the same text with indentation skipped a word
-//! at a time, keys and short strings searched sixteen bytes at a time, long plain strings by
+//! string's UTF-8 in a call of its own. This reads the same text with indentation, keys and short
+//! strings searched sixteen bytes at a time (`byte_masks.rs`), long plain strings by
 //! `memchr2`, text bodies 64 bytes at a time through bit masks (`escaped.rs`) and UTF-8 checked
 //! a region at a time (`utf8.rs`). No crate offered a serde deserializer that borrows from a
 //! slice and skips strings this way, and the entry structs (`entry.rs`, `lenient.rs`) must keep

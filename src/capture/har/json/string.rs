@@ -3,9 +3,9 @@
 //! be UTF-8 once decoded and may not hold a lone surrogate escape; a skipped one is not
 //! checked for either, as serde_json does not check them.
 //!
-//! Short strings (names, header values) are searched sixteen bytes at a time (`byte_masks.rs`); long
-//! skipped ones (bodies) with `memchr2` for the next `"` or `\`, then the bytes passed over are
-//! checked for control bytes in a loop the compiler vectorises.
+//! Short strings (names, header values) are searched sixteen bytes at a time
+//! (`byte_masks.rs`); long skipped ones (bodies) with `memchr2` for the next `"` or `\`, then
+//! the bytes passed over are checked for control bytes in a loop the compiler vectorises.
 
 use std::ops::Range;
 
