@@ -38,8 +38,7 @@ pub(crate) fn specials(chunk: &[u8; LANES]) -> u32 {
 /// Bits of the bytes an ASCII key may not hold: [`specials`] and bytes above 0x7f.
 #[inline]
 pub(crate) fn key_specials(chunk: &[u8; LANES]) -> u32 {
-    let v = load(chunk);
-    equal(v, b'"') | equal(v, b'\\') | control(v) | v.to_bitmask()
+    specials(chunk) | load(chunk).to_bitmask()
 }
 
 /// Bits of the bytes that are not JSON whitespace (space, line feed, carriage return, tab).

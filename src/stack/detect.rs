@@ -115,12 +115,12 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     };
     let mut vary_names = Vec::new();
     for h in headers.iter() {
-        // Every name looked for is short and ASCII: lower-case the recorded bytes on the stack
-        // (this runs for every header of every response); a longer name, or one that is not
-        // ASCII, matches nothing. Only a line whose name is looked for is read as text.
         if !may_be_looked_for(h.name) {
             continue;
         }
+        // Every name looked for is short and ASCII: lower-case the recorded bytes on the stack
+        // (this runs for every header of every response); a longer name, or one that is not
+        // ASCII, matches nothing. Only a line whose name is looked for is read as text.
         let mut buf = [0u8; 32];
         let Some(lower) = buf.get_mut(..h.name.len()) else {
             continue;
