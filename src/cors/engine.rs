@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 
 use lru::LruCache;
 
@@ -92,21 +93,22 @@ enum Role {
     ProxyUpstream(crate::model::Location),
 }
 
-/// A preflight judged already, kept while requests may still pair with it.
+/// A preflight judged already, kept while requests may still pair with it. What it asked
+/// and its outcome are shared with the requests it pairs with, not copied for each.
 struct PreflightRecord {
     id: ExchangeId,
     at: Timestamp,
     client: ClientKey,
-    ask: PreflightAsk,
-    outcome: PreflightOutcome,
+    ask: Arc<PreflightAsk>,
+    outcome: Arc<PreflightOutcome>,
     claimed: bool,
 }
 
 /// The preflight an actual request was matched with.
 struct Paired {
     id: ExchangeId,
-    ask: PreflightAsk,
-    outcome: PreflightOutcome,
+    ask: Arc<PreflightAsk>,
+    outcome: Arc<PreflightOutcome>,
 }
 
 /// Judges the exchanges of one input, in the order the input holds them.
@@ -202,7 +204,7 @@ impl Engine {
     /// it while the engine's thread judges earlier exchanges.
     pub fn prepare(exchange: Exchange) -> Prepared {
         let keys = Keys::of(&exchange);
-        let class = classify_with(&exchange, keys.server.as_deref());
+        let class = classify_with(&exchange, keys.server(&exchange));
         let unsafe_names =
             (class.kind == ExchangeKind::Cors).then(|| request_unsafe_names(&exchange));
         Prepared {
@@ -354,7 +356,7 @@ impl Engine {
         let mut c = h
             .class
             .take()
-            .unwrap_or_else(|| classify_with(&h.ex, h.keys.server.as_deref()));
+            .unwrap_or_else(|| classify_with(&h.ex, h.keys.server(&h.ex)));
         // A request a preflight was sent for, by the recorder's own ids, is a CORS request
         // even when the recorder kept only its provisional headers (chrome-har, when the
         // protocol's extra info came before the request): its origin is the preflight's.
@@ -377,7 +379,7 @@ impl Engine {
                 .preflight_cache,
             |s| s.http.remember(id, at, ex),
         );
-        self.spaces.remember(&h.ex, h.keys.server.as_deref());
+        self.spaces.remember(&h.ex, h.keys.server(&h.ex));
         if let Role::ProxyUpstream(client_at) = h.role {
             let note = format!(
                 "proxy-to-origin-server leg of the exchange at {client_at}: judged on the client leg"
@@ -418,7 +420,7 @@ impl Engine {
         let found = self.index.same_target(&h.keys).copied().find(|slot| {
             self.buffer.get(slot).is_some_and(|u| {
                 matches!(u.role, Role::Plain)
-                    && u.keys.target == h.keys.target
+                    && u.keys.target(&u.ex) == h.keys.target(&h.ex)
                     && u.at >= h.at
                     && u.ex.response.is_some()
                     && u.ex.endpoints.client.is_some_and(|c| c.ip() == server.ip())
@@ -460,11 +462,11 @@ impl Engine {
         if !r.headers.contains(super::check::ACAO) {
             return;
         }
-        let Some(server) = &h.keys.server else {
+        let Some(server) = h.keys.server(&h.ex) else {
             return;
         };
         if !self.acao_servers.contains(server) {
-            self.acao_servers.push(server.clone(), ());
+            self.acao_servers.push(server.to_string(), ());
         }
     }
 
@@ -473,7 +475,7 @@ impl Engine {
     fn reflected(&mut self, h: &Held, r: &crate::model::Response, origin: &str) -> usize {
         let echoes = fields::get(&r.headers, super::check::ACAO).as_deref() == Some(origin)
             && fields::get(&r.headers, super::check::ACAC).as_deref() == Some("true");
-        let Some(server) = &h.keys.server else {
+        let Some(server) = h.keys.server(&h.ex) else {
             return 0;
         };
         if !echoes {
@@ -484,7 +486,7 @@ impl Engine {
                 self.reflections.remove(&k);
             }
         }
-        let set = self.reflections.entry(server.clone()).or_default();
+        let set = self.reflections.entry(server.to_string()).or_default();
         if set.len() < 64 {
             set.insert(origin.to_string());
         }

@@ -11,30 +11,35 @@
 //! [`parts`] also needs a path and query the parser would not rewrite: characters that are
 //! never percent-encoded, no dot segments.
 
+use std::borrow::Cow;
+
 /// The serialized origin of `url` when it is a plain URL as above; `None` means "not read
 /// here", never "no origin".
 pub(super) fn origin(url: &str) -> Option<String> {
-    split(url).map(|(origin, _)| origin)
+    split(url).map(|(origin, _)| origin.into_owned())
 }
 
 /// A plain URL's serialized origin, path (`/` when empty) and query (without `?`), equal to
 /// the `url` crate's `origin().ascii_serialization()`, `path()` and `query()`.
 pub(crate) struct Parts<'a> {
-    /// The serialized origin.
-    pub origin: String,
+    /// The serialized origin: the URL's own beginning when it is written so (no default
+    /// port).
+    pub origin: Cow<'a, str>,
     /// The path.
     pub path: &'a str,
     /// The query, when there is a `?`.
     pub query: Option<&'a str>,
+    /// What follows the authority in the URL: path, query and fragment as written.
+    pub after: &'a str,
 }
 
 /// The parts of `url` when it is plain, path and query included; `None` means "not read
 /// here".
 pub(crate) fn parts(url: &str) -> Option<Parts<'_>> {
-    let (origin, rest) = split(url)?;
-    let rest = rest
-        .get(..memchr::memchr(b'#', rest.as_bytes()).unwrap_or(rest.len()))
-        .unwrap_or(rest);
+    let (origin, after) = split(url)?;
+    let rest = after
+        .get(..memchr::memchr(b'#', after.as_bytes()).unwrap_or(after.len()))
+        .unwrap_or(after);
     let (path, query) = match memchr::memchr(b'?', rest.as_bytes()) {
         Some(q) => (rest.get(..q)?, Some(rest.get(q + 1..)?)),
         None => (rest, None),
@@ -48,6 +53,7 @@ pub(crate) fn parts(url: &str) -> Option<Parts<'_>> {
         origin,
         path: if path.is_empty() { "/" } else { path },
         query,
+        after,
     })
 }
 
@@ -105,9 +111,14 @@ pub(crate) fn host(url: &str) -> Option<&str> {
     authority(url).is_some().then_some(host)
 }
 
-/// The origin of a plain URL and what follows its authority.
-fn split(url: &str) -> Option<(String, &str)> {
+/// The origin of a plain URL and what follows its authority. The origin is borrowed from
+/// the URL when the URL begins with it, as it does unless a default port is written.
+fn split(url: &str) -> Option<(Cow<'_, str>, &str)> {
     let plain = authority(url)?;
+    let len = plain.scheme.len() + 3 + plain.host.len() + plain.port.map_or(0, |p| p.len() + 1);
+    if url.len() - plain.after.len() == len {
+        return Some((Cow::Borrowed(url.get(..len)?), plain.after));
+    }
     let mut origin = String::with_capacity(
         plain.scheme.len() + 3 + plain.host.len() + plain.port.map_or(0, |p| p.len() + 1),
     );
@@ -118,7 +129,7 @@ fn split(url: &str) -> Option<(String, &str)> {
         origin.push(':');
         origin.push_str(p);
     }
-    Some((origin, plain.after))
+    Some((Cow::Owned(origin), plain.after))
 }
 
 /// The pieces of a plain URL's origin, checked, without building its serialization.
@@ -276,6 +287,10 @@ mod tests {
         );
         assert_eq!(origin("http://203.0.113.7/"), None);
         assert_eq!(origin("http://A.test/"), None);
+        // A written default port is left out of the origin, which is then text of its own.
+        let p = parts("http://a.test:80/x?y").expect("plain");
+        assert!(matches!(p.origin, Cow::Owned(_)));
+        assert_eq!((p.origin.as_ref(), p.after), ("http://a.test", "/x?y"));
     }
     #[test]
     fn paths_and_queries_agree_with_the_url_crate_whenever_read() {
@@ -297,6 +312,9 @@ mod tests {
                     read += 1;
                     let u = url::Url::parse(&url).expect("a plain URL parses");
                     assert_eq!(p.origin, u.origin().ascii_serialization(), "{url}");
+                    // Written without a default port, the origin is the URL's beginning.
+                    assert!(matches!(p.origin, Cow::Borrowed(_)), "{url}");
+                    assert_eq!(format!("{}{}", p.origin, p.after), url);
                     assert_eq!(p.path, u.path(), "{url}");
                     assert_eq!(p.query, u.query(), "{url}");
                 }

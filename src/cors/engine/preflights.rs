@@ -3,6 +3,8 @@
 //! requests and the preflight cache, and inferring the request a failed preflight stopped
 //! when the recording lacks it.
 
+use std::sync::Arc;
+
 use super::super::classify::{is_preflight, Classification};
 use super::super::evidence::{Fault, ReportContext};
 use super::super::fields;
@@ -215,8 +217,8 @@ impl Engine {
             id: h.id,
             at: h.at,
             client: h.client.clone(),
-            ask,
-            outcome,
+            ask: Arc::new(ask),
+            outcome: Arc::new(outcome),
             claimed: linked,
         });
         self.remember_server(&h);
@@ -235,7 +237,7 @@ impl Engine {
             let Some(a) = self.buffer.get(&slot) else {
                 continue;
             };
-            if a.keys.url != p.keys.url
+            if a.keys.url(&a.ex) != p.keys.url(&p.ex)
                 || a.client != p.client
                 || is_preflight(&a.ex)
                 || matches!(a.role, Role::ProxyUpstream(..))

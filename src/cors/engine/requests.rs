@@ -2,6 +2,8 @@
 //! authorised (or refused) a request or the cache entry that covered it, and judging the
 //! request on its response or on its preflight when it was never sent.
 
+use std::sync::Arc;
+
 use super::super::classify::{is_preflight, Classification};
 use super::super::evidence::ReportContext;
 use super::super::message::initiator_word;
@@ -28,9 +30,9 @@ impl Engine {
         c: Classification,
         out: &mut dyn FnMut(Assessment),
     ) {
-        let url = h.ex.request.url.clone();
+        let url = h.ex.request.url.as_str();
         let window = self.window_secs;
-        let chain = self.client_state(&h, |s| s.chains.follow(&url, Some(h.at), window));
+        let chain = self.client_state(&h, |s| s.chains.follow(url, Some(h.at), window));
         if chain.as_ref().is_some_and(|ch| ch.refused) {
             // A recorder kept the hop the browser would not go to (Playwright, Firefox).
             let mut a = plain_parts(h.id, ExchangeKind::Cors, c.origin.clone());
@@ -48,7 +50,7 @@ impl Engine {
             .unsafe_names
             .take()
             .unwrap_or_else(|| request_unsafe_names(&h.ex));
-        let method = normalize_method(&h.ex.request.method).into_owned();
+        let method = normalize_method(&h.ex.request.method);
         let needs_preflight = !is_cors_safelisted_method(&method) || !names.is_empty();
         // Look even when the recorded request seems simple: XHR uploads force a preflight, and
         // sanitized exports strip the `Authorization` that required one.
@@ -64,7 +66,7 @@ impl Engine {
             .or_else(|| origin.clone());
         let tainted = chain
             .as_ref()
-            .is_some_and(|ch| ch.tainted || hop_taints(&ch.page_origin, &ch.previous_url, &url));
+            .is_some_and(|ch| ch.tainted || hop_taints(&ch.page_origin, &ch.previous_url, url));
         let credentials = Credentials::of(&h.ex);
         let mut a = plain_parts(h.id, ExchangeKind::Cors, origin.clone());
         if page_origin != origin {
@@ -78,7 +80,7 @@ impl Engine {
         let request_origin = origin.clone().unwrap_or_else(|| "null".into());
         let ctx = ReportContext {
             kind: word,
-            url: &url,
+            url,
             initial_url: initial_url.as_deref(),
             page_origin: &shown_origin,
             request_origin: &request_origin,
@@ -89,11 +91,11 @@ impl Engine {
         if paired.is_none() && needs_preflight && !c.never_sent {
             if let Some(o) = origin.as_deref() {
                 let actual = ActualRequest {
-                    method: method.clone(),
+                    method: method.to_string(),
                     unsafe_names: names.clone(),
                 };
                 let include = credentials == Credentials::Include;
-                let key = without_fragment(&url);
+                let key = without_fragment(url);
                 let at = h.at;
                 let cached = self.client_state(&h, |s| {
                     s.preflights.lookup(o, key, at, &actual, include, profile)
@@ -107,7 +109,7 @@ impl Engine {
             }
         }
         let failure = h.ex.failure.clone();
-        match (&h.ex.response, paired.as_ref().map(|p| &p.outcome)) {
+        match (&h.ex.response, paired.as_ref().map(|p| &*p.outcome)) {
             _ if failure.as_ref().is_some_and(|f| is_network_failure(f.kind)) => {
                 a.verdict = Verdict::NetworkError;
                 a.note = failure.map(|f| f.text);
@@ -170,7 +172,7 @@ impl Engine {
                 // Only an error response without the header needs its siblings (a window scan).
                 let sibling_acao = r.status >= 400
                     && !r.headers.contains(super::super::check::ACAO)
-                    && self.sibling_acao(h.keys.server.as_deref(), p);
+                    && self.sibling_acao(h.keys.server(&h.ex), p);
                 let proxy = match &h.role {
                     Role::ProxyClient(d) => d.as_slice(),
                     _ => &[],
@@ -219,13 +221,13 @@ impl Engine {
                 ));
                 let refused = a.verdict == Verdict::Blocked && location_cause;
                 if is_redirect(r) && (a.verdict != Verdict::Blocked || refused) {
-                    if let (Some(to), Some(po)) = (location(r, &url), page_origin.clone()) {
+                    if let (Some(to), Some(po)) = (location(r, url), page_origin.clone()) {
                         let chain = Chain {
-                            initial_url: initial_url.clone().unwrap_or_else(|| url.clone()),
+                            initial_url: initial_url.clone().unwrap_or_else(|| url.to_string()),
                             page_origin: po,
                             tainted,
                             previous: h.id,
-                            previous_url: url.clone(),
+                            previous_url: url.to_string(),
                             at: h.at,
                             refused,
                         };
@@ -258,8 +260,8 @@ impl Engine {
             if let Some(r) = self.recent.get(pid) {
                 return Some(Paired {
                     id: r.id,
-                    ask: r.ask.clone(),
-                    outcome: r.outcome.clone(),
+                    ask: Arc::clone(&r.ask),
+                    outcome: Arc::clone(&r.outcome),
                 });
             }
         }
@@ -267,7 +269,7 @@ impl Engine {
             return None;
         }
         let window = self.window_secs;
-        if let Some(r) = self.recent.latest_for(&h.keys.url, |r| {
+        if let Some(r) = self.recent.latest_for(h.keys.url(&h.ex), |r| {
             !r.claimed
                 && {
                     let d = h.at.secs_since(r.at);
@@ -278,8 +280,8 @@ impl Engine {
             r.claimed = true;
             return Some(Paired {
                 id: r.id,
-                ask: r.ask.clone(),
-                outcome: r.outcome.clone(),
+                ask: Arc::clone(&r.ask),
+                outcome: Arc::clone(&r.outcome),
             });
         }
         let found = self
@@ -287,7 +289,7 @@ impl Engine {
             .same_url(&h.keys)
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
-                p.keys.url == h.keys.url
+                p.keys.url(&p.ex) == h.keys.url(&h.ex)
                     && p.client == h.client
                     && is_preflight(&p.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
@@ -316,7 +318,11 @@ impl Engine {
         let outcome = judge_preflight(found.id, &found.ex, &judgement);
         let id = found.id;
         self.claimed_ahead.insert(id, super::Claim::of(&h.ex));
-        Some(Paired { id, ask, outcome })
+        Some(Paired {
+            id,
+            ask: Arc::new(ask),
+            outcome: Arc::new(outcome),
+        })
     }
 
     /// Whether other responses of the same server carry `Access-Control-Allow-Origin`: the

@@ -90,7 +90,7 @@ impl Engine {
 /// The origin of the page a request without `Origin` was made from, when it is the request
 /// URL's own: a same-origin request. The URL's origin is the one its lookup keys hold.
 fn page_origin(h: &Held, c: &Classification) -> Option<String> {
-    let url_origin = h.keys.server.as_deref()?;
+    let url_origin = h.keys.server(&h.ex)?;
     let page = match c.kind {
         ExchangeKind::SameOrigin => c.origin.clone().unwrap_or_else(|| url_origin.to_string()),
         _ if c.origin.is_none() => h
