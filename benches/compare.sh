@@ -19,6 +19,10 @@
 #      ~20x the file in RAM).
 #   2. corscope -j 1 vs -j N (every core) on a directory of DIR_COUNT x DIR_SIZE pcaps.
 #   3. corscope (every core) on each of PCAP_SIZES (linearity) and on HAR_SIZE.
+#   4. With AGAINST=<git revision>: this build beside that revision's release build on the
+#      API mixes (jsonl; -j 1 and every core), the two run in turn AGAINST_ROUNDS times
+#      (default 7), so that a change is measured in one stretch of the machine's load.
+#   5. TLS 1.3 + HTTP/2 with a key log, beside tshark decrypting.
 # Each corscope figure is the fastest of REPEAT runs (default 3); peers run once.
 set -euo pipefail
 
@@ -276,6 +280,51 @@ warm "$F"
 best "corscope ($HAR_SIZE HAR)" "$B" "$CORSCOPE" analyze "$F" --format jsonl -o /dev/null
 row "size" "corscope analyze --format jsonl" "$(mb "$B") MB HAR" "truth $(json_get "$F.truth.json" entries) entries"
 
+# ---- 4. this build beside an earlier one (AGAINST) -----------------------------------------
+# The same inputs, this build and AGAINST's release build taking turns: a VM's speed drifts
+# by 20-30% over hours, so only figures taken in the same minutes tell a change apart.
+AGAINST=${AGAINST:-}
+AGAINST_ROUNDS=${AGAINST_ROUNDS:-7}
+AGAINST_ROWS=()
+if [ -n "$AGAINST" ]; then
+  step "4. this build beside $AGAINST"
+  AGAINST_REV=$(git -C "$ROOT" rev-parse --short "$AGAINST^{commit}")
+  mkdir -p "$WORK/against"
+  git -C "$ROOT" archive "$AGAINST_REV" | tar -x -C "$WORK/against"
+  run cargo build --release --locked --bin corscope --manifest-path "$WORK/against/Cargo.toml" \
+    --target-dir "$ROOT/target/against"
+  OLD=$ROOT/target/against/release/corscope
+  # stats FILE: "fastest median" of the wall times (ms) in FILE.
+  stats() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%d %d", v[1], v[int((NR + 1) / 2)] }'; }
+  # side_by_side LABEL FILE JOBS...: AGAINST_ROUNDS turns of both builds on FILE.
+  side_by_side() {
+    local label=$1 f=$2 j b i t0 t1 bin
+    shift 2
+    warm "$f"
+    for j in "$@"; do
+      : >"$WORK/new.ms"
+      : >"$WORK/old.ms"
+      for i in $(seq 1 "$AGAINST_ROUNDS"); do
+        for b in new old; do
+          t0=$(date +%s%N)
+          if [ "$b" = new ]; then bin=$CORSCOPE; else bin=$OLD; fi
+          "$bin" analyze "$f" --format jsonl -o /dev/null -j "$j" || [ $? = 1 ]
+          t1=$(date +%s%N)
+          echo $(( (t1 - t0) / 1000000 )) >>"$WORK/$b.ms"
+        done
+      done
+      read -r new_min new_med <<<"$(stats "$WORK/new.ms")"
+      read -r old_min old_med <<<"$(stats "$WORK/old.ms")"
+      printf '    %-30s -j %s: this build %s/%s ms, %s %s/%s ms (fastest/median)\n' "$label" "$j" \
+        "$new_min" "$new_med" "$AGAINST_REV" "$old_min" "$old_med" >&2
+      AGAINST_ROWS+=("| $label | -j $j | $old_min / $old_med | $new_min / $new_med | $(ratio "$old_min" "$new_min") / $(ratio "$old_med" "$new_med") |")
+    done
+  }
+  side_by_side "API mix pcap" "$WORK/mix-api.pcap" 1 "$(nproc)"
+  [ -n "$HAVE_PYGEN" ] && side_by_side "gen_http_pcap.py pcap" "$WORK/mix-py.pcap" 1 "$(nproc)"
+  side_by_side "API mix HAR" "$WORK/mix-api.har" 1 "$(nproc)"
+fi
+
 # ---- 5. TLS 1.3 + HTTP/2 with a key log: corscope vs tshark decrypting -----------------
 # A TLS 1.3 + HTTP/2 capture and its key log from examples/gen_tls_capture.rs
 # (benches/support/tls_capture/): corscope's full analysis with the key log (-j 1 and every
@@ -351,5 +400,15 @@ TSHARK_VERSION=$( [ -n "$HAVE_TSHARK" ] && tshark --version 2>/dev/null | head -
   echo
   for n in "${NOTES[@]}"; do echo "- $n"; done
   echo "- Where the time goes (a load-independent profile in CPU instructions) and what remains to do: README, section Performance."
+  if [ ${#AGAINST_ROWS[@]} -gt 0 ]; then
+    echo
+    echo "## This build beside $AGAINST_REV"
+    echo
+    echo "\`--format jsonl\`, the two builds taking turns $AGAINST_ROUNDS times on the same input; wall time in ms, fastest / median; speed-up = $AGAINST_REV's time / this build's."
+    echo
+    echo "| input | threads | $AGAINST_REV (ms) | this build (ms) | speed-up |"
+    echo "|---|---|---:|---:|---:|"
+    printf '%s\n' "${AGAINST_ROWS[@]}"
+  fi
 } >"$RESULTS"
 cat "$RESULTS"
