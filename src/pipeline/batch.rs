@@ -29,7 +29,7 @@ const BATCH: usize = 512;
 /// Assessments sent at once to a rendering thread that projects and lays them out itself (a
 /// capture's engine on a thread of its own). Fewer than [`BATCH`]: with three threads on two
 /// cores, the renderer then takes work in smaller steps and the engine waits less for room
-/// within [`ASSESSMENT_BYTES`]: a 200 MB capture of small API calls ran 9% faster with two
+/// within [`ASSESSMENT_BYTES`]: a 200 MB capture of small API calls ran 6-10% faster with two
 /// threads than with batches of 512.
 const ASSESSMENT_BATCH: usize = 64;
 
