@@ -233,7 +233,7 @@ fn explain_prints_a_cause_and_rejects_unknown_ones() {
 
 /// Reports do not depend on the thread count: one input (reader and engine on two threads
 /// when there are spare threads; a HAR's records laid out on the engine's thread, a
-/// capture's on the calling thread) and several inputs (one worker each), every format.
+/// capture's on the reader's thread) and several inputs (one worker each), every format.
 #[test]
 fn thread_count_does_not_change_reports() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/recordings");

@@ -26,11 +26,9 @@ pub(super) const BACKLOG: usize = 32;
 /// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
 const BATCH: usize = 512;
 
-/// Assessments sent at once to a rendering thread that projects and lays them out itself (a
-/// capture's engine on a thread of its own). Fewer than [`BATCH`]: with three threads on two
-/// cores, the renderer then takes work in smaller steps and the engine waits less for room
-/// within [`ASSESSMENT_BYTES`]: a 200 MB capture of small API calls ran 6-10% faster with two
-/// threads than with batches of 512.
+/// Assessments sent at once to a thread that projects and lays them out itself (from a
+/// capture's engine on a thread of its own). Fewer than [`BATCH`]: that thread then takes work
+/// in smaller steps and the engine waits less for room within [`ASSESSMENT_BYTES`].
 const ASSESSMENT_BATCH: usize = 64;
 
 /// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
@@ -38,18 +36,19 @@ const ASSESSMENT_BATCH: usize = 64;
 const BATCH_BYTES: usize = 64 * 1024;
 
 /// Bytes of assessments (exchanges with their header lists, and findings; see [`weight`])
-/// one input may have waiting for the rendering thread. Counted in bytes, not batches: when
-/// that thread falls behind, a backlog of [`BACKLOG`] batches of large exchanges held tens of
-/// megabytes. 4 MiB keeps both threads busy (the rendering thread takes a batch at a time)
-/// and the peak resident size of a run with two threads under 64 MiB.
+/// one input may have waiting for the thread that lays them out. Counted in bytes, not
+/// batches: when that thread falls behind, a backlog of [`BACKLOG`] batches of large
+/// exchanges held tens of megabytes. 4 MiB keeps both threads busy (the receiving thread
+/// takes a batch at a time) and the peak resident size of a run with two threads under
+/// 64 MiB.
 pub(super) const ASSESSMENT_BYTES: usize = 4 << 20;
 
-/// The bytes of assessments in flight from one worker to the rendering thread: the worker
-/// waits while sending more would pass [`ASSESSMENT_BYTES`] (a batch always goes when
-/// nothing is in flight), the rendering thread gives them back once it has projected them.
+/// The bytes of assessments in flight from an engine to the thread that lays them out: the
+/// engine waits while sending more would pass [`ASSESSMENT_BYTES`] (a batch always goes when
+/// nothing is in flight), the receiving thread gives them back once it has projected them.
 #[derive(Default)]
 pub(super) struct Backlog {
-    /// Bytes in flight, and whether the rendering thread stopped taking them.
+    /// Bytes in flight, and whether the receiving thread stopped taking them.
     state: Mutex<(usize, bool)>,
     room: Condvar,
 }
@@ -119,7 +118,8 @@ pub(super) enum Message {
 /// How far a worker takes its assessments before sending them to the rendering thread.
 #[derive(Clone, Copy)]
 pub(super) enum Handoff {
-    /// As assessments: the worker's thread is the busiest one.
+    /// As assessments, to be projected and laid out on the receiving thread (a capture's
+    /// engine hands them back to its reader's thread).
     Assessments,
     /// As records, for a renderer that lays out the whole report itself.
     Records,
@@ -311,6 +311,13 @@ impl<'a> Batcher<'a> {
         if let Spill::To(file, written, counts) = std::mem::replace(&mut self.spill, Spill::No) {
             let _ = self.tx.send(Message::Spilled(file, written, counts));
         }
+    }
+
+    /// Sends everything taken so far, then `msg`, in order.
+    pub(super) fn forward(&mut self, msg: Message) {
+        self.flush();
+        self.end_spill();
+        let _ = self.tx.send(msg);
     }
 
     /// Sends everything still held; returns how many assessments were taken, and the issue of

@@ -17,15 +17,19 @@
 //!   calling thread only writes bytes and N threads run N inputs at full speed;
 //! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
 //!   worker, its engine prepares each exchange (URL keys, classification) and judges it on a
-//!   second thread, and the calling thread turns assessments into records and lays them out:
-//!   a three-stage pipeline over one file, or over the files of one long rotated capture: its
-//!   reader goes on to the next file while the engine judges the exchanges of the last one.
-//!   A HAR's reader does more than half of the work, so its engine's thread lays the records
-//!   out too, and the calling thread only writes them.
+//!   second thread, over one file or over the files of one long rotated capture (its reader
+//!   goes on to the next file while the engine judges the exchanges of the last one). Two
+//!   threads share the work, not three: a capture's reader also turns what its engine judged
+//!   into records and lays them out, between reads ([`Relay`]); a HAR's reader does more than
+//!   half of the work on its own, so its engine's thread lays the records out. The calling
+//!   thread only writes them. (With three busy threads on two cores, each waited on the
+//!   others: the cores were 165-185% busy.)
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
+use std::sync::mpsc::TrySendError;
 use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 mod batch;
 pub mod chain;
@@ -152,19 +156,14 @@ fn run_chains(
     // own, one feeding the other.
     let threads = pool.current_num_threads();
     let split = threads > n;
-    // Workers lay out records themselves when every thread has an input of its own. When an
-    // input is split, this thread does it for a capture, whose engine's thread is the
-    // busiest; for a HAR, whose reader's thread is, the engine's thread does it, so that two
-    // threads share the work, not three (on two cores, a third thread takes turns with the
-    // reader and slows the whole).
-    let encoder = renderer.encoder();
-    let handoff = move |chain: &Chain| {
-        let worker_lays_out = !split || chain.format == Some(Format::Har);
-        match (worker_lays_out, encoder) {
-            (false, _) => Handoff::Assessments,
-            (true, Some(encode)) => Handoff::Encoded(encode),
-            (true, None) => Handoff::Records,
-        }
+    // Workers lay out records themselves (with the renderer's encoder when it has one), so
+    // that this thread only writes: when an input is split, a capture's reader's thread lays
+    // out what its engine judged, between reads, and a HAR's engine's thread does, so that two
+    // threads share the work, not three (on two cores, a third busy thread takes turns with
+    // the others and leaves the cores waiting on each other).
+    let handoff = match renderer.encoder() {
+        Some(encode) => Handoff::Encoded(encode),
+        None => Handoff::Records,
     };
     // Inputs are handed out in order, each to the next free thread: the lowest unfinished
     // input, the one being rendered, is always being worked on, so waiting for room in a
@@ -190,7 +189,7 @@ fn run_chains(
                         limits: &limits,
                         engine,
                         keys: &keys,
-                        handoff: handoff(&chain),
+                        handoff,
                         split,
                         progress: progress.as_ref(),
                         redactor: &redactor,
@@ -332,24 +331,103 @@ impl Sink for EngineSink<'_> {
 
 /// Reads into a channel to the engine's thread. The engine's thread prepares each exchange
 /// (URL keys, classification): reading a HAR costs more than judging, and preparing there
-/// leaves the reader only the reading.
-struct ForwardSink {
+/// leaves the reader only the reading. For a capture, the sink also lays out what the engine
+/// sends back ([`Relay`]): it never waits for room in the engine's channel without taking
+/// what the engine has sent, so neither thread can wait for the other forever.
+struct ForwardSink<'a> {
     batch: Vec<Exchange>,
     tx: mpsc::SyncSender<Vec<Exchange>>,
     issues: IssueTally,
+    /// For a capture: the engine's assessments, coming back to be laid out on this thread.
+    relay: Option<Relay<'a>>,
 }
 
-impl ForwardSink {
+impl ForwardSink<'_> {
     fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(EXCHANGE_BATCH));
+        if self.batch.is_empty() {
+            return;
+        }
+        let mut batch = std::mem::replace(&mut self.batch, Vec::with_capacity(EXCHANGE_BATCH));
+        let Some(relay) = &mut self.relay else {
             // The engine's thread ends only after this side closes the channel.
             let _ = self.tx.send(batch);
+            return;
+        };
+        // Never wait for the engine without taking what it sends back: it may be waiting
+        // for room to send.
+        loop {
+            match self.tx.try_send(batch) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => break,
+                Err(TrySendError::Full(b)) => {
+                    batch = b;
+                    relay.take(Some(RELAY_WAIT));
+                }
+            }
         }
+        relay.take(None);
     }
 }
 
-impl Sink for ForwardSink {
+/// How long a reader whose engine has no room waits for assessments before trying again.
+const RELAY_WAIT: Duration = Duration::from_millis(1);
+
+/// The records stage of a capture split over two threads, run on the reader's thread between
+/// reads: the assessments its engine sends back are projected and laid out here, so that two
+/// threads share the work of three.
+struct Relay<'a> {
+    rx: mpsc::Receiver<Message>,
+    out: Batcher<'a>,
+    /// The assessments in flight from the engine, given back once laid out; closed when the
+    /// relay is dropped, so that the engine never waits for room that will not come.
+    backlog: ClosingRef<'a>,
+}
+
+/// Closes a [`Backlog`] when dropped.
+struct ClosingRef<'a>(&'a Backlog);
+
+impl Drop for ClosingRef<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+impl Relay<'_> {
+    /// Lays out what the engine has sent: what has arrived, after waiting up to `wait` for
+    /// the first message when given.
+    fn take(&mut self, wait: Option<Duration>) {
+        if let Some(wait) = wait {
+            match self.rx.recv_timeout(wait) {
+                Ok(msg) => self.lay_out(msg),
+                Err(_) => return,
+            }
+        }
+        while let Ok(msg) = self.rx.try_recv() {
+            self.lay_out(msg);
+        }
+    }
+
+    fn lay_out(&mut self, msg: Message) {
+        match msg {
+            Message::Assessments(batch, weight) => {
+                for a in batch {
+                    self.out.push(a);
+                }
+                self.backlog.0.give(weight);
+            }
+            other => self.out.forward(other),
+        }
+    }
+
+    /// Lays out everything until the engine is done; returns the projection's issue.
+    fn finish(mut self) -> Option<Issue> {
+        while let Ok(msg) = self.rx.recv() {
+            self.lay_out(msg);
+        }
+        self.out.close().1
+    }
+}
+
+impl Sink for ForwardSink<'_> {
     fn exchange(&mut self, exchange: Exchange) {
         self.batch.push(exchange);
         if self.batch.len() >= EXCHANGE_BATCH {
@@ -367,16 +445,11 @@ impl Sink for ForwardSink {
 fn judge_all(
     plan: &Plan<'_>,
     tx: &mpsc::SyncSender<Message>,
+    (handoff, backlog): (Handoff, &Backlog),
     exchanges: impl Iterator<Item = Exchange>,
 ) -> (u64, Vec<Issue>) {
     let mut engine = Engine::with_options(plan.limits, plan.engine);
-    let mut out = Batcher::new(
-        plan.projector(),
-        tx,
-        plan.handoff,
-        plan.progress,
-        plan.backlog,
-    );
+    let mut out = Batcher::new(plan.projector(), tx, handoff, plan.progress, backlog);
     for exchange in exchanges {
         engine.push_prepared(Engine::prepare(exchange), &mut |a| out.push(a));
     }
@@ -417,21 +490,45 @@ fn read_and_judge(
         return (report, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
+    // A capture's reader lays out the records, between reads; a HAR's reader has enough to do.
+    let relay = chain.format != Some(Format::Har);
+    let (atx, arx) = mpsc::sync_channel::<Message>(BACKLOG);
+    let returning = Backlog::default();
     std::thread::scope(|scope| {
-        let engine = scope.spawn(|| judge_all(plan, tx, erx.into_iter().flatten()));
+        let engine = if relay {
+            scope.spawn(|| {
+                let atx = atx;
+                let link = (Handoff::Assessments, &returning);
+                judge_all(plan, &atx, link, erx.into_iter().flatten())
+            })
+        } else {
+            drop(atx);
+            let link = (plan.handoff, plan.backlog);
+            scope.spawn(move || judge_all(plan, tx, link, erx.into_iter().flatten()))
+        };
         let mut sink = ForwardSink {
             batch: Vec::with_capacity(EXCHANGE_BATCH),
             tx: etx,
             issues: IssueTally::new(),
+            relay: relay.then(|| Relay {
+                rx: arx,
+                // The engine's side counts progress.
+                out: Batcher::new(plan.projector(), tx, plan.handoff, None, plan.backlog),
+                backlog: ClosingRef(&returning),
+            }),
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         sink.flush();
         let ForwardSink {
             tx: etx,
             mut issues,
+            relay,
             ..
         } = sink;
         drop(etx);
+        if let Some(issue) = relay.and_then(Relay::finish) {
+            issues.add(issue);
+        }
         // A panic is a bug; the records sent before it stand, and the report says so.
         let judged = engine.join().map_err(|_| {
             "the engine judging this input stopped unexpectedly; records before that are shown"
