@@ -20,7 +20,7 @@
 //!   second thread, over one file or over the files of one long rotated capture (its reader
 //!   goes on to the next file while the engine judges the exchanges of the last one). Two
 //!   threads share the work, not three: a capture's reader also turns what its engine judged
-//!   into records and lays them out, between reads ([`Relay`]); a HAR's reader does more than
+//!   into records and lays them out, between reads (`Relay`); a HAR's reader does more than
 //!   half of the work on its own, so its engine's thread lays the records out. The calling
 //!   thread only writes them. (With three busy threads on two cores, each waited on the
 //!   others: the cores were 165-185% busy.)
