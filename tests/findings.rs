@@ -286,8 +286,8 @@ fn security_findings_through_the_engine() {
 
 /// One capture large enough that its engine's thread and its reader's thread (which lays out
 /// the records between reads when it has a second thread) wait on each other many times over:
-/// the report is the same, byte for byte, with one thread and with two, in every encoded
-/// format and in the text report.
+/// the report is the same, byte for byte, with one thread and with two, in JSON, JSON lines
+/// and the text report.
 #[test]
 fn a_capture_split_over_two_threads_reports_as_with_one() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -119,9 +119,7 @@ fn split(url: &str) -> Option<(Cow<'_, str>, &str)> {
     if url.len() - plain.after.len() == len {
         return Some((Cow::Borrowed(url.get(..len)?), plain.after));
     }
-    let mut origin = String::with_capacity(
-        plain.scheme.len() + 3 + plain.host.len() + plain.port.map_or(0, |p| p.len() + 1),
-    );
+    let mut origin = String::with_capacity(len);
     origin.push_str(plain.scheme);
     origin.push_str("://");
     origin.push_str(plain.host);

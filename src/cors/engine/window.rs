@@ -69,7 +69,7 @@ impl Keys {
     /// The keys of `ex`.
     pub fn of(ex: &Exchange) -> Self {
         let raw = ex.request.url.as_str();
-        let url_end = without_fragment(raw).len();
+        let url = without_fragment(raw);
         let (target, server) = match plain_url::parts(raw) {
             Some(p) => {
                 let at = raw.len() - p.after.len();
@@ -94,16 +94,13 @@ impl Keys {
                 Err(_) => (Piece::Url(0..raw.len()), None),
             },
         };
-        let mut keys = Self {
-            url_end,
+        Self {
+            url_hash: hash(url),
+            target_hash: hash((ex.request.method.as_str(), target.text(raw))),
+            url_end: url.len(),
             target,
             server,
-            url_hash: 0,
-            target_hash: 0,
-        };
-        keys.url_hash = hash(keys.url(ex));
-        keys.target_hash = hash(keys.target(ex));
-        keys
+        }
     }
 
     /// The URL without its fragment; `ex` is the exchange the keys were derived from.
