@@ -10,7 +10,6 @@
 use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc::{self, TrySendError};
-use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::progress::Progress;
 use super::project::Projector;
@@ -26,86 +25,11 @@ pub(super) const BACKLOG: usize = 32;
 /// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
 const BATCH: usize = 512;
 
-/// Assessments sent at once to a thread that projects and lays them out itself (from a
-/// capture's engine on a thread of its own). Fewer than [`BATCH`]: that thread then takes work
-/// in smaller steps and the engine waits less for room within [`ASSESSMENT_BYTES`].
-const ASSESSMENT_BATCH: usize = 64;
-
 /// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
 /// this many bytes, whichever comes first).
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// Bytes of assessments (exchanges with their header lists, and findings; see [`weight`])
-/// one input may have waiting for the thread that lays them out. Counted in bytes, not
-/// batches: when that thread falls behind, a backlog of [`BACKLOG`] batches of large
-/// exchanges held tens of megabytes. 4 MiB keeps both threads busy (the receiving thread
-/// takes a batch at a time) and the peak resident size of a run with two threads under
-/// 64 MiB.
-pub(super) const ASSESSMENT_BYTES: usize = 4 << 20;
-
-/// The bytes of assessments in flight from an engine to the thread that lays them out: the
-/// engine waits while sending more would pass [`ASSESSMENT_BYTES`] (a batch always goes when
-/// nothing is in flight), the receiving thread gives them back once it has projected them.
-#[derive(Default)]
-pub(super) struct Backlog {
-    /// Bytes in flight, and whether the receiving thread stopped taking them.
-    state: Mutex<(usize, bool)>,
-    room: Condvar,
-}
-
-impl Backlog {
-    /// Waits for room for `bytes` more; returns at once when the receiver has gone.
-    fn take(&self, bytes: usize) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        while !state.1 && state.0 > 0 && state.0.saturating_add(bytes) > ASSESSMENT_BYTES {
-            state = self
-                .room
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        state.0 = state.0.saturating_add(bytes);
-    }
-
-    /// Gives back `bytes` the rendering thread is done with.
-    pub(super) fn give(&self, bytes: usize) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.0 = state.0.saturating_sub(bytes);
-        self.room.notify_all();
-    }
-
-    /// The rendering thread takes no more: the worker never waits again.
-    pub(super) fn close(&self) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.1 = true;
-        self.room.notify_all();
-    }
-}
-
-/// About how many bytes `a` holds: its exchange's header lists and texts, and its findings.
-fn weight(a: &Assessment) -> usize {
-    let ex = &a.exchange;
-    let findings: usize = a
-        .causes
-        .iter()
-        .map(|f| {
-            std::mem::size_of::<crate::model::Finding>()
-                + f.message.len()
-                + f.fix.len()
-                + f.evidence.len() * 256
-        })
-        .sum();
-    std::mem::size_of::<Assessment>()
-        + ex.request.url.len()
-        + ex.request.headers.heap_bytes()
-        + ex.response.as_ref().map_or(0, |r| r.headers.heap_bytes())
-        + findings
-        + a.warnings.len() * 128
-}
-
 pub(super) enum Message {
-    /// Assessments for the rendering thread to turn into records and lay out, and their
-    /// weight in the input's [`Backlog`].
-    Assessments(Vec<Assessment>, usize),
     /// Records for the renderer to lay out.
     Records(Vec<Record>),
     /// Records a worker laid out itself, with their counts.
@@ -118,9 +42,6 @@ pub(super) enum Message {
 /// How far a worker takes its assessments before sending them to the rendering thread.
 #[derive(Clone, Copy)]
 pub(super) enum Handoff {
-    /// As assessments, to be projected and laid out on the receiving thread (a capture's
-    /// engine hands them back to its reader's thread).
-    Assessments,
     /// As records, for a renderer that lays out the whole report itself.
     Records,
     /// Laid out with the renderer's encoder.
@@ -133,10 +54,6 @@ pub(super) struct Batcher<'a> {
     project: Projector<'a>,
     tx: &'a mpsc::SyncSender<Message>,
     handoff: Handoff,
-    assessments: Vec<Assessment>,
-    /// What `assessments` weigh, and where assessments in flight are counted.
-    weight: usize,
-    backlog: &'a Backlog,
     /// Records the projector let go, before they are sent or laid out.
     ready: Vec<Record>,
     records: Vec<Record>,
@@ -169,15 +86,11 @@ impl<'a> Batcher<'a> {
         tx: &'a mpsc::SyncSender<Message>,
         handoff: Handoff,
         progress: Option<&'a Progress>,
-        backlog: &'a Backlog,
     ) -> Self {
         Self {
             project,
             tx,
             handoff,
-            assessments: Vec::new(),
-            weight: 0,
-            backlog,
             ready: Vec::new(),
             records: Vec::new(),
             bytes: Vec::new(),
@@ -194,20 +107,11 @@ impl<'a> Batcher<'a> {
         self.judged += 1;
         self.pending += 1;
         self.blocked += u64::from(a.verdict == Verdict::Blocked);
-        if let Handoff::Assessments = self.handoff {
-            self.weight += weight(&a);
-            self.assessments.push(a);
-        } else {
-            let mut ready = std::mem::take(&mut self.ready);
-            self.project.push(a, &mut ready);
-            self.take_ready(&mut ready);
-            self.ready = ready;
-        }
-        let batch = match self.handoff {
-            Handoff::Assessments => ASSESSMENT_BATCH,
-            _ => BATCH,
-        };
-        if self.pending >= batch || self.bytes.len() >= BATCH_BYTES {
+        let mut ready = std::mem::take(&mut self.ready);
+        self.project.push(a, &mut ready);
+        self.take_ready(&mut ready);
+        self.ready = ready;
+        if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
             self.flush();
         }
     }
@@ -250,14 +154,6 @@ impl<'a> Batcher<'a> {
             // A closed channel means the run is over; nothing left to tell.
             let _ = self.tx.send(msg);
         };
-        if !self.assessments.is_empty() {
-            let weight = std::mem::take(&mut self.weight);
-            self.backlog.take(weight);
-            send(Message::Assessments(
-                std::mem::take(&mut self.assessments),
-                weight,
-            ));
-        }
         if !self.bytes.is_empty() {
             let bytes = std::mem::take(&mut self.bytes);
             let counts = Box::new(self.counts.take_counts());
@@ -311,13 +207,6 @@ impl<'a> Batcher<'a> {
         if let Spill::To(file, written, counts) = std::mem::replace(&mut self.spill, Spill::No) {
             let _ = self.tx.send(Message::Spilled(file, written, counts));
         }
-    }
-
-    /// Sends everything taken so far, then `msg`, in order.
-    pub(super) fn forward(&mut self, msg: Message) {
-        self.flush();
-        self.end_spill();
-        let _ = self.tx.send(msg);
     }
 
     /// Sends everything still held; returns how many assessments were taken, and the issue of

@@ -20,7 +20,7 @@
 //!   second thread, over one file or over the files of one long rotated capture (its reader
 //!   goes on to the next file while the engine judges the exchanges of the last one). Two
 //!   threads share the work, not three: a capture's reader also turns what its engine judged
-//!   into records and lays them out, between reads (`Relay`); a HAR's reader does more than
+//!   into records and lays them out, between reads (`relay`); a HAR's reader does more than
 //!   half of the work on its own, so its engine's thread lays the records out. The calling
 //!   thread only writes them. (With three busy threads on two cores, each waited on the
 //!   others: the cores were 165-185% busy.)
@@ -29,19 +29,20 @@ use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::sync::mpsc::TrySendError;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
 
 mod batch;
 pub mod chain;
 pub mod extract;
 pub mod progress;
 mod project;
+mod relay;
 pub mod site;
 mod source;
 pub mod stages;
 
-use batch::{Backlog, Batcher, Handoff, Message, BACKLOG};
+use batch::{Batcher, Handoff, Message, BACKLOG};
 use project::Projector;
+use relay::Relay;
 
 pub use chain::{Chain, Join};
 pub use progress::Progress;
@@ -52,7 +53,7 @@ use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::{Format, Sink};
 use crate::cors::{Engine, EngineOptions};
-use crate::model::{Exchange, Issue, IssueSummary, IssueTally, Limits};
+use crate::model::{Assessment, Exchange, Issue, IssueTally, Limits};
 use crate::redact::Redactor;
 use crate::report::{InputReport, Renderer, Summary};
 
@@ -143,10 +144,6 @@ fn run_chains(
     // channel (or a spill file) can finish and take the next input.
     let (done_senders, done_receivers): (Vec<_>, Vec<_>) =
         (0..n).map(|_| mpsc::sync_channel::<InputReport>(1)).unzip();
-    // Each input's assessments in flight, in bytes; closed when this thread stops reading
-    // them (finished, or the output failed), so that no worker waits for it in vain.
-    let backlogs: Vec<Arc<Backlog>> = (0..n).map(|_| Arc::default()).collect();
-    let _closing: Vec<Closing> = backlogs.iter().cloned().map(Closing).collect();
     let limits = options.limits.clone();
     let engine = options.engine;
     let progress = options.progress.clone();
@@ -171,8 +168,7 @@ fn run_chains(
     let work = Mutex::new(
         chains
             .into_iter()
-            .zip(senders)
-            .zip(done_senders.into_iter().zip(backlogs.clone()))
+            .zip(senders.into_iter().zip(done_senders))
             .enumerate(),
     );
     // Detached so that a broken output pipe can end the run without waiting for the workers.
@@ -181,7 +177,7 @@ fn run_chains(
             for _ in 0..threads {
                 scope.spawn(|_| loop {
                     let taken = work.lock().ok().and_then(|mut w| w.next());
-                    let Some((index, ((chain, tx), (done, backlog)))) = taken else {
+                    let Some((index, (chain, (tx, done)))) = taken else {
                         return;
                     };
                     let plan = Plan {
@@ -193,7 +189,6 @@ fn run_chains(
                         split,
                         progress: progress.as_ref(),
                         redactor: &redactor,
-                        backlog: &backlog,
                     };
                     let report = analyse(&plan, &chain, &tx);
                     // The records end when `tx` is dropped; then the report.
@@ -205,26 +200,9 @@ fn run_chains(
     });
     let mut outcome = Outcome::default();
     outcome.summary.baseline = options.baseline.clone();
-    for (index, ((rx, done), backlog)) in receivers
-        .into_iter()
-        .zip(done_receivers)
-        .zip(&backlogs)
-        .enumerate()
-    {
-        let mut project = Projector::new(index, &options.redactor, &options.limits);
-        let mut ready = Vec::new();
+    for (index, (rx, done)) in receivers.into_iter().zip(done_receivers).enumerate() {
         for msg in rx.iter() {
             match msg {
-                Message::Assessments(batch, weight) => {
-                    for a in batch {
-                        project.push(a, &mut ready);
-                        for r in ready.drain(..) {
-                            outcome.summary.add(&r);
-                            renderer.record(&r)?;
-                        }
-                    }
-                    backlog.give(weight);
-                }
                 Message::Records(batch) => {
                     for r in &batch {
                         outcome.summary.add(r);
@@ -241,38 +219,16 @@ fn run_chains(
                 }
             }
         }
-        project.finish(&mut ready);
-        for r in ready.drain(..) {
-            outcome.summary.add(&r);
-            renderer.record(&r)?;
-        }
-        let mut report = done.recv().unwrap_or_else(|_| InputReport {
+        let report = done.recv().unwrap_or_else(|_| InputReport {
             index,
             error: Some("the worker reading this input stopped unexpectedly".into()),
             ..InputReport::default()
         });
-        // Projected here (assessments handed over): the projection's issue joins the input's.
-        if let Some(issue) = project.issue() {
-            report.issues.push(IssueSummary {
-                id: issue.id,
-                count: issue.count,
-                examples: vec![issue],
-            });
-        }
         renderer.input_done(&report)?;
         outcome.inputs.push(report);
     }
     renderer.finish(&outcome.inputs, &outcome.summary)?;
     Ok(outcome)
-}
-
-/// Closes an input's [`Backlog`] when dropped.
-struct Closing(Arc<Backlog>);
-
-impl Drop for Closing {
-    fn drop(&mut self) {
-        self.0.close();
-    }
 }
 
 /// Hands the renderer the first `len` bytes of a spill file, a chunk at a time.
@@ -301,8 +257,6 @@ struct Plan<'a> {
     /// Where exchanges judged are counted.
     progress: Option<&'a Progress>,
     redactor: &'a Redactor,
-    /// Where this input's assessments in flight are counted.
-    backlog: &'a Backlog,
 }
 
 impl<'a> Plan<'a> {
@@ -360,70 +314,11 @@ impl ForwardSink<'_> {
                 Ok(()) | Err(TrySendError::Disconnected(_)) => break,
                 Err(TrySendError::Full(b)) => {
                     batch = b;
-                    relay.take(Some(RELAY_WAIT));
+                    relay.take(Some(relay::RELAY_WAIT));
                 }
             }
         }
         relay.take(None);
-    }
-}
-
-/// How long a reader whose engine has no room waits for assessments before trying again.
-const RELAY_WAIT: Duration = Duration::from_millis(1);
-
-/// The records stage of a capture split over two threads, run on the reader's thread between
-/// reads: the assessments its engine sends back are projected and laid out here, so that two
-/// threads share the work of three.
-struct Relay<'a> {
-    rx: mpsc::Receiver<Message>,
-    out: Batcher<'a>,
-    /// The assessments in flight from the engine, given back once laid out; closed when the
-    /// relay is dropped, so that the engine never waits for room that will not come.
-    backlog: ClosingRef<'a>,
-}
-
-/// Closes a [`Backlog`] when dropped.
-struct ClosingRef<'a>(&'a Backlog);
-
-impl Drop for ClosingRef<'_> {
-    fn drop(&mut self) {
-        self.0.close();
-    }
-}
-
-impl Relay<'_> {
-    /// Lays out what the engine has sent: what has arrived, after waiting up to `wait` for
-    /// the first message when given.
-    fn take(&mut self, wait: Option<Duration>) {
-        if let Some(wait) = wait {
-            match self.rx.recv_timeout(wait) {
-                Ok(msg) => self.lay_out(msg),
-                Err(_) => return,
-            }
-        }
-        while let Ok(msg) = self.rx.try_recv() {
-            self.lay_out(msg);
-        }
-    }
-
-    fn lay_out(&mut self, msg: Message) {
-        match msg {
-            Message::Assessments(batch, weight) => {
-                for a in batch {
-                    self.out.push(a);
-                }
-                self.backlog.0.give(weight);
-            }
-            other => self.out.forward(other),
-        }
-    }
-
-    /// Lays out everything until the engine is done; returns the projection's issue.
-    fn finish(mut self) -> Option<Issue> {
-        while let Ok(msg) = self.rx.recv() {
-            self.lay_out(msg);
-        }
-        self.out.close().1
     }
 }
 
@@ -440,24 +335,27 @@ impl Sink for ForwardSink<'_> {
     }
 }
 
-/// Judges every exchange of one input and everything still held at the end; returns how
-/// many assessments were sent, and the engine's own issues.
+/// Judges every exchange of one input and everything still held at the end, handing each
+/// assessment to `out`; returns the engine's own issues.
 fn judge_all(
     plan: &Plan<'_>,
-    tx: &mpsc::SyncSender<Message>,
-    (handoff, backlog): (Handoff, &Backlog),
     exchanges: impl Iterator<Item = Exchange>,
-) -> (u64, Vec<Issue>) {
+    out: &mut dyn FnMut(Assessment),
+) -> Vec<Issue> {
     let mut engine = Engine::with_options(plan.limits, plan.engine);
-    let mut out = Batcher::new(plan.projector(), tx, handoff, plan.progress, backlog);
     for exchange in exchanges {
-        engine.push_prepared(Engine::prepare(exchange), &mut |a| out.push(a));
+        engine.push_prepared(Engine::prepare(exchange), out);
     }
-    engine.finish(&mut |a| out.push(a));
-    let (judged, projected) = out.close();
-    let mut issues = engine.issues();
-    issues.extend(projected);
-    (judged, issues)
+    engine.finish(out);
+    engine.issues()
+}
+
+/// Where an engine on a thread of its own sends what it judged.
+enum EngineOut<'a> {
+    /// Records, laid out on the engine's thread (a HAR's reader has enough to do).
+    Records(Box<Batcher<'a>>),
+    /// Back to the reader's thread, which lays them out between reads (a capture).
+    Back(relay::Returner<'a>),
 }
 
 /// Reads `chain` and judges its exchanges: on this thread, or with the engine on a thread of
@@ -472,13 +370,7 @@ fn read_and_judge(
         let mut sink = EngineSink {
             engine: Engine::with_options(plan.limits, plan.engine),
             issues: IssueTally::new(),
-            out: Batcher::new(
-                plan.projector(),
-                tx,
-                plan.handoff,
-                plan.progress,
-                plan.backlog,
-            ),
+            out: Batcher::new(plan.projector(), tx, plan.handoff, plan.progress),
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         let out = &mut sink.out;
@@ -490,32 +382,36 @@ fn read_and_judge(
         return (report, Ok(judged), sink.issues);
     }
     let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
+    let exchanges = erx.into_iter().flatten();
+    let in_flight = relay::InFlight::default();
     // A capture's reader lays out the records, between reads; a HAR's reader has enough to do.
-    let relay = chain.format != Some(Format::Har);
-    let (atx, arx) = mpsc::sync_channel::<Message>(BACKLOG);
-    let returning = Backlog::default();
+    let (engine_out, relay) = if chain.format == Some(Format::Har) {
+        let out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
+        (EngineOut::Records(Box::new(out)), None)
+    } else {
+        // The engine's side counts progress.
+        let out = Batcher::new(plan.projector(), tx, plan.handoff, None);
+        let (back, relay) = relay::link(&in_flight, plan.progress, out);
+        (EngineOut::Back(back), Some(relay))
+    };
     std::thread::scope(|scope| {
-        let engine = if relay {
-            scope.spawn(|| {
-                let atx = atx;
-                let link = (Handoff::Assessments, &returning);
-                judge_all(plan, &atx, link, erx.into_iter().flatten())
-            })
-        } else {
-            drop(atx);
-            let link = (plan.handoff, plan.backlog);
-            scope.spawn(move || judge_all(plan, tx, link, erx.into_iter().flatten()))
-        };
+        let engine = scope.spawn(move || match engine_out {
+            EngineOut::Records(mut out) => {
+                let mut issues = judge_all(plan, exchanges, &mut |a| out.push(a));
+                let (judged, projected) = out.close();
+                issues.extend(projected);
+                (judged, issues)
+            }
+            EngineOut::Back(mut back) => {
+                let issues = judge_all(plan, exchanges, &mut |a| back.push(a));
+                (back.close(), issues)
+            }
+        });
         let mut sink = ForwardSink {
             batch: Vec::with_capacity(EXCHANGE_BATCH),
             tx: etx,
             issues: IssueTally::new(),
-            relay: relay.then(|| Relay {
-                rx: arx,
-                // The engine's side counts progress.
-                out: Batcher::new(plan.projector(), tx, plan.handoff, None, plan.backlog),
-                backlog: ClosingRef(&returning),
-            }),
+            relay,
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         sink.flush();
