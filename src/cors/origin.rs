@@ -30,6 +30,9 @@ pub fn without_fragment(url: &str) -> &str {
 
 /// Whether two URLs have the same (tuple) origin. Opaque origins are never the same.
 pub fn same_origin(a: &str, b: &str) -> bool {
+    if let Some(same) = super::plain_url::same_origin(a, b) {
+        return same;
+    }
     match (Url::parse(a), Url::parse(b)) {
         (Ok(a), Ok(b)) => {
             let (oa, ob) = (a.origin(), b.origin());

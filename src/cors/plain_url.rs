@@ -130,6 +130,13 @@ fn split(url: &str) -> Option<(Cow<'_, str>, &str)> {
     Some((Cow::Owned(origin), plain.after))
 }
 
+/// Whether two URLs have the same origin, when both are plain: compared piece by piece,
+/// without building either serialization. `None` means "not read here".
+pub(super) fn same_origin(a: &str, b: &str) -> Option<bool> {
+    let (a, b) = (authority(a)?, authority(b)?);
+    Some(a.scheme == b.scheme && a.host == b.host && a.port == b.port)
+}
+
 /// The pieces of a plain URL's origin, checked, without building its serialization.
 struct Authority<'a> {
     scheme: &'static str,
@@ -267,6 +274,44 @@ mod tests {
             }
         }
         assert!(answered > 50, "the fast path answered only {answered} URLs");
+    }
+
+    #[test]
+    fn same_origin_agrees_with_the_url_crate_whenever_it_answers() {
+        let urls = [
+            "http://a.test/",
+            "http://a.test:80/x",
+            "http://a.test:8080/",
+            "http://a.test:08080/",
+            "https://a.test/",
+            "https://a.test:443/?q",
+            "https://a.test:80/",
+            "https://b.a.test/",
+            "http://A.test/",
+            "http://1.2.3.4/",
+            "https://u:p@a.test/",
+            "http://a.test#f",
+            "ws://a.test/",
+            "data:text/plain,x",
+        ];
+        let by_crate = |a: &str, b: &str| match (url::Url::parse(a), url::Url::parse(b)) {
+            (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
+            _ => false,
+        };
+        let (mut answered, mut same) = (0, 0);
+        for a in urls {
+            for b in urls {
+                if let Some(fast) = same_origin(a, b) {
+                    answered += 1;
+                    same += usize::from(fast);
+                    assert_eq!(fast, by_crate(a, b), "{a} {b}");
+                }
+            }
+        }
+        assert!(
+            answered > 40 && same > 10,
+            "{answered} answered, {same} same"
+        );
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl<'a> Projector<'a> {
                     Some(at) => {
                         if let Some(preflight) = self.held.get(at) {
                             let resource = self.resource(preflight);
-                            sightings(&mut self.stacks, resource, preflight);
+                            sightings(&mut self.stacks, resource, preflight, false);
                         }
                     }
                     None if all => {}
@@ -148,8 +148,9 @@ impl<'a> Projector<'a> {
     /// The record of `a`, with stack fixes, redacted.
     fn record(&mut self, a: Assessment) -> Record {
         let resource = self.resource(&a);
-        let sightings = sightings(&mut self.stacks, resource, &a);
-        let ask = (!a.causes.is_empty() && !sightings.is_empty()).then(|| Ask::of(&a));
+        let causes = !a.causes.is_empty();
+        let sightings = sightings(&mut self.stacks, resource, &a, causes);
+        let ask = (causes && !sightings.is_empty()).then(|| Ask::of(&a));
         let mut r = Record::from_assessment(self.index, a);
         if let Some(ask) = ask {
             for cause in &mut r.causes {
@@ -163,14 +164,18 @@ impl<'a> Projector<'a> {
 
 /// The stacks this exchange's response shows; for an exchange without a response (a request
 /// its preflight stopped, a network failure), those an earlier response of the same resource
-/// showed. The book learns what each response shows.
+/// showed. The book learns what each response shows. Only when `wanted` are they returned
+/// (most records have no cause to fix); otherwise the answer is empty.
 fn sightings(
     stacks: &mut LruCache<String, Vec<Sighting>>,
     resource: Cow<'_, str>,
     a: &Assessment,
+    wanted: bool,
 ) -> Vec<Sighting> {
     let Some(res) = &a.exchange.response else {
-        return stacks.get(&*resource).cloned().unwrap_or_default();
+        // Looked up either way: a lookup keeps the resource in the book for longer.
+        let known = stacks.get(&*resource);
+        return known.filter(|_| wanted).cloned().unwrap_or_default();
     };
     let mut own = stack::detect(&res.headers);
     if own.is_empty() {
@@ -179,14 +184,15 @@ fn sightings(
     for s in &mut own {
         s.exchange = Some(a.id);
     }
+    let answer = if wanted { own.clone() } else { Vec::new() };
     // Most responses are of a resource seen before: update its entry in place.
     match stacks.get_mut(&*resource) {
-        Some(known) => known.clone_from(&own),
+        Some(known) => *known = own,
         None => {
-            stacks.put(resource.into_owned(), own.clone());
+            stacks.put(resource.into_owned(), own);
         }
     }
-    own
+    answer
 }
 
 /// The preflight `a` waits for: one recorded after it, when `a` has causes to fix and no

@@ -25,7 +25,9 @@ impl Redactor {
         text: &'a str,
         known: Option<(&str, Option<&str>)>,
     ) -> Cow<'a, str> {
-        if !self.is_on() {
+        // Only a URL with userinfo, a query or a fragment has secrets ([`Redactor::url`]): a
+        // text without `@`, `?` and `#` holds none (most origins, notes and fixes).
+        if !self.is_on() || memchr::memchr3(b'@', b'?', b'#', text.as_bytes()).is_none() {
             return Cow::Borrowed(text);
         }
         if (text.starts_with('/') || text.starts_with('?'))

@@ -10,28 +10,48 @@ use super::record::decimal;
 
 /// `address` as `Display` writes it.
 pub(super) fn address_text(address: SocketAddr) -> String {
-    let mut out = String::with_capacity(24);
     match address {
         SocketAddr::V4(v4) => {
+            // At most 21 bytes, all ASCII: spelt into a buffer on the stack, copied once.
+            let mut buf = [0u8; 24];
+            let mut at = 0;
             for (i, octet) in v4.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    at = put(&mut buf, at, b".");
                 }
-                push_decimal(&mut out, u32::from(octet));
+                at = put(&mut buf, at, decimal(u64::from(octet), &mut [0; 20]));
             }
+            at = put(&mut buf, at, b":");
+            at = put(&mut buf, at, decimal(u64::from(v4.port()), &mut [0; 20]));
+            ascii(buf.get(..at).unwrap_or_default()).to_owned()
         }
         SocketAddr::V6(v6) => {
             if v6.scope_id() != 0 || v6.ip().to_ipv4_mapped().is_some() {
                 return address.to_string();
             }
+            let mut out = String::with_capacity(48);
             out.push('[');
             push_v6(&mut out, v6.ip());
-            out.push(']');
+            out.push_str("]:");
+            out.push_str(ascii(decimal(u64::from(v6.port()), &mut [0; 20])));
+            out
         }
     }
-    out.push(':');
-    push_decimal(&mut out, u32::from(address.port()));
-    out
+}
+
+/// Copies `bytes` into `buf` at `at`; returns where they end (`buf` is long enough for any
+/// address written here).
+fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> usize {
+    let end = at + bytes.len();
+    if let Some(dst) = buf.get_mut(at..end) {
+        dst.copy_from_slice(bytes);
+    }
+    end
+}
+
+/// ASCII bytes as text.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Appends an IPv6 address (neither IPv4-mapped nor scoped) as RFC 5952 text.
@@ -80,15 +100,6 @@ fn push_hex(out: &mut String, g: u16) {
             out.push(char::from(DIGITS[d]));
         }
     }
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, n: u32) {
-    out.extend(
-        decimal(u64::from(n), &mut [0; 20])
-            .iter()
-            .map(|&d| char::from(d)),
-    );
 }
 
 #[cfg(test)]

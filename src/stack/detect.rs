@@ -101,6 +101,14 @@ fn products_in(value: &str) -> impl Iterator<Item = Stack> {
         .filter_map(|((_, stack), seen)| seen.then_some(*stack))
 }
 
+/// Whether `text` contains `word` (lower-case ASCII), ASCII case aside, without a lower-cased
+/// copy.
+fn contains_ignoring_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
 /// The stacks `headers` show, each once, in [`Stack::ALL`] order.
 pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     let mut found: Vec<Sighting> = Vec::new();
@@ -113,7 +121,13 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
             });
         }
     };
-    let mut vary_names = Vec::new();
+    // Spring's and Go's CORS handlers vary on these three names, each a `Vary` element.
+    let shape = [
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+    ];
+    let mut varies = [false; 3];
     for h in headers.iter() {
         if !may_be_looked_for(h.name) {
             continue;
@@ -151,16 +165,16 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
                 }
             }
             "x-powered-by" => {
-                let v = value.to_ascii_lowercase();
-                if v.contains("express") {
+                let has = |word: &str| contains_ignoring_case(&value, word);
+                if has("express") {
                     add(Stack::Express, line());
-                } else if v.contains("asp.net") {
+                } else if has("asp.net") {
                     add(Stack::AspNetCore, line());
-                } else if v.contains("phusion") || v.contains("rails") {
+                } else if has("phusion") || has("rails") {
                     add(Stack::Rails, line());
                 }
             }
-            "x-cache" if value.to_ascii_lowercase().contains("cloudfront") => {
+            "x-cache" if contains_ignoring_case(&value, "cloudfront") => {
                 add(Stack::CloudFront, line());
             }
             "x-amz-request-id" if headers.contains("x-amz-id-2") => add(Stack::S3, line()),
@@ -170,23 +184,31 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
                     add(Stack::Django, format!("{name}: {cookie}=..."));
                 }
             }
-            "vary" => vary_names.extend(
-                value
-                    .split(',')
-                    .map(|v| v.trim().to_ascii_lowercase())
-                    .filter(|v| !v.is_empty()),
-            ),
+            "vary" => {
+                for element in value.split(',').map(str::trim) {
+                    for (seen, n) in varies.iter_mut().zip(shape) {
+                        *seen |= element.eq_ignore_ascii_case(n);
+                    }
+                }
+            }
             _ => {}
         }
     }
     // Spring's DefaultCorsProcessor and rs/cors both vary on the origin and both request
     // headers: told apart by what else the response shows.
-    let shape = [
-        "origin",
-        "access-control-request-method",
-        "access-control-request-headers",
-    ];
-    if shape.iter().all(|n| vary_names.iter().any(|v| v == n)) {
+    if varies.iter().all(|v| *v) {
+        let vary_names: Vec<String> = headers
+            .get_all("vary")
+            .flat_map(|h| {
+                let value = h.value_str();
+                let names: Vec<String> = value
+                    .split(',')
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                names
+            })
+            .collect();
         let evidence = format!("Vary: {}", vary_names.join(", "));
         let spring_security = headers.contains("x-content-type-options")
             && headers
