@@ -80,10 +80,9 @@ struct Held {
 /// the CORS-unsafe header names of a CORS request. [`Engine::prepare`] computes it, on any
 /// thread; [`Engine::push_prepared`] judges it.
 pub struct Prepared {
-    ex: Exchange,
-    keys: Keys,
-    class: Classification,
-    unsafe_names: Option<Vec<String>>,
+    /// Boxed from the start, so that the exchange is not copied again as it moves between
+    /// threads and into the window; id, time, client and role are set when it is held.
+    held: Box<Held>,
 }
 
 enum Role {
@@ -208,10 +207,16 @@ impl Engine {
         let unsafe_names =
             (class.kind == ExchangeKind::Cors).then(|| request_unsafe_names(&exchange));
         Prepared {
-            ex: exchange,
-            keys,
-            class,
-            unsafe_names,
+            held: Box::new(Held {
+                id: ExchangeId(0),
+                at: Timestamp(0),
+                ex: exchange,
+                keys,
+                client: ClientKey::Unknown,
+                class: Some(class),
+                unsafe_names,
+                role: Role::Plain,
+            }),
         }
     }
 
@@ -245,7 +250,7 @@ impl Engine {
     pub fn flush_before(&mut self, t: Timestamp, out: &mut dyn FnMut(Assessment)) {
         while self.oldest_held().is_some_and(|at| at < t) {
             if let Some(h) = self.pop_front() {
-                self.process(*h, out);
+                self.process(h, out);
             }
         }
     }
@@ -296,36 +301,20 @@ impl Engine {
     /// Emits everything still held.
     pub fn finish(&mut self, out: &mut dyn FnMut(Assessment)) {
         while let Some(h) = self.pop_front() {
-            self.process(*h, out);
+            self.process(h, out);
         }
     }
 
     fn hold(&mut self, prepared: Prepared, role: Role, given: Option<ExchangeId>) -> Slot {
-        let Prepared {
-            ex,
-            keys,
-            class,
-            unsafe_names,
-        } = prepared;
+        let mut h = prepared.held;
         let id = given.unwrap_or(ExchangeId(self.next_id));
         self.next_id = self.next_id.wrapping_add(1);
-        let at = ex.timing.started.unwrap_or(self.last_at);
+        let at = h.ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        self.index.add(at, id, &ex, &keys);
-        let client = self.options.clients.key(&ex);
-        self.buffer.insert(
-            (at, id),
-            Box::new(Held {
-                id,
-                at,
-                ex,
-                keys,
-                client,
-                class: Some(class),
-                unsafe_names,
-                role,
-            }),
-        );
+        self.index.add(at, id, &h.ex, &h.keys);
+        h.client = self.options.clients.key(&h.ex);
+        (h.id, h.at, h.role) = (id, at, role);
+        self.buffer.insert((at, id), h);
         (at, id)
     }
 
@@ -345,12 +334,12 @@ impl Engine {
                 return;
             }
             if let Some(h) = self.pop_front() {
-                self.process(*h, out);
+                self.process(h, out);
             }
         }
     }
 
-    fn process(&mut self, mut h: Held, out: &mut dyn FnMut(Assessment)) {
+    fn process(&mut self, mut h: Box<Held>, out: &mut dyn FnMut(Assessment)) {
         self.forget_old(h.at);
         self.correlate_proxy_legs(&mut h);
         let mut c = h

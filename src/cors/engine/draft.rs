@@ -75,7 +75,7 @@ pub(super) fn plain_parts(id: ExchangeId, kind: ExchangeKind, origin: Option<Str
 
 /// The finished assessment of an exchange with nothing to judge.
 pub(super) fn plain(
-    h: Held,
+    h: Box<Held>,
     kind: ExchangeKind,
     origin: Option<String>,
     verdict: Verdict,

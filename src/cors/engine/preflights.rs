@@ -31,7 +31,7 @@ struct AheadRequest {
 impl Engine {
     pub(super) fn process_preflight(
         &mut self,
-        h: Held,
+        h: Box<Held>,
         c: Classification,
         out: &mut dyn FnMut(Assessment),
     ) {

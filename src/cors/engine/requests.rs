@@ -26,7 +26,7 @@ use crate::model::{Assessment, CauseId, ExchangeKind, Verdict};
 impl Engine {
     pub(super) fn process_actual(
         &mut self,
-        mut h: Held,
+        mut h: Box<Held>,
         c: Classification,
         out: &mut dyn FnMut(Assessment),
     ) {

@@ -18,7 +18,7 @@ use crate::model::{Assessment, CauseId, EvidenceSource, ExchangeKind, Verdict};
 
 impl Engine {
     /// Judges a same-origin or non-CORS exchange.
-    pub(super) fn process_other(&mut self, h: Held, c: Classification) -> Assessment {
+    pub(super) fn process_other(&mut self, h: Box<Held>, c: Classification) -> Assessment {
         let (verdict, note) = match &h.ex.failure {
             Some(f) if is_network_failure(f.kind) => (Verdict::NetworkError, Some(f.text.clone())),
             _ => (Verdict::NotApplicable, c.note.clone()),
