@@ -16,14 +16,14 @@
 //!   worker also lays the records out with the renderer's encoder (JSON, JSON lines), so the
 //!   calling thread only writes bytes and N threads run N inputs at full speed;
 //! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
-//!   worker and its engine judges on a second thread, over one file or over the files of one
-//!   long rotated capture (its reader goes on to the next file while the engine judges the
-//!   exchanges of the last one). Two threads share the work, not three, and each takes about
-//!   half: a capture's reader also turns what its engine judged into records and lays them
-//!   out, between reads (`relay`), and its engine prepares each exchange (URL keys,
-//!   classification); a HAR's reader prepares each exchange and its engine's thread lays the
-//!   records out. The calling thread only writes them. (With three busy threads on two cores,
-//!   each waited on the others: the cores were 165-185% busy.)
+//!   worker, its engine prepares each exchange (URL keys, classification) and judges it on a
+//!   second thread, over one file or over the files of one long rotated capture (its reader
+//!   goes on to the next file while the engine judges the exchanges of the last one). Two
+//!   threads share the work, not three: a capture's reader also turns what its engine judged
+//!   into records and lays them out, between reads (`relay`); a HAR's reader does more than
+//!   half of the work on its own, so its engine's thread lays the records out. The calling
+//!   thread only writes them. (With three busy threads on two cores, each waited on the
+//!   others: the cores were 165-185% busy.)
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -52,7 +52,7 @@ pub use source::{expand, Input, Source, SourceOrigin};
 use crate::baseline::Baseline;
 use crate::capture::tls::KeyLog;
 use crate::capture::{Format, Sink};
-use crate::cors::{Engine, EngineOptions, Prepared};
+use crate::cors::{Engine, EngineOptions};
 use crate::model::{Assessment, Exchange, Issue, IssueTally, Limits};
 use crate::redact::Redactor;
 use crate::report::{InputReport, Renderer, Summary};
@@ -283,22 +283,20 @@ impl Sink for EngineSink<'_> {
     }
 }
 
-/// Reads into a channel to the engine's thread, each exchange taken as far as `here` takes
-/// it: a HAR's reader prepares its exchanges (URL keys, classification), as its engine's
-/// thread also lays out the records; a capture's reader sends them as read, as it lays out
-/// the records itself. For a capture, the sink also lays out what the engine sends back
-/// ([`Relay`]): it never waits for room in the engine's channel without taking what the
-/// engine has sent, so neither thread can wait for the other forever.
-struct ForwardSink<'a, T> {
-    batch: Vec<T>,
-    tx: mpsc::SyncSender<Vec<T>>,
-    here: fn(Exchange) -> T,
+/// Reads into a channel to the engine's thread. The engine's thread prepares each exchange
+/// (URL keys, classification): reading a HAR costs more than judging, and preparing there
+/// leaves the reader only the reading. For a capture, the sink also lays out what the engine
+/// sends back ([`Relay`]): it never waits for room in the engine's channel without taking
+/// what the engine has sent, so neither thread can wait for the other forever.
+struct ForwardSink<'a> {
+    batch: Vec<Exchange>,
+    tx: mpsc::SyncSender<Vec<Exchange>>,
     issues: IssueTally,
     /// For a capture: the engine's assessments, coming back to be laid out on this thread.
     relay: Option<Relay<'a>>,
 }
 
-impl<T> ForwardSink<'_, T> {
+impl ForwardSink<'_> {
     fn flush(&mut self) {
         if self.batch.is_empty() {
             return;
@@ -324,9 +322,9 @@ impl<T> ForwardSink<'_, T> {
     }
 }
 
-impl<T> Sink for ForwardSink<'_, T> {
+impl Sink for ForwardSink<'_> {
     fn exchange(&mut self, exchange: Exchange) {
-        self.batch.push((self.here)(exchange));
+        self.batch.push(exchange);
         if self.batch.len() >= EXCHANGE_BATCH {
             self.flush();
         }
@@ -341,12 +339,12 @@ impl<T> Sink for ForwardSink<'_, T> {
 /// assessment to `out`; returns the engine's own issues.
 fn judge_all(
     plan: &Plan<'_>,
-    exchanges: impl Iterator<Item = Prepared>,
+    exchanges: impl Iterator<Item = Exchange>,
     out: &mut dyn FnMut(Assessment),
 ) -> Vec<Issue> {
     let mut engine = Engine::with_options(plan.limits, plan.engine);
-    for prepared in exchanges {
-        engine.push_prepared(prepared, out);
+    for exchange in exchanges {
+        engine.push_prepared(Engine::prepare(exchange), out);
     }
     engine.finish(out);
     engine.issues()
@@ -383,44 +381,19 @@ fn read_and_judge(
         }
         return (report, Ok(judged), sink.issues);
     }
-    if chain.format == Some(Format::Har) {
-        let out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
-        let engine_out = EngineOut::Records(Box::new(out));
-        let stages = Stages {
-            here: Engine::prepare,
-            there: std::convert::identity,
-        };
-        return split(plan, chain, stages, engine_out, None);
-    }
+    let (etx, erx) = mpsc::sync_channel::<Vec<Exchange>>(EXCHANGE_BACKLOG);
+    let exchanges = erx.into_iter().flatten();
     let in_flight = relay::InFlight::default();
-    // The engine's side counts progress.
-    let out = Batcher::new(plan.projector(), tx, plan.handoff, None);
-    let (back, relay) = relay::link(&in_flight, plan.progress, out);
-    let stages = Stages {
-        here: std::convert::identity,
-        there: Engine::prepare,
+    // A capture's reader lays out the records, between reads; a HAR's reader has enough to do.
+    let (engine_out, relay) = if chain.format == Some(Format::Har) {
+        let out = Batcher::new(plan.projector(), tx, plan.handoff, plan.progress);
+        (EngineOut::Records(Box::new(out)), None)
+    } else {
+        // The engine's side counts progress.
+        let out = Batcher::new(plan.projector(), tx, plan.handoff, None);
+        let (back, relay) = relay::link(&in_flight, plan.progress, out);
+        (EngineOut::Back(back), Some(relay))
     };
-    split(plan, chain, stages, EngineOut::Back(back), Some(relay))
-}
-
-/// Where an exchange is prepared when reader and engine run on two threads: taken as far as
-/// `here` on the reader's thread, and the rest of the way by `there` on the engine's.
-struct Stages<T> {
-    here: fn(Exchange) -> T,
-    there: fn(T) -> Prepared,
-}
-
-/// Reads `chain` on this thread into an engine on a thread of its own, each exchange prepared
-/// as `stages` say.
-fn split<T: Send>(
-    plan: &Plan<'_>,
-    chain: &Chain,
-    Stages { here, there }: Stages<T>,
-    engine_out: EngineOut<'_>,
-    relay: Option<Relay<'_>>,
-) -> (InputReport, Result<u64, String>, IssueTally) {
-    let (etx, erx) = mpsc::sync_channel::<Vec<T>>(EXCHANGE_BACKLOG);
-    let exchanges = erx.into_iter().flatten().map(there);
     std::thread::scope(|scope| {
         let engine = scope.spawn(move || match engine_out {
             EngineOut::Records(mut out) => {
@@ -437,7 +410,6 @@ fn split<T: Send>(
         let mut sink = ForwardSink {
             batch: Vec::with_capacity(EXCHANGE_BATCH),
             tx: etx,
-            here,
             issues: IssueTally::new(),
             relay,
         };
