@@ -48,6 +48,35 @@ pub(super) enum Handoff {
     Encoded(Encoder),
 }
 
+/// The assessments one worker has taken, told to a [`Progress`] a batch at a time (one update
+/// of its counters per batch, not per assessment).
+#[derive(Default)]
+pub(super) struct Tally {
+    /// Assessments taken, in all.
+    pub(super) taken: u64,
+    /// Taken since the last report, and the blocked ones among them.
+    pub(super) pending: u64,
+    blocked: u64,
+}
+
+impl Tally {
+    /// Counts `a`.
+    pub(super) fn take(&mut self, a: &Assessment) {
+        self.taken += 1;
+        self.pending += 1;
+        self.blocked += u64::from(a.verdict == Verdict::Blocked);
+    }
+
+    /// Tells `progress`, if any, what was taken since the last report.
+    pub(super) fn report(&mut self, progress: Option<&Progress>) {
+        if let Some(p) = progress {
+            p.judged(self.pending, self.blocked);
+        }
+        self.pending = 0;
+        self.blocked = 0;
+    }
+}
+
 /// Collects one input's assessments and sends them in batches, as far along as the handoff
 /// says.
 pub(super) struct Batcher<'a> {
@@ -59,13 +88,9 @@ pub(super) struct Batcher<'a> {
     records: Vec<Record>,
     bytes: Vec<u8>,
     counts: Summary,
-    pending: usize,
-    /// Assessments taken.
-    judged: u64,
-    /// Where assessments are counted as batches leave, with the blocked ones among those
-    /// pending.
+    /// Assessments taken, told to `progress` as batches leave.
+    tally: Tally,
     progress: Option<&'a Progress>,
-    blocked: u64,
     /// Where laid-out records go while the channel is full.
     spill: Spill,
 }
@@ -95,23 +120,19 @@ impl<'a> Batcher<'a> {
             records: Vec::new(),
             bytes: Vec::new(),
             counts: Summary::default(),
-            pending: 0,
-            judged: 0,
+            tally: Tally::default(),
             progress,
-            blocked: 0,
             spill: Spill::No,
         }
     }
 
     pub(super) fn push(&mut self, a: Assessment) {
-        self.judged += 1;
-        self.pending += 1;
-        self.blocked += u64::from(a.verdict == Verdict::Blocked);
+        self.tally.take(&a);
         let mut ready = std::mem::take(&mut self.ready);
         self.project.push(a, &mut ready);
         self.take_ready(&mut ready);
         self.ready = ready;
-        if self.pending >= BATCH || self.bytes.len() >= BATCH_BYTES {
+        if self.tally.pending >= BATCH as u64 || self.bytes.len() >= BATCH_BYTES {
             self.flush();
         }
     }
@@ -142,14 +163,10 @@ impl<'a> Batcher<'a> {
 
     fn flush(&mut self) {
         // Records the projector held back may be let go after their assessments were counted.
-        if self.pending == 0 && self.records.is_empty() && self.bytes.is_empty() {
+        if self.tally.pending == 0 && self.records.is_empty() && self.bytes.is_empty() {
             return;
         }
-        if let Some(p) = self.progress {
-            p.judged(self.pending as u64, self.blocked);
-        }
-        self.pending = 0;
-        self.blocked = 0;
+        self.tally.report(self.progress);
         let send = |msg| {
             // A closed channel means the run is over; nothing left to tell.
             let _ = self.tx.send(msg);
@@ -224,6 +241,6 @@ impl<'a> Batcher<'a> {
                 Box::new(std::mem::take(&mut self.counts)),
             ));
         }
-        (self.judged, self.project.issue())
+        (self.tally.taken, self.project.issue())
     }
 }

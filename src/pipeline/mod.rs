@@ -314,11 +314,11 @@ impl ForwardSink<'_> {
                 Ok(()) | Err(TrySendError::Disconnected(_)) => break,
                 Err(TrySendError::Full(b)) => {
                     batch = b;
-                    relay.take(Some(relay::RELAY_WAIT));
+                    relay.wait_and_take();
                 }
             }
         }
-        relay.take(None);
+        relay.take();
     }
 }
 

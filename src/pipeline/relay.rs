@@ -17,9 +17,9 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::batch::Batcher;
+use super::batch::{Batcher, Tally};
 use super::progress::Progress;
-use crate::model::{Assessment, Issue, Verdict};
+use crate::model::{Assessment, Issue};
 
 /// Assessments sent back at once. Small, so that the reader's thread takes work in small
 /// steps between reads and the engine waits less for room within [`ASSESSMENT_BYTES`].
@@ -37,7 +37,7 @@ const ASSESSMENT_BYTES: usize = 4 << 20;
 const RETURN_BACKLOG: usize = 32;
 
 /// How long a reader whose engine has no room waits for assessments before trying again.
-pub(super) const RELAY_WAIT: Duration = Duration::from_millis(1);
+const RELAY_WAIT: Duration = Duration::from_millis(1);
 
 /// One batch of assessments on its way back, with what it weighs in [`InFlight`].
 pub(super) struct Returned {
@@ -117,9 +117,7 @@ pub(super) fn link<'a>(
         assessments: Vec::with_capacity(ASSESSMENT_BATCH),
         weight: 0,
         in_flight,
-        judged: 0,
-        pending: 0,
-        blocked: 0,
+        tally: Tally::default(),
         progress,
     };
     let relay = Relay {
@@ -138,19 +136,15 @@ pub(super) struct Returner<'a> {
     /// What `assessments` weigh.
     weight: usize,
     in_flight: &'a InFlight,
-    /// Assessments taken, in all; and since the last count, with the blocked ones among them.
-    judged: u64,
-    pending: u64,
-    blocked: u64,
+    /// Assessments taken, told to `progress` as batches leave.
+    tally: Tally,
     progress: Option<&'a Progress>,
 }
 
 impl Returner<'_> {
     /// Takes one assessment; sends a batch when it is full.
     pub(super) fn push(&mut self, a: Assessment) {
-        self.judged += 1;
-        self.pending += 1;
-        self.blocked += u64::from(a.verdict == Verdict::Blocked);
+        self.tally.take(&a);
         self.weight += weight(&a);
         self.assessments.push(a);
         if self.assessments.len() >= ASSESSMENT_BATCH {
@@ -159,11 +153,7 @@ impl Returner<'_> {
     }
 
     fn flush(&mut self) {
-        if let Some(p) = self.progress {
-            p.judged(self.pending, self.blocked);
-        }
-        self.pending = 0;
-        self.blocked = 0;
+        self.tally.report(self.progress);
         if self.assessments.is_empty() {
             return;
         }
@@ -182,7 +172,7 @@ impl Returner<'_> {
     /// end of the engine's assessments.
     pub(super) fn close(mut self) -> u64 {
         self.flush();
-        self.judged
+        self.tally.taken
     }
 }
 
@@ -204,18 +194,20 @@ impl Drop for Open<'_> {
 }
 
 impl Relay<'_> {
-    /// Lays out what the engine has sent: what has arrived, after waiting up to `wait` for
-    /// the first batch when given. A reader calls this while its engine has no room, and
-    /// after each batch it sends.
-    pub(super) fn take(&mut self, wait: Option<Duration>) {
-        if let Some(wait) = wait {
-            match self.rx.recv_timeout(wait) {
-                Ok(returned) => self.lay_out(returned),
-                Err(_) => return,
-            }
-        }
+    /// Lays out what the engine has sent so far. A reader calls this after each batch it
+    /// sends.
+    pub(super) fn take(&mut self) {
         while let Ok(returned) = self.rx.try_recv() {
             self.lay_out(returned);
+        }
+    }
+
+    /// Waits up to [`RELAY_WAIT`] for the engine to send something, then lays out what has
+    /// arrived. A reader calls this while its engine has no room.
+    pub(super) fn wait_and_take(&mut self) {
+        if let Ok(returned) = self.rx.recv_timeout(RELAY_WAIT) {
+            self.lay_out(returned);
+            self.take();
         }
     }
 

@@ -200,13 +200,11 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
         let vary_names: Vec<String> = headers
             .get_all("vary")
             .flat_map(|h| {
-                let value = h.value_str();
-                let names: Vec<String> = value
+                h.value_str()
                     .split(',')
                     .map(|v| v.trim().to_ascii_lowercase())
                     .filter(|v| !v.is_empty())
-                    .collect();
-                names
+                    .collect::<Vec<_>>()
             })
             .collect();
         let evidence = format!("Vary: {}", vary_names.join(", "));
