@@ -126,10 +126,19 @@ impl<'a> Batcher<'a> {
         }
     }
 
+    /// Takes `a`, for a caller that has one assessment at a time.
     pub(super) fn push(&mut self, a: Assessment) {
-        self.tally.take(&a);
+        self.push_all(std::iter::once(a));
+    }
+
+    /// Takes a run of assessments: projects them all, then lays out the records let go.
+    /// Each stage's code runs over the run at once, which keeps it in the instruction cache.
+    pub(super) fn push_all(&mut self, assessments: impl IntoIterator<Item = Assessment>) {
         let mut ready = std::mem::take(&mut self.ready);
-        self.project.push(a, &mut ready);
+        for a in assessments {
+            self.tally.take(&a);
+            self.project.push(a, &mut ready);
+        }
         self.take_ready(&mut ready);
         self.ready = ready;
         if self.tally.pending >= BATCH as u64 || self.bytes.len() >= BATCH_BYTES {

@@ -212,9 +212,7 @@ impl Relay<'_> {
     }
 
     fn lay_out(&mut self, returned: Returned) {
-        for a in returned.assessments {
-            self.out.push(a);
-        }
+        self.out.push_all(returned.assessments);
         self.open.0.give(returned.weight);
     }
 
