@@ -1,10 +1,10 @@
-//! Socket addresses as `Display` writes them, without the formatting machinery: two of these
+//! Socket and IP addresses as `Display` writes them, without the formatting machinery: two of these
 //! per record cost more than the rest of it. IPv6 addresses are written as RFC 5952 and the
 //! standard library write them (the longest run of two or more zero groups, the first of
 //! equal runs, shortened to `::`); IPv4-mapped ones and those with a scope id are left to the
 //! standard library. Tests compare both on generated addresses.
 
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::record::decimal;
 
@@ -14,13 +14,7 @@ pub(super) fn address_text(address: SocketAddr) -> String {
         SocketAddr::V4(v4) => {
             // At most 21 bytes, all ASCII: spelt into a buffer on the stack, copied once.
             let mut buf = [0u8; 24];
-            let mut at = 0;
-            for (i, octet) in v4.ip().octets().into_iter().enumerate() {
-                if i > 0 {
-                    at = put(&mut buf, at, b".");
-                }
-                at = put(&mut buf, at, decimal(u64::from(octet), &mut [0; 20]));
-            }
+            let mut at = put_v4(&mut buf, v4.ip());
             at = put(&mut buf, at, b":");
             at = put(&mut buf, at, decimal(u64::from(v4.port()), &mut [0; 20]));
             ascii(buf.get(..at).unwrap_or_default()).to_owned()
@@ -37,6 +31,37 @@ pub(super) fn address_text(address: SocketAddr) -> String {
             out
         }
     }
+}
+
+/// `ip` as `Display` writes it.
+pub(super) fn ip_text(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut buf = [0u8; 24];
+            let at = put_v4(&mut buf, &v4);
+            ascii(buf.get(..at).unwrap_or_default()).to_owned()
+        }
+        IpAddr::V6(v6) => {
+            if v6.to_ipv4_mapped().is_some() {
+                return ip.to_string();
+            }
+            let mut out = String::with_capacity(40);
+            push_v6(&mut out, &v6);
+            out
+        }
+    }
+}
+
+/// Spells `ip` dotted at the start of `buf`; returns where it ends.
+fn put_v4(buf: &mut [u8], ip: &Ipv4Addr) -> usize {
+    let mut at = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            at = put(buf, at, b".");
+        }
+        at = put(buf, at, decimal(u64::from(octet), &mut [0; 20]));
+    }
+    at
 }
 
 /// Copies `bytes` into `buf` at `at`; returns where they end (`buf` is long enough for any
@@ -104,7 +129,7 @@ fn push_hex(out: &mut String, g: u16) {
 
 #[cfg(test)]
 mod tests {
-    use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
+    use std::net::{SocketAddrV4, SocketAddrV6};
 
     use proptest::prelude::*;
 
@@ -130,6 +155,7 @@ mod tests {
         for c in cases {
             let a: SocketAddr = c.parse().expect("address");
             assert_eq!(address_text(a), a.to_string(), "{c}");
+            assert_eq!(ip_text(a.ip()), a.ip().to_string(), "{c}");
         }
     }
 
@@ -143,12 +169,14 @@ mod tests {
         ) {
             let a = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(groups), port, 0, scope));
             prop_assert_eq!(address_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a.ip()), a.ip().to_string());
         }
 
         #[test]
         fn ipv4_as_display_writes_it(ip: u32, port: u16) {
             let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port));
             prop_assert_eq!(address_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a.ip()), a.ip().to_string());
         }
     }
 }

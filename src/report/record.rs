@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::address::address_text;
+use super::address::{address_text, ip_text};
 use crate::baseline::{Baseline, BaselineState};
 use crate::findings::{Findings, Grant, Observation, RouteFinding};
 use crate::model::{
@@ -68,7 +68,7 @@ impl Record {
             .endpoints
             .server
             .map(address_text)
-            .or_else(|| ex.endpoints.server_ip.map(|ip| ip.to_string()));
+            .or_else(|| ex.endpoints.server_ip.map(ip_text));
         Record {
             input,
             seq: a.id.0,
