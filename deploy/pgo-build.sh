@@ -7,12 +7,13 @@
 #   deploy/pgo-build.sh              # writes target/pgo/corscope
 #   OUT=/usr/local/bin/corscope deploy/pgo-build.sh
 #
-# Steps: an instrumented release build (target/pgo/gen), runs of it over generated page-load
+# Steps: an instrumented release build (target/pgo/gen); runs of it over generated page-load
 # and API-call mixes (pcap, pcapng and HAR; one and two threads; JSON, JSON lines and text),
-# a TLS 1.3 + HTTP/2 capture with its key log, every other report format, and samples/; the profile merged with the toolchain's llvm-profdata (the `llvm-tools` rustup
-# component, added when missing), then the release build with that profile (target/pgo/use).
-# The training inputs use seeds other than the benchmark's. Two release builds: about 12-15
-# minutes on two cores.
+# a TLS 1.3 + HTTP/2 capture with its key log, every other report format, and samples/; the
+# profile merged with the toolchain's llvm-profdata (the `llvm-tools` rustup component, added
+# when missing); then the release build with that profile (target/pgo/use). The training
+# inputs use seeds other than the benchmark's. Two release builds and one of the generators:
+# about 15 minutes on two cores.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
