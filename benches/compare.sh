@@ -26,7 +26,7 @@
 #   5. TLS 1.3 + HTTP/2 with a key log, beside tshark decrypting.
 # Each corscope figure is the fastest of REPEAT runs (default 3); peers run once.
 # With PGO=1 the corscope measured is the profile-guided build of deploy/pgo-build.sh (two more
-# release builds, 12-15 minutes) rather than `cargo build --release`.
+# release builds, about 15 minutes) rather than `cargo build --release`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

