@@ -71,6 +71,14 @@ struct Held {
     client: ClientKey,
     /// Taken when the exchange is judged.
     class: Option<Classification>,
+    /// Whether it is a preflight ([`super::classify::is_preflight`]), known from when it was
+    /// prepared: the window indexes preflights and other exchanges apart.
+    preflight: bool,
+    /// Whether the recording shows a request never sent ([`facts::stopped`]), known from when
+    /// it was prepared: a preflight's lookup for its request passes over the others held
+    /// without reading them again once one pairs (held for a window's worth of exchanges,
+    /// they are out of cache by then).
+    stopped: bool,
     /// The CORS-unsafe header names of a CORS request, taken when it is judged.
     unsafe_names: Option<Vec<String>>,
     role: Role,
@@ -206,6 +214,8 @@ impl Engine {
         let class = classify_with(&exchange, keys.server(&exchange));
         let unsafe_names =
             (class.kind == ExchangeKind::Cors).then(|| request_unsafe_names(&exchange));
+        let preflight = super::classify::is_preflight(&exchange);
+        let stopped = stopped(&exchange);
         Prepared {
             held: Box::new(Held {
                 id: ExchangeId(0),
@@ -214,6 +224,8 @@ impl Engine {
                 keys,
                 client: ClientKey::Unknown,
                 class: Some(class),
+                preflight,
+                stopped,
                 unsafe_names,
                 role: Role::Plain,
             }),
@@ -311,7 +323,7 @@ impl Engine {
         self.next_id = self.next_id.wrapping_add(1);
         let at = h.ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        self.index.add(at, id, &h.ex, &h.keys);
+        self.index.add((at, id), &h.ex, &h.keys, h.preflight);
         h.client = self.options.clients.key(&h.ex);
         (h.id, h.at, h.role) = (id, at, role);
         self.buffer.insert((at, id), h);
@@ -320,7 +332,7 @@ impl Engine {
 
     fn pop_front(&mut self) -> Option<Box<Held>> {
         let (_, h) = self.buffer.pop_first()?;
-        self.index.remove(h.at, h.id, &h.ex, &h.keys);
+        self.index.remove((h.at, h.id), &h.ex, &h.keys, h.preflight);
         Some(h)
     }
 
@@ -404,6 +416,11 @@ impl Engine {
         let Some(server) = h.ex.endpoints.server.filter(|_| h.ex.response.is_some()) else {
             return;
         };
+        // The upstream leg is sent from the server's address: most captures hold no client
+        // there, and the exchanges with the same target are not read.
+        if !self.index.has_client(server.ip()) {
+            return;
+        }
         let origin = h.ex.request.headers.first("origin");
         let ends = h.ex.timing.response_started.or(h.ex.timing.finished);
         let found = self.index.same_target(&h.keys).copied().find(|slot| {

@@ -414,8 +414,15 @@ fn read_and_judge(
         };
         let report = extract::extract(chain, plan.limits, plan.keys, plan.progress, &mut sink);
         sink.flush();
-        let out = &mut sink.out;
-        sink.engine.finish(&mut |a| out.push(a));
+        // What the engine still holds (a window's worth) is laid out a batch at a time too.
+        let (out, judged) = (&mut sink.out, &mut sink.judged);
+        sink.engine.finish(&mut |a| {
+            judged.push(a);
+            if judged.len() >= STAGE_BATCH {
+                out.push_all(judged.drain(..));
+            }
+        });
+        sink.out.push_all(sink.judged.drain(..));
         let (judged, projected) = sink.out.close();
         for issue in sink.engine.issues().into_iter().chain(projected) {
             sink.issues.add(issue);

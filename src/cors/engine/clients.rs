@@ -169,16 +169,20 @@ impl Clients {
         policy: &PreflightCachePolicy,
         f: impl FnOnce(&mut ClientState) -> R,
     ) -> R {
-        let existed = self.states.contains(key);
         let chains = self.chains_per_client;
-        let state = self.states.get_or_insert_mut(key.clone(), || ClientState {
-            preflights: PreflightCache::new(*policy),
-            chains: RedirectChains::new(chains),
-            http: HttpCache::new(),
+        // One lookup: the key is cloned only when the client is new.
+        let mut created = false;
+        let state = self.states.get_or_insert_mut_ref(key, || {
+            created = true;
+            ClientState {
+                preflights: PreflightCache::new(*policy),
+                chains: RedirectChains::new(chains),
+                http: HttpCache::new(),
+            }
         });
-        let (before, before_bytes) = match existed {
-            true => (state.entries(), state.bytes(key)),
-            false => (0, 0),
+        let (before, before_bytes) = match created {
+            false => (state.entries(), state.bytes(key)),
+            true => (0, 0),
         };
         let out = f(state);
         let (after, after_bytes) = (state.entries(), state.bytes(key));

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::super::classify::{is_preflight, Classification};
+use super::super::classify::Classification;
 use super::super::evidence::{Fault, ReportContext};
 use super::super::fields;
 use super::super::message::initiator_word;
@@ -233,15 +233,28 @@ impl Engine {
     /// request that was never sent.
     pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<Slot> {
         let mut best: Option<(u8, Slot)> = None;
-        for &slot in self.index.same_url(&p.keys) {
+        // Only a preflight that names the request it was sent for can rank one first.
+        let linkable =
+            p.ex.recorder
+                .initiator
+                .as_ref()
+                .is_some_and(|i| i.request_id.is_some());
+        for &slot in self.index.requests_at(&p.keys) {
             let Some(a) = self.buffer.get(&slot) else {
                 continue;
             };
-            if a.keys.url(&a.ex) != p.keys.url(&p.ex)
-                || a.client != p.client
-                || is_preflight(&a.ex)
-                || matches!(a.role, Role::ProxyUpstream(..))
+            // Once one pairs, only a better one matters: without a link, a request never sent.
+            // A URL called thousands of times in a window is then passed over quickly.
+            match best {
+                Some((0, _)) => break,
+                Some((1, _)) if !linkable => break,
+                Some(_) if !linkable && !a.stopped => continue,
+                _ => {}
+            }
+            if a.client != p.client
                 || self.assigned.contains_key(&a.id)
+                || matches!(a.role, Role::ProxyUpstream(..))
+                || a.keys.url(&a.ex) != p.keys.url(&p.ex)
             {
                 continue;
             }
@@ -254,7 +267,7 @@ impl Engine {
             }
             let rank = if recorder_link(&p.ex, &a.ex) == Some(true) {
                 0
-            } else if stopped(&a.ex) {
+            } else if a.stopped {
                 1
             } else {
                 2
@@ -347,5 +360,86 @@ impl Engine {
             PreflightOutcome::NoResponse(_) => {}
         }
         a.finish(ex)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        EntryIndex, Exchange, Failure, Initiator, Limits, Location, Request, Timestamp,
+    };
+
+    const URL: &str = "https://api.test/graphql";
+
+    fn request(method: &str, at: i64) -> Exchange {
+        let request = Request {
+            method: method.into(),
+            url: URL.into(),
+            ..Request::default()
+        };
+        let mut e = Exchange::new(Location::Entry(EntryIndex(0)), request);
+        e.request.headers.push("Origin", "https://app.test");
+        e.timing.started = Some(Timestamp(at));
+        e
+    }
+
+    fn preflight() -> Exchange {
+        let mut p = request("OPTIONS", 0);
+        p.request
+            .headers
+            .push("Access-Control-Request-Method", "POST");
+        p
+    }
+
+    /// Holds `requests` (sent ones answered, the others never sent) and finds which one a
+    /// preflight recorded first pairs with, by its position.
+    fn paired(requests: &[(bool, Option<&str>)], link: Option<&str>) -> Option<usize> {
+        let mut engine = Engine::new(&Limits::default());
+        for (i, (sent, id)) in requests.iter().enumerate() {
+            let mut e = request("POST", 1_000 + i as i64);
+            if *sent {
+                e.response = Some(crate::model::Response {
+                    status: 200,
+                    ..Default::default()
+                });
+            } else {
+                e.failure = Some(Failure::from_text("net::ERR_FAILED"));
+                e.request.reached_network = Some(false);
+            }
+            e.recorder.request_id = id.map(str::to_string);
+            engine.push_prepared(Engine::prepare(e), &mut |_| {});
+        }
+        let mut p = preflight();
+        p.recorder.initiator = link.map(|id| Initiator {
+            kind: "preflight".into(),
+            url: Some(URL.into()),
+            request_id: Some(id.into()),
+        });
+        let held = Engine::prepare(p).held;
+        let ask = PreflightAsk::of(&held.ex);
+        let slot = engine.find_request_ahead(&held, &ask)?;
+        usize::try_from(slot.1 .0).ok()
+    }
+
+    #[test]
+    fn the_request_never_sent_wins_over_earlier_ones_sent() {
+        let sent = (true, None);
+        let never = (false, None);
+        assert_eq!(paired(&[sent, sent, sent], None), Some(0));
+        assert_eq!(paired(&[sent, sent, never, sent, never], None), Some(2));
+        assert_eq!(paired(&[never, sent, never], None), Some(0));
+        assert_eq!(paired(&[], None), None);
+    }
+
+    #[test]
+    fn the_linked_request_wins_wherever_it_is() {
+        let sent = |id| (true, Some(id));
+        let never = (false, None);
+        let requests = [sent("1"), never, sent("2"), sent("3"), never];
+        assert_eq!(paired(&requests, Some("3")), Some(3));
+        assert_eq!(paired(&requests, Some("1")), Some(0));
+        // A link to no request held: ranked as without one.
+        assert_eq!(paired(&requests, Some("9")), Some(1));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::super::classify::{is_preflight, Classification};
+use super::super::classify::Classification;
 use super::super::evidence::ReportContext;
 use super::super::message::initiator_word;
 use super::super::origin::{hop_taints, without_fragment};
@@ -286,12 +286,11 @@ impl Engine {
         }
         let found = self
             .index
-            .same_url(&h.keys)
+            .preflights_at(&h.keys)
             .filter_map(|slot| self.buffer.get(slot))
             .find(|p| {
-                p.keys.url(&p.ex) == h.keys.url(&h.ex)
-                    && p.client == h.client
-                    && is_preflight(&p.ex)
+                p.client == h.client
+                    && p.keys.url(&p.ex) == h.keys.url(&h.ex)
                     && !self.claimed_ahead.contains_key(&p.id)
                     && p.at.secs_since(h.at).abs() <= window
                     && could_pair(&p.ex, &PreflightAsk::of(&p.ex), &h.ex, origin)

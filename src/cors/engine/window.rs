@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
+use std::net::IpAddr;
 use std::ops::Range;
 
 use foldhash::fast::FixedState;
@@ -131,9 +132,16 @@ fn target_text(path: &str, query: Option<&str>) -> Box<str> {
 /// Indexes of the held exchanges.
 #[derive(Debug, Default)]
 pub(super) struct WindowIndex {
-    by_url: HashMap<u64, Slots>,
+    /// Preflights by URL, for the request that looks for its preflight.
+    preflights_by_url: HashMap<u64, Slots>,
+    /// Every other exchange by URL, for the preflight that looks for its request. Apart, so
+    /// that neither lookup passes over the other kind (one URL called thousands of times in a
+    /// window, as a GraphQL endpoint is, made each request walk every other one held).
+    requests_by_url: HashMap<u64, Slots>,
     by_target: HashMap<u64, Slots>,
     acao_by_server: HashMap<String, usize>,
+    /// Exchanges held per client address.
+    clients: HashMap<IpAddr, usize>,
 }
 
 /// The held exchanges of one key, in window order. Most keys have one exchange held at a
@@ -208,10 +216,16 @@ fn acao_server<'k>(ex: &'k Exchange, keys: &'k Keys) -> Option<&'k str> {
 
 impl WindowIndex {
     /// Indexes an exchange entering the window.
-    pub(super) fn add(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
-        let slot = (at, id);
-        insert(&mut self.by_url, keys.url_hash, slot);
+    pub(super) fn add(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, preflight: bool) {
+        let by_url = match preflight {
+            true => &mut self.preflights_by_url,
+            false => &mut self.requests_by_url,
+        };
+        insert(by_url, keys.url_hash, slot);
         insert(&mut self.by_target, keys.target_hash, slot);
+        if let Some(client) = ex.endpoints.client {
+            *self.clients.entry(client.ip()).or_insert(0) += 1;
+        }
         if let Some(server) = acao_server(ex, keys) {
             match self.acao_by_server.get_mut(server) {
                 Some(n) => *n += 1,
@@ -223,10 +237,21 @@ impl WindowIndex {
     }
 
     /// Forgets an exchange leaving the window.
-    pub(super) fn remove(&mut self, at: Timestamp, id: ExchangeId, ex: &Exchange, keys: &Keys) {
-        let slot = (at, id);
-        remove(&mut self.by_url, keys.url_hash, slot);
+    pub(super) fn remove(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, preflight: bool) {
+        let by_url = match preflight {
+            true => &mut self.preflights_by_url,
+            false => &mut self.requests_by_url,
+        };
+        remove(by_url, keys.url_hash, slot);
         remove(&mut self.by_target, keys.target_hash, slot);
+        if let Some(client) = ex.endpoints.client {
+            if let Entry::Occupied(mut held) = self.clients.entry(client.ip()) {
+                *held.get_mut() -= 1;
+                if *held.get() == 0 {
+                    held.remove();
+                }
+            }
+        }
         if let Some(server) = acao_server(ex, keys) {
             if let Some(n) = self.acao_by_server.get_mut(server) {
                 *n = n.saturating_sub(1);
@@ -237,10 +262,19 @@ impl WindowIndex {
         }
     }
 
-    /// Held exchanges whose URL (without fragment) hashes like `keys.url`, in window order:
+    /// Held preflights whose URL (without fragment) hashes like `keys.url`, in window order:
     /// the caller compares the URLs.
-    pub(super) fn same_url(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
-        self.by_url
+    pub(super) fn preflights_at(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
+        self.preflights_by_url
+            .get(&keys.url_hash)
+            .into_iter()
+            .flat_map(Slots::iter)
+    }
+
+    /// Held exchanges other than preflights whose URL (without fragment) hashes like
+    /// `keys.url`, in window order: the caller compares the URLs.
+    pub(super) fn requests_at(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
+        self.requests_by_url
             .get(&keys.url_hash)
             .into_iter()
             .flat_map(Slots::iter)
@@ -253,6 +287,11 @@ impl WindowIndex {
             .get(&keys.target_hash)
             .into_iter()
             .flat_map(Slots::iter)
+    }
+
+    /// Whether an exchange sent from `ip` is held.
+    pub(super) fn has_client(&self, ip: IpAddr) -> bool {
+        self.clients.contains_key(&ip)
     }
 
     /// Whether a held response of this server (serialized origin) carries
