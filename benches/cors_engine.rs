@@ -1,8 +1,10 @@
 //! The CORS engine over a `Vec<Exchange>` collected once from a generated HAR through the HAR
 //! reader (or, while the reader yields nothing, built straight from the generator's plan).
 //! Both traffic mixes; throughput is the size of the HAR the exchanges came from and the
-//! exchanges pushed. Asserts: assessments of recorded
-//! exchanges = exchanges pushed (inferred ones are counted apart).
+//! exchanges pushed. And one endpoint called over and over (a GraphQL API: a preflight and
+//! its request, 10 ms apart, to one URL), where every lookup by URL meets the whole window.
+//! Asserts: assessments of recorded exchanges = exchanges pushed (inferred ones are counted
+//! apart).
 
 mod support;
 
@@ -10,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use corscope::cors::Engine;
-use corscope::model::Limits;
+use corscope::model::{EntryIndex, Exchange, Limits, Location, Request, Response, Timestamp};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use support::{verify, AssessmentCount, CountingSink, Format, Mix};
@@ -74,7 +76,87 @@ fn cors_engine(c: &mut Criterion) {
             )
         });
     }
+    let exchanges = one_endpoint(20_000);
+    let pushed = exchanges.len() as u64;
+    group.throughput(Throughput::Elements(pushed));
+    group.bench_function("one_endpoint_exchanges", |b| {
+        b.iter_batched(
+            || exchanges.clone(),
+            |batch| {
+                let mut count = AssessmentCount::default();
+                let mut engine = Engine::new(&limits);
+                let mut out = |a: corscope::model::Assessment| count.add(&a);
+                for ex in batch {
+                    engine.push(ex, &mut out);
+                }
+                engine.finish(&mut out);
+                verify(
+                    "cors_engine",
+                    "assessments of recorded exchanges",
+                    count.recorded,
+                    pushed,
+                );
+                black_box(count)
+            },
+            BatchSize::PerIteration,
+        )
+    });
     group.finish();
+}
+
+/// `n` exchanges to one GraphQL endpoint: a preflight (not cached: `Max-Age: 0`) and its
+/// `POST`, every 10 ms.
+fn one_endpoint(n: usize) -> Vec<Exchange> {
+    const URL: &str = "https://api.example.org/graphql";
+    const ORIGIN: &str = "https://app.example.org";
+    let exchange = |i: usize, method: &str, request: &[(&str, &str)], response: &[(&str, &str)]| {
+        let mut e = Exchange::new(
+            Location::Entry(EntryIndex(i as u64)),
+            Request {
+                method: method.into(),
+                url: URL.into(),
+                ..Request::default()
+            },
+        );
+        e.request.headers.push("Origin", ORIGIN);
+        for (name, value) in request {
+            e.request.headers.push(*name, *value);
+        }
+        let mut r = Response {
+            status: if method == "OPTIONS" { 204 } else { 200 },
+            ..Response::default()
+        };
+        r.headers.push("Access-Control-Allow-Origin", ORIGIN);
+        for (name, value) in response {
+            r.headers.push(*name, *value);
+        }
+        e.response = Some(r);
+        e.timing.started = Some(Timestamp(1_715_682_067_000_000_000 + i as i64 * 5_000_000));
+        e
+    };
+    (0..n)
+        .map(|i| match i % 2 {
+            0 => exchange(
+                i,
+                "OPTIONS",
+                &[
+                    ("Access-Control-Request-Method", "POST"),
+                    ("Access-Control-Request-Headers", "content-type"),
+                ],
+                &[
+                    ("Access-Control-Allow-Methods", "POST"),
+                    ("Access-Control-Allow-Headers", "content-type"),
+                    ("Access-Control-Max-Age", "0"),
+                ],
+            ),
+            _ => exchange(
+                i,
+                "POST",
+                &[("Content-Type", "application/json")],
+                &[("Content-Type", "application/json"), ("Vary", "Origin")],
+            ),
+        })
+        .collect()
 }
 
 criterion_group!(benches, cors_engine);

@@ -325,3 +325,20 @@ fn preflight_evidence_names_the_preflight() {
         f.fix
     );
 }
+
+/// Each preflight pairs with the next request to its URL that no earlier preflight took: a
+/// request taken leaves the preflights' index, and the next preflight finds the one after it.
+#[test]
+fn preflights_to_one_url_pair_with_requests_in_turn() {
+    let mut all_in = Vec::new();
+    for i in 0..4 {
+        let t = f64::from(i);
+        all_in.push(ok_preflight("PUT", Some("0")).at(t));
+        all_in.push(acao_ok(fetch("PUT", API).status(200)).at(t + 0.01));
+    }
+    let all = run(all_in);
+    for i in 0..4 {
+        let (p, r) = (2 * i, 2 * i + 1);
+        assert_eq!(by_id(&all, r).preflight, Some(ExchangeId(p)), "request {r}");
+    }
+}

@@ -323,7 +323,8 @@ impl Engine {
         self.next_id = self.next_id.wrapping_add(1);
         let at = h.ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        self.index.add((at, id), &h.ex, &h.keys, h.preflight);
+        let kind = window::HeldAs::of(h.preflight, h.stopped);
+        self.index.add((at, id), &h.ex, &h.keys, kind);
         h.client = self.options.clients.key(&h.ex);
         (h.id, h.at, h.role) = (id, at, role);
         self.buffer.insert((at, id), h);
@@ -332,7 +333,8 @@ impl Engine {
 
     fn pop_front(&mut self) -> Option<Box<Held>> {
         let (_, h) = self.buffer.pop_first()?;
-        self.index.remove((h.at, h.id), &h.ex, &h.keys, h.preflight);
+        let kind = window::HeldAs::of(h.preflight, h.stopped);
+        self.index.remove((h.at, h.id), &h.ex, &h.keys, kind);
         Some(h)
     }
 

@@ -211,6 +211,10 @@ impl Engine {
         if let Some(a) = &ahead_ex {
             self.assigned.insert(a.id, h.id);
         }
+        // An assigned request is never looked for by a preflight again.
+        if let Some((slot, held)) = ahead.and_then(|s| Some((s, self.buffer.get(&s)?))) {
+            self.index.assigned(slot, &held.keys, held.stopped);
+        }
         let inferred = ((failed && !linked) || unanswered || dropped)
             .then(|| self.infer_request(&h, &ask, &origin, &outcome, dropped));
         self.recent.push(PreflightRecord {
@@ -231,40 +235,30 @@ impl Engine {
     /// The request ahead in the window that `p` authorised: the recorder's link first, then a
     /// request that was never sent, then any other match; a failed preflight only pairs with a
     /// request that was never sent.
+    ///
+    /// Without a link to follow the ranks are searched in turn: the requests never sent, then
+    /// all; the first that pairs in window order wins. Requests already assigned a preflight
+    /// have left the index, so a URL called thousands of times in a window (a GraphQL
+    /// endpoint) is not walked again for every preflight.
     pub(super) fn find_request_ahead(&self, p: &Held, ask: &PreflightAsk) -> Option<Slot> {
-        let mut best: Option<(u8, Slot)> = None;
-        // Only a preflight that names the request it was sent for can rank one first.
         let linkable =
             p.ex.recorder
                 .initiator
                 .as_ref()
                 .is_some_and(|i| i.request_id.is_some());
+        if !linkable {
+            let pairs = |slot: &Slot| self.pairs_ahead(p, ask, *slot).map(|_| *slot);
+            return self
+                .index
+                .stopped_at(&p.keys)
+                .find_map(pairs)
+                .or_else(|| self.index.requests_at(&p.keys).find_map(pairs));
+        }
+        let mut best: Option<(u8, Slot)> = None;
         for &slot in self.index.requests_at(&p.keys) {
-            let Some(a) = self.buffer.get(&slot) else {
+            let Some(a) = self.pairs_ahead(p, ask, slot) else {
                 continue;
             };
-            // Once one pairs, only a better one matters: without a link, a request never sent.
-            // A URL called thousands of times in a window is then passed over quickly.
-            match best {
-                Some((0, _)) => break,
-                Some((1, _)) if !linkable => break,
-                Some(_) if !linkable && !a.stopped => continue,
-                _ => {}
-            }
-            if a.client != p.client
-                || self.assigned.contains_key(&a.id)
-                || matches!(a.role, Role::ProxyUpstream(..))
-                || a.keys.url(&a.ex) != p.keys.url(&p.ex)
-            {
-                continue;
-            }
-            if a.at.secs_since(p.at).abs() > self.window_secs {
-                continue;
-            }
-            let a_origin = fields::get(&a.ex.request.headers, "origin");
-            if !could_pair(&p.ex, ask, &a.ex, a_origin.as_deref()) {
-                continue;
-            }
             let rank = if recorder_link(&p.ex, &a.ex) == Some(true) {
                 0
             } else if a.stopped {
@@ -275,8 +269,27 @@ impl Engine {
             if best.is_none_or(|(r, _)| rank < r) {
                 best = Some((rank, slot));
             }
+            if rank == 0 {
+                break;
+            }
         }
         best.map(|(_, i)| i)
+    }
+
+    /// The request held at `slot`, when preflight `p` (asking `ask`) can be the one it was
+    /// sent for.
+    fn pairs_ahead(&self, p: &Held, ask: &PreflightAsk, slot: Slot) -> Option<&Held> {
+        let a = self.buffer.get(&slot)?;
+        if a.client != p.client
+            || self.assigned.contains_key(&a.id)
+            || matches!(a.role, Role::ProxyUpstream(..))
+            || a.keys.url(&a.ex) != p.keys.url(&p.ex)
+            || a.at.secs_since(p.at).abs() > self.window_secs
+        {
+            return None;
+        }
+        let a_origin = fields::get(&a.ex.request.headers, "origin");
+        could_pair(&p.ex, ask, &a.ex, a_origin.as_deref()).then_some(&**a)
     }
 
     /// The request a preflight was sent for, which the recording lacks: stopped by the failed

@@ -129,6 +129,28 @@ fn target_text(path: &str, query: Option<&str>) -> Box<str> {
     }
 }
 
+/// What an exchange is held as, for the lookups by URL.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum HeldAs {
+    /// A preflight.
+    Preflight,
+    /// Any other exchange; `stopped` when the recording shows it was never sent.
+    Request {
+        /// Never sent.
+        stopped: bool,
+    },
+}
+
+impl HeldAs {
+    /// The kind of an exchange that is a preflight or not, and was sent or not.
+    pub(super) fn of(preflight: bool, stopped: bool) -> Self {
+        match preflight {
+            true => HeldAs::Preflight,
+            false => HeldAs::Request { stopped },
+        }
+    }
+}
+
 /// Indexes of the held exchanges.
 #[derive(Debug, Default)]
 pub(super) struct WindowIndex {
@@ -138,6 +160,9 @@ pub(super) struct WindowIndex {
     /// that neither lookup passes over the other kind (one URL called thousands of times in a
     /// window, as a GraphQL endpoint is, made each request walk every other one held).
     requests_by_url: HashMap<u64, Slots>,
+    /// Those of them the recording shows were never sent, which rank before the others.
+    /// Requests leave both when a preflight is assigned to them.
+    stopped_by_url: HashMap<u64, Slots>,
     by_target: HashMap<u64, Slots>,
     acao_by_server: HashMap<String, usize>,
     /// Exchanges held per client address.
@@ -216,12 +241,16 @@ fn acao_server<'k>(ex: &'k Exchange, keys: &'k Keys) -> Option<&'k str> {
 
 impl WindowIndex {
     /// Indexes an exchange entering the window.
-    pub(super) fn add(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, preflight: bool) {
-        let by_url = match preflight {
-            true => &mut self.preflights_by_url,
-            false => &mut self.requests_by_url,
-        };
-        insert(by_url, keys.url_hash, slot);
+    pub(super) fn add(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, kind: HeldAs) {
+        match kind {
+            HeldAs::Preflight => insert(&mut self.preflights_by_url, keys.url_hash, slot),
+            HeldAs::Request { stopped } => {
+                insert(&mut self.requests_by_url, keys.url_hash, slot);
+                if stopped {
+                    insert(&mut self.stopped_by_url, keys.url_hash, slot);
+                }
+            }
+        }
         insert(&mut self.by_target, keys.target_hash, slot);
         if let Some(client) = ex.endpoints.client {
             *self.clients.entry(client.ip()).or_insert(0) += 1;
@@ -237,12 +266,16 @@ impl WindowIndex {
     }
 
     /// Forgets an exchange leaving the window.
-    pub(super) fn remove(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, preflight: bool) {
-        let by_url = match preflight {
-            true => &mut self.preflights_by_url,
-            false => &mut self.requests_by_url,
-        };
-        remove(by_url, keys.url_hash, slot);
+    pub(super) fn remove(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, kind: HeldAs) {
+        match kind {
+            HeldAs::Preflight => remove(&mut self.preflights_by_url, keys.url_hash, slot),
+            HeldAs::Request { stopped } => {
+                remove(&mut self.requests_by_url, keys.url_hash, slot);
+                if stopped {
+                    remove(&mut self.stopped_by_url, keys.url_hash, slot);
+                }
+            }
+        }
         remove(&mut self.by_target, keys.target_hash, slot);
         if let Some(client) = ex.endpoints.client {
             if let Entry::Occupied(mut held) = self.clients.entry(client.ip()) {
@@ -266,6 +299,23 @@ impl WindowIndex {
     /// the caller compares the URLs.
     pub(super) fn preflights_at(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
         self.preflights_by_url
+            .get(&keys.url_hash)
+            .into_iter()
+            .flat_map(Slots::iter)
+    }
+
+    /// Forgets a request a preflight was assigned to, for the lookups of preflights.
+    pub(super) fn assigned(&mut self, slot: Slot, keys: &Keys, stopped: bool) {
+        remove(&mut self.requests_by_url, keys.url_hash, slot);
+        if stopped {
+            remove(&mut self.stopped_by_url, keys.url_hash, slot);
+        }
+    }
+
+    /// Held requests never sent whose URL (without fragment) hashes like `keys.url`, in
+    /// window order: the caller compares the URLs.
+    pub(super) fn stopped_at(&self, keys: &Keys) -> impl Iterator<Item = &Slot> {
+        self.stopped_by_url
             .get(&keys.url_hash)
             .into_iter()
             .flat_map(Slots::iter)
