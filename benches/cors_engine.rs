@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use corscope::cors::Engine;
 use corscope::model::{EntryIndex, Exchange, Limits, Location, Request, Response, Timestamp};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
 
 use support::{verify, AssessmentCount, CountingSink, Format, Mix};
 
@@ -53,38 +56,30 @@ fn cors_engine(c: &mut Criterion) {
             elements: pushed,
             bytes: input.len() as u64,
         });
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || exchanges.clone(),
-                |batch| {
-                    let mut count = AssessmentCount::default();
-                    let mut engine = Engine::new(&limits);
-                    let mut out = |a: corscope::model::Assessment| count.add(&a);
-                    for ex in batch {
-                        engine.push(ex, &mut out);
-                    }
-                    engine.finish(&mut out);
-                    verify(
-                        "cors_engine",
-                        "assessments of recorded exchanges",
-                        count.recorded,
-                        pushed,
-                    );
-                    black_box(count)
-                },
-                BatchSize::PerIteration,
-            )
-        });
+        judge(&mut group, name, &exchanges, &limits);
     }
     let exchanges = one_endpoint(20_000);
     let pushed = exchanges.len() as u64;
     group.throughput(Throughput::Elements(pushed));
-    group.bench_function("one_endpoint_exchanges", |b| {
+    judge(&mut group, "one_endpoint_exchanges", &exchanges, &limits);
+    group.finish();
+}
+
+/// Times the engine over `exchanges`, pushed one by one and finished; checks that every
+/// recorded exchange got its assessment.
+fn judge(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    exchanges: &[Exchange],
+    limits: &Limits,
+) {
+    let pushed = exchanges.len() as u64;
+    group.bench_function(name, |b| {
         b.iter_batched(
-            || exchanges.clone(),
+            || exchanges.to_vec(),
             |batch| {
                 let mut count = AssessmentCount::default();
-                let mut engine = Engine::new(&limits);
+                let mut engine = Engine::new(limits);
                 let mut out = |a: corscope::model::Assessment| count.add(&a);
                 for ex in batch {
                     engine.push(ex, &mut out);
@@ -101,7 +96,6 @@ fn cors_engine(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    group.finish();
 }
 
 /// `n` exchanges to one GraphQL endpoint: a preflight (not cached: `Max-Age: 0`) and its
