@@ -27,7 +27,7 @@ use draft::{plain, plain_parts, Draft};
 use facts::{pair_record, reached_network, request_unsafe_names, space_of, stopped, Claim};
 use recent::RecentPreflights;
 use spaces::Spaces;
-use window::{Keys, Slot, WindowIndex};
+use window::{HeldAs, Keys, Slot, WindowIndex};
 
 use super::classify::{classify_with, Classification};
 use super::fields;
@@ -71,14 +71,11 @@ struct Held {
     client: ClientKey,
     /// Taken when the exchange is judged.
     class: Option<Classification>,
-    /// Whether it is a preflight ([`super::classify::is_preflight`]), known from when it was
-    /// prepared: the window indexes preflights and other exchanges apart.
-    preflight: bool,
-    /// Whether the recording shows a request never sent ([`facts::stopped`]), known from when
-    /// it was prepared: a preflight's lookup for its request passes over the others held
-    /// without reading them again once one pairs (held for a window's worth of exchanges,
-    /// they are out of cache by then).
-    stopped: bool,
+    /// A preflight, a request never sent or another request, known from when it was
+    /// prepared: the window indexes them apart, and a preflight's lookup for its request
+    /// reads it without reading the exchanges held again (held for a window's worth of
+    /// exchanges, they are out of cache by then).
+    kind: HeldAs,
     /// The CORS-unsafe header names of a CORS request, taken when it is judged.
     unsafe_names: Option<Vec<String>>,
     role: Role,
@@ -214,8 +211,7 @@ impl Engine {
         let class = classify_with(&exchange, keys.server(&exchange));
         let unsafe_names =
             (class.kind == ExchangeKind::Cors).then(|| request_unsafe_names(&exchange));
-        let preflight = super::classify::is_preflight(&exchange);
-        let stopped = stopped(&exchange);
+        let kind = HeldAs::of(super::classify::is_preflight(&exchange), stopped(&exchange));
         Prepared {
             held: Box::new(Held {
                 id: ExchangeId(0),
@@ -224,8 +220,7 @@ impl Engine {
                 keys,
                 client: ClientKey::Unknown,
                 class: Some(class),
-                preflight,
-                stopped,
+                kind,
                 unsafe_names,
                 role: Role::Plain,
             }),
@@ -323,8 +318,7 @@ impl Engine {
         self.next_id = self.next_id.wrapping_add(1);
         let at = h.ex.timing.started.unwrap_or(self.last_at);
         self.last_at = self.last_at.max(at);
-        let kind = window::HeldAs::of(h.preflight, h.stopped);
-        self.index.add((at, id), &h.ex, &h.keys, kind);
+        self.index.add((at, id), &h.ex, &h.keys, h.kind);
         h.client = self.options.clients.key(&h.ex);
         (h.id, h.at, h.role) = (id, at, role);
         self.buffer.insert((at, id), h);
@@ -333,8 +327,7 @@ impl Engine {
 
     fn pop_front(&mut self) -> Option<Box<Held>> {
         let (_, h) = self.buffer.pop_first()?;
-        let kind = window::HeldAs::of(h.preflight, h.stopped);
-        self.index.remove((h.at, h.id), &h.ex, &h.keys, kind);
+        self.index.remove((h.at, h.id), &h.ex, &h.keys, h.kind);
         Some(h)
     }
 

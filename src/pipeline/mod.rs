@@ -111,8 +111,8 @@ const EXCHANGE_BACKLOG: usize = 4;
 /// Exchanges read before they are judged, and judged before they are laid out, when one thread
 /// does all three. Reading, judging and laying out each run more code than the instruction
 /// cache holds; over a batch each stage's code is fetched once per batch, not once per
-/// exchange (a quarter to a third fewer instruction-cache misses in all). Larger batches gain nothing more
-/// and hold more exchanges in flight.
+/// exchange (a quarter to a third fewer instruction-cache misses in all). Larger batches gain
+/// nothing more and hold more exchanges in flight.
 const STAGE_BATCH: usize = 64;
 
 /// Analyses every source and renders the results in source order: sources that are one

@@ -14,14 +14,11 @@ use super::super::verdict::{
     judge_preflight, preflight_network_fault, Credentials, PreflightJudgement, PreflightOutcome,
 };
 use super::super::warnings;
-use super::{plain_parts, space_of, stopped, Engine, Held, PreflightRecord, Role, Slot};
-use crate::model::{
-    Assessment, CauseId, Exchange, ExchangeId, ExchangeKind, Location, Request, Verdict,
-};
+use super::{plain_parts, space_of, Engine, Held, PreflightRecord, Role, Slot};
+use crate::model::{Assessment, CauseId, Exchange, ExchangeKind, Location, Request, Verdict};
 
 /// What judging a preflight needs of the request it authorised.
 struct AheadRequest {
-    id: ExchangeId,
     credentials: Credentials,
     sent: bool,
     stopped: bool,
@@ -52,10 +49,9 @@ impl Engine {
         let ahead_ex = ahead
             .and_then(|slot| self.buffer.get(&slot))
             .map(|a| AheadRequest {
-                id: a.id,
                 credentials: Credentials::of(&a.ex),
                 sent: a.ex.response.is_some(),
-                stopped: stopped(&a.ex),
+                stopped: a.kind.stopped(),
                 word: initiator_word(a.ex.recorder.resource_type.as_deref()),
             });
         let credentials = ahead_ex
@@ -208,12 +204,10 @@ impl Engine {
         }
         // Who uses this preflight: the request ahead (told now), else later requests.
         let linked = claimed || ahead_ex.is_some();
-        if let Some(a) = &ahead_ex {
-            self.assigned.insert(a.id, h.id);
-        }
         // An assigned request is never looked for by a preflight again.
-        if let Some((slot, held)) = ahead.and_then(|s| Some((s, self.buffer.get(&s)?))) {
-            self.index.assigned(slot, &held.keys, held.stopped);
+        if let Some((slot, a)) = ahead.and_then(|s| Some((s, self.buffer.get(&s)?))) {
+            self.assigned.insert(a.id, h.id);
+            self.index.forget_by_url(slot, &a.keys, a.kind);
         }
         let inferred = ((failed && !linked) || unanswered || dropped)
             .then(|| self.infer_request(&h, &ask, &origin, &outcome, dropped));
@@ -261,7 +255,7 @@ impl Engine {
             };
             let rank = if recorder_link(&p.ex, &a.ex) == Some(true) {
                 0
-            } else if a.stopped {
+            } else if a.kind.stopped() {
                 1
             } else {
                 2

@@ -149,6 +149,11 @@ impl HeldAs {
             false => HeldAs::Request { stopped },
         }
     }
+
+    /// Whether it is a request never sent.
+    pub(super) fn stopped(self) -> bool {
+        matches!(self, HeldAs::Request { stopped: true })
+    }
 }
 
 /// Indexes of the held exchanges.
@@ -242,14 +247,8 @@ fn acao_server<'k>(ex: &'k Exchange, keys: &'k Keys) -> Option<&'k str> {
 impl WindowIndex {
     /// Indexes an exchange entering the window.
     pub(super) fn add(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, kind: HeldAs) {
-        match kind {
-            HeldAs::Preflight => insert(&mut self.preflights_by_url, keys.url_hash, slot),
-            HeldAs::Request { stopped } => {
-                insert(&mut self.requests_by_url, keys.url_hash, slot);
-                if stopped {
-                    insert(&mut self.stopped_by_url, keys.url_hash, slot);
-                }
-            }
+        for by_url in self.by_url(kind) {
+            insert(by_url, keys.url_hash, slot);
         }
         insert(&mut self.by_target, keys.target_hash, slot);
         if let Some(client) = ex.endpoints.client {
@@ -267,15 +266,7 @@ impl WindowIndex {
 
     /// Forgets an exchange leaving the window.
     pub(super) fn remove(&mut self, slot: Slot, ex: &Exchange, keys: &Keys, kind: HeldAs) {
-        match kind {
-            HeldAs::Preflight => remove(&mut self.preflights_by_url, keys.url_hash, slot),
-            HeldAs::Request { stopped } => {
-                remove(&mut self.requests_by_url, keys.url_hash, slot);
-                if stopped {
-                    remove(&mut self.stopped_by_url, keys.url_hash, slot);
-                }
-            }
-        }
+        self.forget_by_url(slot, keys, kind);
         remove(&mut self.by_target, keys.target_hash, slot);
         if let Some(client) = ex.endpoints.client {
             if let Entry::Occupied(mut held) = self.clients.entry(client.ip()) {
@@ -304,12 +295,24 @@ impl WindowIndex {
             .flat_map(Slots::iter)
     }
 
-    /// Forgets a request a preflight was assigned to, for the lookups of preflights.
-    pub(super) fn assigned(&mut self, slot: Slot, keys: &Keys, stopped: bool) {
-        remove(&mut self.requests_by_url, keys.url_hash, slot);
-        if stopped {
-            remove(&mut self.stopped_by_url, keys.url_hash, slot);
+    /// Forgets an exchange in the lookups by URL: a request a preflight was assigned to, or
+    /// any exchange leaving the window. Forgetting one twice changes nothing.
+    pub(super) fn forget_by_url(&mut self, slot: Slot, keys: &Keys, kind: HeldAs) {
+        for by_url in self.by_url(kind) {
+            remove(by_url, keys.url_hash, slot);
         }
+    }
+
+    /// The lookups by URL an exchange held as `kind` is in.
+    fn by_url(&mut self, kind: HeldAs) -> impl Iterator<Item = &mut HashMap<u64, Slots>> {
+        let (first, stopped) = match kind {
+            HeldAs::Preflight => (&mut self.preflights_by_url, None),
+            HeldAs::Request { stopped } => (
+                &mut self.requests_by_url,
+                stopped.then_some(&mut self.stopped_by_url),
+            ),
+        };
+        std::iter::once(first).chain(stopped)
     }
 
     /// Held requests never sent whose URL (without fragment) hashes like `keys.url`, in
