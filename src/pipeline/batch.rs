@@ -25,9 +25,13 @@ pub(super) const BACKLOG: usize = 32;
 /// Records sent at once: one channel operation (and thread wake-up) per batch, not per record.
 const BATCH: usize = 512;
 
-/// Bytes of laid-out records sent at once, at most (a batch closes at [`BATCH`] records or
-/// this many bytes, whichever comes first).
+/// Bytes of laid-out records at which a batch is sent (a batch closes at [`BATCH`] records or
+/// once it holds this many bytes, whichever comes first).
 const BATCH_BYTES: usize = 64 * 1024;
+
+/// Room for the record that closes a batch of [`BATCH_BYTES`], beyond it: larger records
+/// (long evidence, a server configuration) grow the buffer once.
+const RECORD_ROOM: usize = 16 * 1024;
 
 pub(super) enum Message {
     /// Records for the renderer to lay out.
@@ -154,11 +158,16 @@ impl<'a> Batcher<'a> {
                 continue;
             };
             if self.bytes.capacity() == 0 {
-                self.bytes.reserve(BATCH_BYTES + 4096);
+                self.bytes.reserve(BATCH_BYTES + RECORD_ROOM);
             }
             let mark = self.bytes.len();
             if encode(&record, &mut self.bytes).is_ok() {
                 self.counts.add(&record);
+                // Sent as soon as it is full, so that the buffer is never grown (and copied)
+                // while a long run of records is laid out.
+                if self.bytes.len() >= BATCH_BYTES {
+                    self.flush();
+                }
             } else {
                 // Laying out into memory fails only on a broken invariant: hand this record
                 // and the rest to the renderer, in order, rather than lose them.

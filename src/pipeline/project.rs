@@ -45,6 +45,11 @@ pub(super) struct Projector<'a> {
     redactor: &'a Redactor,
     /// By resource (URL without query): the stacks its last response showed.
     stacks: LruCache<String, Vec<Sighting>>,
+    /// What the response being projected shows, its strings reused from one response to the
+    /// next.
+    scratch: Vec<Sighting>,
+    /// The snippets of stack fixes made so far.
+    snippets: stack::SnippetMemo,
     /// Assessments held back, in order; the first waits for its preflight.
     held: VecDeque<Assessment>,
     /// Assessments held at most ([`Limits::stack_lookahead`]).
@@ -63,6 +68,8 @@ impl<'a> Projector<'a> {
             index,
             redactor,
             stacks: LruCache::new(NonZeroUsize::MIN.saturating_add(STACK_RESOURCES - 1)),
+            scratch: Vec::new(),
+            snippets: stack::SnippetMemo::default(),
             held: VecDeque::new(),
             lookahead: limits.stack_lookahead,
             overflowed: 0,
@@ -131,7 +138,13 @@ impl<'a> Projector<'a> {
                     Some(at) => {
                         if let Some(preflight) = self.held.get(at) {
                             let resource = self.resource(preflight);
-                            sightings(&mut self.stacks, resource, preflight, false);
+                            sightings(
+                                &mut self.stacks,
+                                &mut self.scratch,
+                                resource,
+                                preflight,
+                                false,
+                            );
                         }
                     }
                     None if all => {}
@@ -149,12 +162,14 @@ impl<'a> Projector<'a> {
     fn record(&mut self, a: Assessment) -> Record {
         let resource = self.resource(&a);
         let causes = !a.causes.is_empty();
-        let sightings = sightings(&mut self.stacks, resource, &a, causes);
+        let sightings = sightings(&mut self.stacks, &mut self.scratch, resource, &a, causes);
         let ask = (causes && !sightings.is_empty()).then(|| Ask::of(&a));
         let mut r = Record::from_assessment(self.index, a);
         if let Some(ask) = ask {
             for cause in &mut r.causes {
-                cause.stack_fix = stack::stack_fix(&sightings, cause.cause, &ask.params(cause));
+                cause.stack_fix =
+                    self.snippets
+                        .stack_fix(&sightings, cause.cause, &ask.params(cause));
             }
         }
         self.redactor.record(&mut r);
@@ -168,6 +183,7 @@ impl<'a> Projector<'a> {
 /// (most records have no cause to fix); otherwise the answer is empty.
 fn sightings(
     stacks: &mut LruCache<String, Vec<Sighting>>,
+    scratch: &mut Vec<Sighting>,
     resource: Cow<'_, str>,
     a: &Assessment,
     wanted: bool,
@@ -177,22 +193,36 @@ fn sightings(
         let known = stacks.get(&*resource);
         return known.filter(|_| wanted).cloned().unwrap_or_default();
     };
-    let mut own = stack::detect(&res.headers);
-    if own.is_empty() {
-        return own;
+    stack::detect_into(&res.headers, scratch);
+    if scratch.is_empty() {
+        return Vec::new();
     }
-    for s in &mut own {
+    for s in scratch.iter_mut() {
         s.exchange = Some(a.id);
     }
-    let answer = if wanted { own.clone() } else { Vec::new() };
-    // Most responses are of a resource seen before: update its entry in place.
+    let answer = if wanted { scratch.clone() } else { Vec::new() };
+    // Most responses are of a resource seen before, and show what its last response showed:
+    // its entry then only learns which exchange showed them last.
     match stacks.get_mut(&*resource) {
-        Some(known) => *known = own,
+        Some(known) if same_stacks(known, scratch) => {
+            for s in known.iter_mut() {
+                s.exchange = Some(a.id);
+            }
+        }
+        Some(known) => known.clone_from(scratch),
         None => {
-            stacks.put(resource.into_owned(), own);
+            stacks.put(resource.into_owned(), scratch.clone());
         }
     }
     answer
+}
+
+/// Whether two responses showed the same stacks with the same header lines.
+fn same_stacks(a: &[Sighting], b: &[Sighting]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| a.stack == b.stack && a.evidence == b.evidence)
 }
 
 /// The preflight `a` waits for: one recorded after it, when `a` has causes to fix and no
@@ -393,6 +423,32 @@ mod tests {
         assert_eq!(fix.stack, "nginx");
         assert_eq!(fix.exchange, Some(ExchangeId(2)));
         assert_eq!(fix.evidence, "Server: nginx/1.24.0");
+    }
+
+    /// The book keeps, for each resource, the stacks its last response showed and which
+    /// exchange that was: whether they repeat what it knew or differ.
+    #[test]
+    fn a_request_without_a_response_takes_the_last_response_seen() {
+        let (_, records) = project(vec![
+            exchange(1, "GET", Some("nginx")),
+            exchange(2, "GET", Some("nginx")),
+            stopped(3, 2),
+            exchange(4, "GET", Some("envoy")),
+            stopped(5, 4),
+        ]);
+        let fix = |seq: u64| {
+            let r = records.iter().find(|r| r.seq == seq).expect("record");
+            let fix = r.causes[0].stack_fix.as_ref().expect("a stack fix");
+            (fix.stack, fix.exchange, fix.evidence.clone())
+        };
+        assert_eq!(
+            fix(3),
+            ("nginx", Some(ExchangeId(2)), "Server: nginx".into())
+        );
+        assert_eq!(
+            fix(5),
+            ("envoy", Some(ExchangeId(4)), "Server: envoy".into())
+        );
     }
 
     #[test]

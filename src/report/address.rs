@@ -15,8 +15,8 @@ pub(super) fn address_text(address: SocketAddr) -> String {
             // At most 21 bytes, all ASCII: spelt into a buffer on the stack, copied once.
             let mut buf = [0u8; 24];
             let mut at = put_v4(&mut buf, v4.ip());
-            at = put(&mut buf, at, b":");
-            at = put(&mut buf, at, decimal(u64::from(v4.port()), &mut [0; 20]));
+            at = put_byte(&mut buf, at, b':');
+            at = put_decimal(&mut buf, at, v4.port());
             ascii(buf.get(..at).unwrap_or_default()).to_owned()
         }
         SocketAddr::V6(v6) => {
@@ -57,21 +57,40 @@ fn put_v4(buf: &mut [u8], ip: &Ipv4Addr) -> usize {
     let mut at = 0;
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            at = put(buf, at, b".");
+            at = put_byte(buf, at, b'.');
         }
-        at = put(buf, at, decimal(u64::from(octet), &mut [0; 20]));
+        at = put_decimal(buf, at, u16::from(octet));
     }
     at
 }
 
-/// Copies `bytes` into `buf` at `at`; returns where they end (`buf` is long enough for any
-/// address written here).
-fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> usize {
-    let end = at + bytes.len();
-    if let Some(dst) = buf.get_mut(at..end) {
-        dst.copy_from_slice(bytes);
+/// Writes `b` into `buf` at `at`; returns where it ends (`buf` is long enough for any address
+/// written here).
+fn put_byte(buf: &mut [u8], at: usize, b: u8) -> usize {
+    if let Some(dst) = buf.get_mut(at) {
+        *dst = b;
     }
-    end
+    at + 1
+}
+
+/// Spells `n` in decimal into `buf` at `at`, digit by digit in place (no copy of a spelt
+/// number: an address has five numbers); returns where it ends.
+fn put_decimal(buf: &mut [u8], at: usize, n: u16) -> usize {
+    let len = match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    let mut n = n;
+    for i in (at..at + len).rev() {
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+    }
+    at + len
 }
 
 /// ASCII bytes as text.
@@ -156,6 +175,15 @@ mod tests {
             let a: SocketAddr = c.parse().expect("address");
             assert_eq!(address_text(a), a.to_string(), "{c}");
             assert_eq!(ip_text(a.ip()), a.ip().to_string(), "{c}");
+        }
+    }
+
+    #[test]
+    fn every_port_and_octet_as_display_writes_it() {
+        for n in 0..=u16::MAX {
+            let octet = (n % 256) as u8;
+            let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(octet, 9, 10, octet), n));
+            assert_eq!(address_text(a), a.to_string());
         }
     }
 

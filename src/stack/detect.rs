@@ -111,15 +111,38 @@ fn contains_ignoring_case(text: &str, word: &str) -> bool {
 
 /// The stacks `headers` show, each once, in [`Stack::ALL`] order.
 pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
-    let mut found: Vec<Sighting> = Vec::new();
-    let mut add = |stack: Stack, evidence: String| {
-        if !found.iter().any(|s| s.stack == stack) {
-            found.push(Sighting {
-                stack,
-                evidence,
-                exchange: None,
-            });
+    let mut found = Vec::new();
+    detect_into(headers, &mut found);
+    found
+}
+
+/// [`detect`] into `found`, whose sightings are replaced. Their evidence strings are written
+/// over rather than allocated again: this runs for every response, and most show the same
+/// stacks as the one before.
+pub fn detect_into(headers: &HeaderList, found: &mut Vec<Sighting>) {
+    // Sightings made so far; those after them are spare, their strings kept for reuse.
+    let mut made = 0;
+    let mut add = |stack: Stack, evidence: &[&str]| {
+        let seen = found.get(..made).unwrap_or_default();
+        if seen.iter().any(|s| s.stack == stack) {
+            return;
         }
+        match found.get_mut(made) {
+            Some(slot) => {
+                slot.stack = stack;
+                slot.evidence.clear();
+                evidence
+                    .iter()
+                    .for_each(|part| slot.evidence.push_str(part));
+                slot.exchange = None;
+            }
+            None => found.push(Sighting {
+                stack,
+                evidence: evidence.concat(),
+                exchange: None,
+            }),
+        }
+        made += 1;
     };
     // Spring's and Go's CORS handlers vary on these three names, each a `Vary` element.
     let shape = [
@@ -149,39 +172,38 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
             other => {
                 if let Some((_, stack)) = VENDOR_HEADERS.iter().find(|(n, _)| n.as_bytes() == other)
                 {
-                    add(*stack, [&*h.name_str(), ": ", &h.value_str()].concat());
+                    add(*stack, &[&h.name_str(), ": ", &h.value_str()]);
                 }
                 continue;
             }
         };
         let name = h.name_str();
         let value = h.value_str();
-        // Concatenated in one allocation: this runs for every sighting of every response.
-        let line = || [&*name, ": ", &value].concat();
+        let line = [&*name, ": ", &value];
         match lower {
             "server" | "via" | "x-served-by" => {
                 for stack in products_in(&value) {
-                    add(stack, line());
+                    add(stack, &line);
                 }
             }
             "x-powered-by" => {
                 let has = |word: &str| contains_ignoring_case(&value, word);
                 if has("express") {
-                    add(Stack::Express, line());
+                    add(Stack::Express, &line);
                 } else if has("asp.net") {
-                    add(Stack::AspNetCore, line());
+                    add(Stack::AspNetCore, &line);
                 } else if has("phusion") || has("rails") {
-                    add(Stack::Rails, line());
+                    add(Stack::Rails, &line);
                 }
             }
             "x-cache" if contains_ignoring_case(&value, "cloudfront") => {
-                add(Stack::CloudFront, line());
+                add(Stack::CloudFront, &line);
             }
-            "x-amz-request-id" if headers.contains("x-amz-id-2") => add(Stack::S3, line()),
+            "x-amz-request-id" if headers.contains("x-amz-id-2") => add(Stack::S3, &line),
             "set-cookie" => {
                 let cookie = value.split('=').next().unwrap_or("").trim();
                 if cookie == "csrftoken" || cookie == "django_language" {
-                    add(Stack::Django, format!("{name}: {cookie}=..."));
+                    add(Stack::Django, &[&name, ": ", cookie, "=..."]);
                 }
             }
             "vary" => {
@@ -197,34 +219,38 @@ pub fn detect(headers: &HeaderList) -> Vec<Sighting> {
     // Spring's DefaultCorsProcessor and rs/cors both vary on the origin and both request
     // headers: told apart by what else the response shows.
     if varies.iter().all(|v| *v) {
-        let vary_names: Vec<String> = headers
-            .get_all("vary")
-            .flat_map(|h| {
-                h.value_str()
-                    .split(',')
-                    .map(|v| v.trim().to_ascii_lowercase())
-                    .filter(|v| !v.is_empty())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let evidence = format!("Vary: {}", vary_names.join(", "));
         let spring_security = headers.contains("x-content-type-options")
             && headers
                 .first_str("x-xss-protection")
                 .is_some_and(|v| v.trim() == "0");
         if spring_security || !headers.contains("server") {
+            // Every element of every `Vary` line, lower-cased, spelt only for a sighting.
+            let mut evidence = String::from("Vary: ");
+            let names = evidence.len();
+            for h in headers.get_all("vary") {
+                let value = h.value_str();
+                for element in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                    if evidence.len() > names {
+                        evidence.push_str(", ");
+                    }
+                    evidence.push_str(element);
+                }
+            }
+            if let Some(names) = evidence.get_mut(names..) {
+                names.make_ascii_lowercase();
+            }
             add(
                 if spring_security {
                     Stack::Spring
                 } else {
                     Stack::Go
                 },
-                evidence,
+                &[&evidence],
             );
         }
     }
+    found.truncate(made);
     found.sort_by_key(|s| Stack::ALL.iter().position(|a| *a == s.stack));
-    found
 }
 
 #[cfg(test)]
@@ -346,27 +372,83 @@ mod tests {
         }
     }
 
+    /// The stacks `lines` show, with their evidence.
+    fn with_evidence(lines: &[(&str, &str)]) -> Vec<(Stack, String)> {
+        detect(&headers(lines))
+            .into_iter()
+            .map(|s| (s.stack, s.evidence))
+            .collect()
+    }
+
+    /// `want` with owned evidence, as [`with_evidence`] gives it.
+    fn owned(want: &[(Stack, &str)]) -> Vec<(Stack, String)> {
+        want.iter().map(|(s, e)| (*s, e.to_string())).collect()
+    }
+
     #[test]
     fn layers_come_application_first_with_their_evidence() {
-        let found = detect(&headers(&[
+        let got = with_evidence(&[
             ("Via", "1.1 abc.cloudfront.net (CloudFront)"),
             ("Server", "nginx"),
             ("X-Powered-By", "Express"),
-        ]));
-        let got: Vec<(Stack, &str)> = found
-            .iter()
-            .map(|s| (s.stack, s.evidence.as_str()))
-            .collect();
+        ]);
         assert_eq!(
             got,
-            [
+            owned(&[
                 (Stack::Express, "X-Powered-By: Express"),
                 (Stack::Nginx, "Server: nginx"),
                 (
                     Stack::CloudFront,
                     "Via: 1.1 abc.cloudfront.net (CloudFront)"
                 ),
-            ]
+            ])
         );
+    }
+
+    #[test]
+    fn vary_evidence_lists_every_element_lower_cased() {
+        let got = with_evidence(&[
+            ("Vary", "Origin, Access-Control-Request-Method"),
+            ("Vary", "ACCESS-CONTROL-REQUEST-HEADERS, , Accept-Encoding"),
+        ]);
+        assert_eq!(
+            got,
+            owned(&[(
+                Stack::Go,
+                "Vary: origin, access-control-request-method, access-control-request-headers, accept-encoding"
+            )])
+        );
+    }
+
+    /// Sightings written over those of an earlier response equal those found afresh, whether
+    /// the earlier response showed more stacks, fewer or others.
+    #[test]
+    fn sightings_written_over_equal_fresh_ones() {
+        let responses: [&[(&str, &str)]; 5] = [
+            &[("Server", "nginx"), ("X-Powered-By", "Express")],
+            &[("Server", "envoy")],
+            &[
+                ("Via", "1.1 x.cloudfront.net (CloudFront)"),
+                ("cf-ray", "1"),
+                ("Server", "Kestrel"),
+            ],
+            &[("Content-Type", "text/plain")],
+            &[
+                ("Set-Cookie", "csrftoken=abc; Path=/"),
+                ("Server", "WSGIServer/0.2"),
+            ],
+        ];
+        let mut reused = Vec::new();
+        for first in responses {
+            for second in responses {
+                detect_into(&headers(first), &mut reused);
+                detect_into(&headers(second), &mut reused);
+                assert_eq!(
+                    reused,
+                    detect(&headers(second)),
+                    "{first:?} then {second:?}"
+                );
+            }
+        }
     }
 }

@@ -16,10 +16,12 @@
 //! tool in `tests/stack_snippets.rs` where one can be installed.
 
 pub mod detect;
+mod memo;
 pub mod remedy;
 mod snippets;
 
-pub use detect::{detect, Sighting};
+pub use detect::{detect, detect_into, Sighting};
+pub use memo::SnippetMemo;
 pub use remedy::{snippet_for, stack_fix, Params, Remedy};
 
 /// Software that answers HTTP and can be configured for CORS.

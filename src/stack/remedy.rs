@@ -6,7 +6,7 @@ use super::snippets;
 use crate::model::{CauseId, StackFix};
 
 /// What must change on the server for a cause.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Remedy {
     /// Send `Access-Control-Allow-Origin` with the request's origin.
     AllowOrigin,
@@ -69,7 +69,7 @@ impl Remedy {
 }
 
 /// The values a snippet is filled with.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Params {
     /// The origin to allow.
     pub origin: String,
@@ -112,6 +112,7 @@ impl Params {
 }
 
 /// A snippet of one stack.
+#[derive(Clone)]
 pub(super) struct Snippet {
     pub(super) language: super::Language,
     pub(super) config: String,
@@ -129,9 +130,20 @@ pub fn snippet_for(
 /// The configuration fixing `cause` on the first of `sightings` that has one, with the
 /// evidence that named the stack.
 pub fn stack_fix(sightings: &[Sighting], cause: CauseId, params: &Params) -> Option<StackFix> {
+    stack_fix_with(sightings, cause, |stack, remedy| {
+        snippets::snippet(stack, remedy, params)
+    })
+}
+
+/// [`stack_fix`] with the snippets `snippet` gives.
+pub(super) fn stack_fix_with(
+    sightings: &[Sighting],
+    cause: CauseId,
+    mut snippet: impl FnMut(super::Stack, Remedy) -> Option<Snippet>,
+) -> Option<StackFix> {
     let remedy = Remedy::of(cause)?;
     sightings.iter().find_map(|s| {
-        let snippet = snippets::snippet(s.stack, remedy, params)?;
+        let snippet = snippet(s.stack, remedy)?;
         Some(StackFix {
             stack: s.stack.id(),
             name: s.stack.name(),
