@@ -100,7 +100,7 @@ fn numbers_as_strings_floats_and_nulls() {
     assert!(!x.request.cookies_recorded);
     let r = x.response.as_ref().unwrap();
     assert_eq!(
-        (r.status, r.status_text.as_str(), r.body_size),
+        (r.status, &*r.status_text, r.body_size),
         (200, "404", Some(7))
     );
     assert!(r.headers.is_empty());
@@ -344,7 +344,7 @@ fn chrome_preflight_and_cors_failures() {
 
     let blocked = &c.exchanges[2];
     let r = blocked.response.as_ref().unwrap();
-    assert_eq!((r.status, r.status_text.as_str()), (400, "Bad Request"));
+    assert_eq!((r.status, &*r.status_text), (400, "Bad Request"));
     assert_eq!(r.from_cache, Some(CacheSource::Disk));
     assert_eq!(blocked.failure.as_ref().unwrap().text, "net::ERR_FAILED");
     assert!(!blocked.request.headers_provisional);

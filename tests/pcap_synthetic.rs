@@ -46,7 +46,7 @@ fn one_exchange_with_frames_times_and_endpoints() {
     );
     let resp = e.response.as_ref().unwrap();
     assert_eq!(
-        (resp.status, resp.status_text.as_str(), resp.body_size),
+        (resp.status, &*resp.status_text, resp.body_size),
         (200, "OK", Some(5))
     );
     assert_eq!(

@@ -333,8 +333,10 @@ impl Engine {
 
     fn drain(&mut self, out: &mut dyn FnMut(Assessment)) {
         loop {
+            // Read from the keys: the exchange at the front has waited a window's worth and
+            // is out of cache.
             let span = match (self.buffer.first_key_value(), self.buffer.last_key_value()) {
-                (Some((_, f)), Some((_, b))) => b.at.secs_since(f.at),
+                (Some((&(first, _), _)), Some((&(last, _), _))) => last.secs_since(first),
                 _ => return,
             };
             if self.buffer.len() <= self.window && span <= self.window_secs {

@@ -7,6 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::browser::Browser;
+use super::common_text::SharedText;
 use super::headers::HeaderList;
 use super::location::Location;
 
@@ -98,7 +99,7 @@ pub struct Request {
     /// Absolute URL.
     pub url: String,
     /// `HTTP/1.1`, `h2`, ... when recorded.
-    pub http_version: Option<String>,
+    pub http_version: Option<SharedText>,
     /// Header lines as recorded (stored apart from the rest by the stage encodings).
     #[serde(skip)]
     pub headers: HeaderList,
@@ -123,9 +124,9 @@ pub struct Response {
     /// Status code.
     pub status: u16,
     /// Reason phrase as recorded.
-    pub status_text: String,
+    pub status_text: SharedText,
     /// `HTTP/1.1`, `h2`, ... when recorded.
-    pub http_version: Option<String>,
+    pub http_version: Option<SharedText>,
     /// Header lines as recorded (stored apart from the rest by the stage encodings).
     #[serde(skip)]
     pub headers: HeaderList,

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod cause;
+pub mod common_text;
 pub mod exchange;
 pub mod finding;
 pub mod header_name;

@@ -8,6 +8,7 @@ use super::entry::{InitiatorField, RawEntry, RawInitiator, RawRequest, RawRespon
 use super::lenient::Text;
 use super::time::parse_rfc3339;
 use super::{Pages, Producer};
+use crate::model::common_text;
 use crate::model::{
     CacheSource, EntryIndex, Exchange, Failure, Initiator, Location, RecorderHints, Request,
     Response, Timing,
@@ -96,7 +97,7 @@ fn status(value: Option<f64>) -> Option<u16> {
 }
 
 fn request(raw: RawRequest<'_>, url: String, no_response: bool) -> Request {
-    let http_version = raw.http_version.non_empty().map(str::to_owned);
+    let http_version = raw.http_version.non_empty().map(common_text::version);
     let headers = raw.headers.0;
     // Chrome (§1.5 B–D): a request that never reached the wire keeps the provisional headers
     // from `requestWillBeSent`: `httpVersion: ""`, `headersSize: -1`, no response. Playwright
@@ -121,7 +122,7 @@ fn response(
     entry: &RawEntry<'_>,
     timings_empty: bool,
 ) -> Response {
-    let http_version = raw.http_version.non_empty().map(str::to_owned);
+    let http_version = raw.http_version.non_empty().map(common_text::version);
     // Chrome `_fromCache`; Safari `_fetchType`; chrome-har `fromDiskCache`; Firefox marks a
     // cache hit only by `timings: {}` and an empty `httpVersion` on a real status.
     let cache = match (entry.from_cache.non_empty(), entry.fetch_type.non_empty()) {
@@ -138,7 +139,10 @@ fn response(
     };
     Response {
         status: status.unwrap_or(0),
-        status_text: raw.status_text.0.map(Cow::into_owned).unwrap_or_default(),
+        status_text: raw
+            .status_text
+            .0
+            .map_or(Cow::Borrowed(""), |t| common_text::reason(&t)),
         http_version,
         headers: raw.headers.0,
         from_cache: cache,

@@ -46,7 +46,7 @@ pub struct ResponseHead {
     /// Status code.
     pub status: u16,
     /// Reason phrase.
-    pub reason: String,
+    pub reason: crate::model::common_text::SharedText,
     /// Minor version.
     pub minor: u8,
     /// Header lines.
@@ -333,7 +333,7 @@ fn response_of(
     };
     Ok(ResponseHead {
         status,
-        reason: res.reason.unwrap_or_default().to_string(),
+        reason: crate::model::common_text::reason(res.reason.unwrap_or_default()),
         minor,
         headers: headers_of(res.headers, masked),
         framing: framing(res.headers, false)?,

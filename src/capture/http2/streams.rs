@@ -53,7 +53,7 @@ pub fn request(headers: HeaderList, conn: &ConnInfo) -> Result<Request, &'static
     Ok(Request {
         method,
         url,
-        http_version: Some(VERSION.to_string()),
+        http_version: Some(VERSION.into()),
         headers,
         // Captured on the wire: it reached the network.
         reached_network: Some(true),
@@ -159,7 +159,7 @@ impl Streams {
         ctx.stats.http2.responses += 1;
         let response = Response {
             status: code,
-            http_version: Some(VERSION.to_string()),
+            http_version: Some(VERSION.into()),
             headers,
             body_size: Some(0),
             ..Response::default()

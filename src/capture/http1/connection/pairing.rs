@@ -3,6 +3,7 @@
 //! reason it has none).
 
 use crate::capture::tcp::{At, ConnInfo};
+use crate::model::common_text;
 use crate::model::{
     Endpoints, Exchange, Failure, HeaderList, Issue, Location, Position, Request, Response, Timing,
 };
@@ -40,15 +41,6 @@ fn h2c(headers: &HeaderList) -> bool {
             .split(|&b| b == b',')
             .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"h2c"))
     })
-}
-
-/// `HTTP/1.0`, `HTTP/1.1`, ... without formatting.
-fn version(minor: u8) -> String {
-    match minor {
-        0 => "HTTP/1.0".to_string(),
-        1 => "HTTP/1.1".to_string(),
-        m => format!("HTTP/1.{m}"),
-    }
 }
 
 impl Ev<'_, '_, '_> {
@@ -125,7 +117,7 @@ impl Events for Ev<'_, '_, '_> {
         let request = Request {
             url: url_of(&head, self.conn, self.scheme),
             method: head.method,
-            http_version: Some(version(head.minor)),
+            http_version: Some(common_text::http1(head.minor)),
             headers: head.headers,
             reached_network: Some(true),
             ..Request::default()
@@ -170,7 +162,7 @@ impl Events for Ev<'_, '_, '_> {
         let response = Response {
             status: head.status,
             status_text: head.reason,
-            http_version: Some(version(head.minor)),
+            http_version: Some(common_text::http1(head.minor)),
             headers: head.headers,
             ..Response::default()
         };
