@@ -131,18 +131,18 @@ impl HttpCache {
 
 /// Seconds of freshness, or `None` when the response must not be reused.
 fn freshness(h: &HeaderList) -> Option<f64> {
-    let cc = fields::get(h, "cache-control")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let directives: Vec<&str> = fields::split_list(&cc);
-    if directives
-        .iter()
-        .any(|d| matches!(*d, "no-store" | "no-cache") || d.starts_with("no-cache="))
-    {
+    let cc = fields::get(h, "cache-control").unwrap_or_default();
+    // Lower-cased only when it is not already (nearly always).
+    let cc = match cc.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => std::borrow::Cow::Owned(cc.to_ascii_lowercase()),
+        false => cc,
+    };
+    let directives = || fields::split_list(&cc);
+    if directives().any(|d| matches!(d, "no-store" | "no-cache") || d.starts_with("no-cache=")) {
         return None;
     }
     let seconds = |name: &str| {
-        directives.iter().find_map(|d| {
+        directives().find_map(|d| {
             let (k, v) = d.split_once('=')?;
             (fields::trim_ows(k) == name)
                 .then(|| fields::trim_ows(v).trim_matches('"').parse::<u64>().ok())
@@ -161,9 +161,7 @@ fn freshness(h: &HeaderList) -> Option<f64> {
 
 fn varies_by_origin(h: &HeaderList) -> bool {
     fields::get(h, "vary").is_some_and(|v| {
-        fields::split_list(&v)
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("origin") || *t == "*")
+        fields::split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*")
     })
 }
 

@@ -86,7 +86,6 @@ impl PreflightFailure {
     fn invalid_list(cause: CauseId, header: &'static str, value: &str) -> Self {
         let mut f = Self::new(cause, None, Some(header));
         f.token = fields::split_list(value)
-            .into_iter()
             .find(|t| !fields::is_token(t))
             .map(str::to_string);
         f
@@ -180,9 +179,13 @@ pub fn preflight_check(
     }
     let methods = match fields::get(headers, ACAM) {
         None => Vec::new(),
-        Some(v) => fields::parse_token_list(&v).ok_or_else(|| {
-            PreflightFailure::invalid_list(CauseId::PreflightInvalidAllowMethods, ACAM, &v)
-        })?,
+        Some(v) => fields::parse_token_list(&v)
+            .ok_or_else(|| {
+                PreflightFailure::invalid_list(CauseId::PreflightInvalidAllowMethods, ACAM, &v)
+            })?
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     };
     let allowed_headers: Vec<String> = match fields::get(headers, ACAH) {
         None => Vec::new(),

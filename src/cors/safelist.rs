@@ -325,7 +325,6 @@ pub fn is_revalidation(ex: &crate::model::Exchange) -> bool {
 /// The names in an `Access-Control-Request-Headers` value, lower-cased, in order.
 pub fn parse_request_headers(value: &str) -> Vec<String> {
     super::fields::split_list(value)
-        .into_iter()
         .map(|s| s.to_ascii_lowercase())
         .collect()
 }

@@ -51,9 +51,8 @@ pub fn response_warnings(
                 ));
             }
             let vary = fields::get(h, "vary").unwrap_or_default();
-            let varies = fields::split_list(&vary)
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case("origin") || *v == "*");
+            let varies =
+                fields::split_list(&vary).any(|v| v.eq_ignore_ascii_case("origin") || v == "*");
             if !preflight && !varies {
                 out.push(warning(
                     WarningId::VaryOriginMissing,
@@ -102,7 +101,6 @@ fn preflight_warnings(response: &Response) -> Vec<Warning> {
     }
     if let Some(v) = fields::get(h, ACAM) {
         let lower: Vec<&str> = fields::split_list(&v)
-            .into_iter()
             .filter(|m| m.bytes().any(|b| b.is_ascii_lowercase()))
             .collect();
         if !lower.is_empty() {

@@ -78,12 +78,12 @@ impl ClientKeying {
 fn forwarded_client(ex: &Exchange) -> Option<String> {
     let h = &ex.request.headers;
     if let Some(xff) = fields::get(h, "x-forwarded-for") {
-        if let Some(first) = fields::split_list(&xff).first() {
+        if let Some(first) = fields::split_list(&xff).next() {
             return Some(first.to_string());
         }
     }
     let forwarded = fields::get(h, "forwarded")?;
-    let element = fields::split_list(&forwarded).into_iter().next()?;
+    let element = fields::split_list(&forwarded).next()?;
     let value = element.split(';').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
         fields::trim_ows(k)

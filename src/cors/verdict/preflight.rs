@@ -128,7 +128,9 @@ pub fn judge_preflight(
 /// `allowed` (a `#token` list) with each of `wanted` it lacks appended: the complete value a
 /// fix should send. Methods compare case-sensitively, header names do not.
 fn completed_list(allowed: Option<&str>, wanted: &[&str], case_sensitive: bool) -> String {
-    let mut items: Vec<&str> = allowed.map(fields::split_list).unwrap_or_default();
+    let mut items: Vec<&str> = allowed
+        .map(|a| fields::split_list(a).collect())
+        .unwrap_or_default();
     for w in wanted {
         let present = items.iter().any(|i| {
             if case_sensitive {

@@ -51,9 +51,8 @@ fn served_from_cache(r: &Response) -> bool {
 
 fn varies_on_origin(r: &Response) -> bool {
     let v = fields::get(&r.headers, "vary").unwrap_or_default();
-    fields::split_list(&v)
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("origin") || *t == "*")
+    let varies = fields::split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*");
+    varies
 }
 
 /// The row for an access failure on an actual response.
