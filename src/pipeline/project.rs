@@ -45,8 +45,8 @@ pub(super) struct Projector<'a> {
     redactor: &'a Redactor,
     /// By resource (URL without query): the stacks its last response showed.
     stacks: LruCache<String, Vec<Sighting>>,
-    /// What the response being projected shows, its strings reused from one response to the
-    /// next.
+    /// The stacks of the exchange being projected ([`sightings`]), their strings reused from
+    /// one response to the next.
     scratch: Vec<Sighting>,
     /// The snippets of stack fixes made so far.
     snippets: stack::SnippetMemo,
@@ -162,14 +162,14 @@ impl<'a> Projector<'a> {
     fn record(&mut self, a: Assessment) -> Record {
         let resource = self.resource(&a);
         let causes = !a.causes.is_empty();
-        let sightings = sightings(&mut self.stacks, &mut self.scratch, resource, &a, causes);
-        let ask = (causes && !sightings.is_empty()).then(|| Ask::of(&a));
+        sightings(&mut self.stacks, &mut self.scratch, resource, &a, causes);
+        let ask = (causes && !self.scratch.is_empty()).then(|| Ask::of(&a));
         let mut r = Record::from_assessment(self.index, a);
         if let Some(ask) = ask {
             for cause in &mut r.causes {
                 cause.stack_fix =
                     self.snippets
-                        .stack_fix(&sightings, cause.cause, &ask.params(cause));
+                        .stack_fix(&self.scratch, cause.cause, &ask.params(cause));
             }
         }
         self.redactor.record(&mut r);
@@ -177,30 +177,32 @@ impl<'a> Projector<'a> {
     }
 }
 
-/// The stacks this exchange's response shows; for an exchange without a response (a request
-/// its preflight stopped, a network failure), those an earlier response of the same resource
-/// showed. The book learns what each response shows. Only when `wanted` are they returned
-/// (most records have no cause to fix); otherwise the answer is empty.
+/// Leaves in `scratch` the stacks this exchange's response shows; for an exchange without a
+/// response (a request its preflight stopped, a network failure), those an earlier response of
+/// the same resource showed. The book learns what each response shows. Only when `wanted` is
+/// an earlier response's answer copied out (most records have no cause to fix).
 fn sightings(
     stacks: &mut LruCache<String, Vec<Sighting>>,
     scratch: &mut Vec<Sighting>,
     resource: Cow<'_, str>,
     a: &Assessment,
     wanted: bool,
-) -> Vec<Sighting> {
+) {
     let Some(res) = &a.exchange.response else {
         // Looked up either way: a lookup keeps the resource in the book for longer.
-        let known = stacks.get(&*resource);
-        return known.filter(|_| wanted).cloned().unwrap_or_default();
+        match stacks.get(&*resource) {
+            Some(known) if wanted => scratch.clone_from(known),
+            _ => scratch.clear(),
+        }
+        return;
     };
     stack::detect_into(&res.headers, scratch);
     if scratch.is_empty() {
-        return Vec::new();
+        return;
     }
     for s in scratch.iter_mut() {
         s.exchange = Some(a.id);
     }
-    let answer = if wanted { scratch.clone() } else { Vec::new() };
     // Most responses are of a resource seen before, and show what its last response showed:
     // its entry then only learns which exchange showed them last.
     match stacks.get_mut(&*resource) {
@@ -214,7 +216,6 @@ fn sightings(
             stacks.put(resource.into_owned(), scratch.clone());
         }
     }
-    answer
 }
 
 /// Whether two responses showed the same stacks with the same header lines.
