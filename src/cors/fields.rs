@@ -52,6 +52,13 @@ pub fn split_list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(trim_ows).filter(|s| !s.is_empty())
 }
 
+/// Whether `Vary` lists `Origin` (or `*`): a cache keeps responses to different origins
+/// apart.
+pub fn varies_on_origin(headers: &HeaderList) -> bool {
+    get(headers, "vary")
+        .is_some_and(|v| split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*"))
+}
+
 /// Whether `s` is an RFC 9110 token: one or more tchar.
 pub fn is_token(s: &str) -> bool {
     !s.is_empty()
@@ -99,6 +106,25 @@ mod tests {
             Some("https://a.test, *")
         );
         assert_eq!(get(&h, "vary"), None);
+    }
+
+    #[test]
+    fn vary_lists_origin_in_any_line_and_case() {
+        let cases: &[(&[&str], bool)] = &[
+            (&[], false),
+            (&["Accept-Encoding"], false),
+            (&["Origins, X-Origin"], false),
+            (&["Accept-Encoding, Origin"], true),
+            (&["Accept", "ORIGIN"], true),
+            (&["*"], true),
+        ];
+        for (lines, want) in cases {
+            let mut h = HeaderList::new();
+            for l in *lines {
+                h.push("Vary", *l);
+            }
+            assert_eq!(varies_on_origin(&h), *want, "{lines:?}");
+        }
     }
 
     #[test]

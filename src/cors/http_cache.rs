@@ -91,7 +91,7 @@ impl HttpCache {
         let Some(fresh_secs) = freshness(&r.headers) else {
             return;
         };
-        if varies_by_origin(&r.headers) {
+        if fields::varies_on_origin(&r.headers) {
             return;
         }
         let url = without_fragment(&ex.request.url).to_string();
@@ -157,12 +157,6 @@ fn freshness(h: &HeaderList) -> Option<f64> {
             expires.checked_sub(date)
         })?;
     (secs > 0).then_some(secs as f64)
-}
-
-fn varies_by_origin(h: &HeaderList) -> bool {
-    fields::get(h, "vary").is_some_and(|v| {
-        fields::split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*")
-    })
 }
 
 /// Seconds since the epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only

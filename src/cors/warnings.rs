@@ -50,10 +50,7 @@ pub fn response_warnings(
                     format!("the server echoes the request Origin with credentials allowed ({reflected} different origins seen)"),
                 ));
             }
-            let vary = fields::get(h, "vary").unwrap_or_default();
-            let varies =
-                fields::split_list(&vary).any(|v| v.eq_ignore_ascii_case("origin") || v == "*");
-            if !preflight && !varies {
+            if !preflight && !fields::varies_on_origin(h) {
                 out.push(warning(
                     WarningId::VaryOriginMissing,
                     format!("Access-Control-Allow-Origin echoes '{origin}' but Vary lacks Origin: caches may serve it to other origins"),

@@ -49,12 +49,6 @@ fn served_from_cache(r: &Response) -> bool {
         || fields::get(h, "cf-cache-status").is_some_and(|v| v.eq_ignore_ascii_case("hit"))
 }
 
-fn varies_on_origin(r: &Response) -> bool {
-    let v = fields::get(&r.headers, "vary").unwrap_or_default();
-    let varies = fields::split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*");
-    varies
-}
-
 /// The row for an access failure on an actual response.
 fn actual_cause(f: &AccessFailure, r: &Response, ctx: &ResponseContext<'_>) -> CauseId {
     match f.error {
@@ -70,7 +64,7 @@ fn actual_cause(f: &AccessFailure, r: &Response, ctx: &ResponseContext<'_>) -> C
         AccessError::MultipleAllowOriginValues => CauseId::MultipleAllowOrigin,
         AccessError::InvalidAllowOriginValue => CauseId::InvalidAllowOrigin,
         AccessError::AllowOriginMismatch => {
-            if served_from_cache(r) && !varies_on_origin(r) {
+            if served_from_cache(r) && !fields::varies_on_origin(&r.headers) {
                 CauseId::CachedResponseWrongOrigin
             } else if ctx.tainted {
                 CauseId::RedirectTaintedOrigin
