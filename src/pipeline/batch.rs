@@ -143,9 +143,11 @@ impl<'a> Batcher<'a> {
             self.tally.take(&a);
             self.project.push(a, &mut ready);
         }
+        // Laid-out records went as each batch filled ([`BATCH_BYTES`]); what is counted here
+        // is the assessments taken.
         self.take_ready(&mut ready);
         self.ready = ready;
-        if self.tally.pending >= BATCH as u64 || self.bytes.len() >= BATCH_BYTES {
+        if self.tally.pending >= BATCH as u64 {
             self.flush();
         }
     }
