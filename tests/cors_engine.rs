@@ -7,7 +7,10 @@
 mod cors_support;
 
 use cors_support::*;
-use corscope::model::{EvidenceSource, ExchangeId, ExchangeKind, Limits, Verdict, WarningId};
+use corscope::cors::{Engine, ENGINE_WINDOW_PASSED, INFERRED_BASE};
+use corscope::model::{
+    Assessment, EvidenceSource, ExchangeId, ExchangeKind, Issue, Limits, Verdict, WarningId,
+};
 
 fn has_warning(a: &corscope::model::Assessment, id: WarningId) -> bool {
     a.warnings.iter().any(|w| w.id == id)
@@ -142,6 +145,61 @@ fn tiny_window_still_yields_every_assessment() {
     let mut ids: Vec<u64> = all.iter().map(|a| a.id.0).collect();
     ids.sort();
     assert_eq!(ids, (0..20).collect::<Vec<_>>());
+}
+
+/// A failed preflight, five other calls, then the request it was sent for: the request is
+/// recorded last, as a capture records a request that completes late.
+fn late_request_after_failed_preflight() -> Vec<X> {
+    let mut xs = vec![preflight(API, "PUT", None).status(204).at(0.0)];
+    xs.extend((1..=5).map(|i| {
+        acao_ok(fetch("GET", &format!("https://api.test/other/{i}")).status(200))
+            .at(0.01 * f64::from(i))
+    }));
+    xs.push(acao_ok(fetch("PUT", API).status(200)).at(0.1));
+    xs
+}
+
+/// Judges `xs` with a window of `window` exchanges; the assessments and the input's issues.
+fn judged_in_window(window: usize, xs: Vec<X>) -> (Vec<Assessment>, Vec<Issue>) {
+    let limits = Limits {
+        engine_window: window,
+        ..Limits::default()
+    };
+    let mut engine = Engine::new(&limits);
+    let mut out = Vec::new();
+    for x in xs {
+        engine.push(x.0, &mut |a| out.push(a));
+    }
+    engine.finish(&mut |a| out.push(a));
+    (out, engine.issues())
+}
+
+#[test]
+fn a_request_recorded_after_the_window_passed_its_failed_preflight_is_reported() {
+    // Held together, the preflight is judged with its request, and nothing is inferred.
+    let (all, issues) = judged_in_window(4096, late_request_after_failed_preflight());
+    assert_eq!(all.len(), 7);
+    assert_eq!(by_id(&all, 6).preflight, Some(ExchangeId(0)));
+    assert!(issues.is_empty(), "{issues:?}");
+    // A window of four judges the preflight before its request arrives: a request it stopped
+    // is inferred, then the real one pairs with it, and the input says so.
+    let (all, issues) = judged_in_window(4, late_request_after_failed_preflight());
+    assert_eq!(
+        all.len(),
+        8,
+        "the inferred request besides the seven recorded"
+    );
+    assert!(all.iter().any(|a| a.id.0 >= INFERRED_BASE && !a.sent));
+    assert_eq!(by_id(&all, 6).preflight, Some(ExchangeId(0)));
+    let late: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.id == ENGINE_WINDOW_PASSED)
+        .collect();
+    assert_eq!(late.len(), 1, "{issues:?}");
+    assert_eq!(late.first().map(|i| i.count), Some(1));
+    assert!(late
+        .first()
+        .is_some_and(|i| i.message.contains("window (4 exchanges, 10 s)")));
 }
 
 #[test]

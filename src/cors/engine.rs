@@ -52,6 +52,10 @@ pub const STATE_ENTRIES: usize = 4096;
 /// [`Limits::engine_client_entries`].
 pub const ENGINE_CLIENTS_EVICTED: &str = "engine-client-state-evicted";
 
+/// Requests recorded after their failed preflight had left the window and been judged
+/// without them: the report also shows each as a request that preflight stopped, never sent.
+pub const ENGINE_WINDOW_PASSED: &str = "engine-window-passed";
+
 /// How an input is judged: as which browser, and how its clients are told apart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineOptions {
@@ -106,6 +110,8 @@ struct PreflightRecord {
     ask: Arc<PreflightAsk>,
     outcome: Arc<PreflightOutcome>,
     claimed: bool,
+    /// It failed with no request in sight, and a request it stopped was inferred.
+    inferred: bool,
 }
 
 /// The preflight an actual request was matched with.
@@ -139,6 +145,8 @@ pub struct Engine {
     reflections: BTreeMap<String, BTreeSet<String>>,
     /// The address space each host was seen at.
     spaces: Spaces,
+    /// Requests that paired with a preflight judged without them ([`ENGINE_WINDOW_PASSED`]).
+    late_requests: u64,
 }
 
 impl Engine {
@@ -171,21 +179,37 @@ impl Engine {
             acao_servers: LruCache::sparse(NonZeroUsize::MIN.saturating_add(STATE_ENTRIES - 1)),
             reflections: BTreeMap::new(),
             spaces: Spaces::new(STATE_ENTRIES),
+            late_requests: 0,
         }
     }
 
-    /// In-band issues of the input so far: clients whose browser state was forgotten.
+    /// In-band issues of the input so far: clients whose browser state was forgotten, and
+    /// requests recorded after the window had moved past their failed preflight.
     pub fn issues(&self) -> Vec<Issue> {
+        let mut issues = Vec::new();
         let evicted = self.clients.evicted();
-        if evicted == 0 {
-            return Vec::new();
+        if evicted > 0 {
+            issues.push(Issue::general(
+                ENGINE_CLIENTS_EVICTED,
+                format!(
+                    "the browser state (preflight cache, redirect chains, HTTP cache) of {evicted} clients was forgotten to stay within the engine's bound on client state; their later requests are judged without it"
+                ),
+            ));
         }
-        vec![Issue::general(
-            ENGINE_CLIENTS_EVICTED,
-            format!(
-                "the browser state (preflight cache, redirect chains, HTTP cache) of {evicted} clients was forgotten to stay within the engine's bound on client state; their later requests are judged without it"
-            ),
-        )]
+        let late = self.late_requests;
+        if late > 0 {
+            issues.push(
+                Issue::general(
+                    ENGINE_WINDOW_PASSED,
+                    format!(
+                        "{late} requests were recorded after their failed preflight had been judged without them, the engine's window ({} exchanges, {} s) having moved past it: each is also shown as a request that preflight stopped, never sent",
+                        self.window, self.window_secs
+                    ),
+                )
+                .times(late),
+            );
+        }
+        issues
     }
 
     /// The profile an exchange is judged with.

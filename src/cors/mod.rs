@@ -41,7 +41,7 @@ mod engine;
 pub mod site;
 
 pub use engine::{
-    ClientKeying, Engine, EngineOptions, Prepared, ENGINE_CLIENTS_EVICTED, INFERRED_BASE,
-    INFERRED_FLAG, STATE_ENTRIES,
+    ClientKeying, Engine, EngineOptions, Prepared, ENGINE_CLIENTS_EVICTED, ENGINE_WINDOW_PASSED,
+    INFERRED_BASE, INFERRED_FLAG, STATE_ENTRIES,
 };
 pub use proxy::{compare_proxy_legs, ProxyChange, ProxyDifference};

@@ -218,6 +218,7 @@ impl Engine {
             ask: Arc::new(ask),
             outcome: Arc::new(outcome),
             claimed: linked,
+            inferred: inferred.is_some(),
         });
         self.remember_server(&h);
         out(a.finish(h.ex));

@@ -278,11 +278,14 @@ impl Engine {
                 && pair_record(r, h, origin)
         }) {
             r.claimed = true;
-            return Some(Paired {
+            let late = r.inferred;
+            let paired = Paired {
                 id: r.id,
                 ask: Arc::clone(&r.ask),
                 outcome: Arc::clone(&r.outcome),
-            });
+            };
+            self.late_requests += u64::from(late);
+            return Some(paired);
         }
         let found = self
             .index
