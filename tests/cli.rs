@@ -372,3 +372,61 @@ fn browser_option_chooses_the_console_text() {
     let bad = corscope(&["analyze", "--browser", "netscape", "recording.har"], None);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A HAR entry at second `at` of a minute: `method` to `url` from app.test, with
+/// `request_headers` (JSON objects, each after a comma), answered with `status` and no headers.
+fn har_entry(at: u32, method: &str, url: &str, request_headers: &str, status: u16) -> String {
+    format!(
+        r#"{{"startedDateTime":"2026-11-01T10:00:{at:02}.000Z","time":5,
+   "request":{{"method":"{method}","url":"{url}","httpVersion":"HTTP/1.1","headers":[{{"name":"Origin","value":"http://app.test:8000"}},{{"name":"Sec-Fetch-Mode","value":"cors"}}{request_headers}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0}},
+   "response":{{"status":{status},"statusText":"","httpVersion":"HTTP/1.1","headers":[],"cookies":[],"content":{{"size":0,"mimeType":""}},"redirectURL":"","headersSize":-1,"bodySize":0}},
+   "cache":{{}},"timings":{{"send":1,"wait":2,"receive":2}}}}"#
+    )
+}
+
+#[test]
+fn window_option_bounds_how_far_a_preflight_waits_for_its_request() {
+    // A preflight the server fails (no Access-Control-Allow-Origin), three other calls, then
+    // the request it was sent for.
+    let mut entries = vec![har_entry(
+        0,
+        "OPTIONS",
+        "http://api.test:8001/item",
+        r#",{"name":"Access-Control-Request-Method","value":"PUT"}"#,
+        204,
+    )];
+    entries.extend((1..=3).map(|i| {
+        har_entry(
+            i,
+            "GET",
+            &format!("http://api.test:8001/other/{i}"),
+            "",
+            200,
+        )
+    }));
+    entries.push(har_entry(4, "PUT", "http://api.test:8001/item", "", 200));
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"entries":[{}]}}}}"#,
+        entries.join(",")
+    );
+    let issues = |args: &[&str]| {
+        let out = corscope(args, Some(har.as_bytes()));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (
+            doc["inputs"][0]["issues"].clone(),
+            doc["exchanges"].as_array().map_or(0, Vec::len),
+        )
+    };
+    let (held, exchanges) = issues(&["analyze", "--format", "json", "-"]);
+    assert_eq!(held, serde_json::json!([]));
+    assert_eq!(exchanges, 5);
+    let (passed, exchanges) = issues(&["analyze", "--format", "json", "--window", "2", "-"]);
+    assert_eq!(passed[0]["id"], "engine-window-passed", "{passed}");
+    assert_eq!(passed[0]["count"], 1);
+    assert_eq!(
+        exchanges, 6,
+        "the request the preflight was judged to stop, inferred"
+    );
+    let bad = corscope(&["analyze", "--window", "0", "-"], Some(har.as_bytes()));
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -29,6 +29,19 @@ pub struct Args {
     command: CommandArgs,
 }
 
+/// `--window` when not given: [`Limits::engine_window`]'s default.
+const DEFAULT_WINDOW: u32 = 4096;
+/// The largest `--window`: about a million exchanges, several GB held.
+const MAX_WINDOW: i64 = 1 << 20;
+
+/// The limits of a run whose engine holds `window` exchanges.
+fn limits(window: u32) -> Limits {
+    Limits {
+        engine_window: usize::try_from(window).unwrap_or(usize::MAX),
+        ..Limits::default()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum CommandArgs {
     /// Analyse HAR, pcap and pcapng recordings (files, directories, or - for stdin).
@@ -77,6 +90,12 @@ enum CommandArgs {
         /// client address (for captures taken behind a proxy that adds them).
         #[arg(long)]
         forwarded_clients: bool,
+        /// Exchanges the engine holds to pair each preflight with its request and judge them
+        /// in the order they started. An input too busy for it says so with the issue
+        /// `engine-window-passed`; each exchange held costs a few KB of memory.
+        #[arg(long, value_name = "EXCHANGES", default_value_t = DEFAULT_WINDOW,
+              value_parser = clap::value_parser!(u32).range(1..=MAX_WINDOW))]
+        window: u32,
         /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]
@@ -372,6 +391,7 @@ impl Args {
                 jobs,
                 browser,
                 forwarded_clients,
+                window,
                 keylog,
                 join,
                 no_join,
@@ -417,7 +437,7 @@ impl Args {
                     color,
                     fail_on,
                     options: Options {
-                        limits: Limits::default(),
+                        limits: limits(window),
                         jobs,
                         engine: EngineOptions {
                             browser: browser.choice(),

@@ -80,6 +80,10 @@ pub struct DecideArgs {
     /// Tell browsers apart by `X-Forwarded-For` / `Forwarded` rather than client address.
     #[arg(long)]
     forwarded_clients: bool,
+    /// Exchanges the engine holds to pair preflights with their requests, as for analyze.
+    #[arg(long, value_name = "EXCHANGES", default_value_t = super::DEFAULT_WINDOW,
+          value_parser = clap::value_parser!(u32).range(1..=super::MAX_WINDOW))]
+    window: u32,
     /// Show secrets as recorded instead of redacted markers.
     #[arg(long, conflicts_with = "redact_key")]
     no_redact: bool,
@@ -228,7 +232,7 @@ impl DecideArgs {
             inputs: self.inputs,
             output: Output::from_arg(&self.output),
             options: DecideOptions {
-                limits: Limits::default(),
+                limits: super::limits(self.window),
                 engine: EngineOptions {
                     browser: self.browser.choice(),
                     clients: clients(self.forwarded_clients),
