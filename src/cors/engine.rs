@@ -202,7 +202,7 @@ impl Engine {
                 Issue::general(
                     ENGINE_WINDOW_PASSED,
                     format!(
-                        "{late} requests were recorded after their failed preflight had been judged without them, the engine's window ({} exchanges, {} s) having moved past it: each is also shown as a request that preflight stopped, never sent (a larger --window holds them together)",
+                        "the engine's window ({} exchanges, {} s) moved past a failed preflight before its request was recorded, {late} times: the preflight was judged without it, and the request is also shown as one that preflight stopped, never sent (a larger --window holds them together)",
                         self.window, self.window_secs
                     ),
                 )
