@@ -11,7 +11,7 @@ use crate::baseline::{Baseline, BaselineError};
 use crate::capture::tls::KeyLog;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::{FailOn, FailOnError};
-use crate::model::{Browser, BrowserChoice, CauseId, Limits};
+use crate::model::{Browser, BrowserChoice, CauseId, Limits, DEFAULT_ENGINE_WINDOW};
 use crate::pipeline::{Input, Join, Options};
 use crate::redact::Redactor;
 use crate::report::ReportFormat;
@@ -29,15 +29,18 @@ pub struct Args {
     command: CommandArgs,
 }
 
-/// `--window` when not given: [`Limits::engine_window`]'s default.
-const DEFAULT_WINDOW: u32 = 4096;
 /// The largest `--window`: about a million exchanges, several GB held.
-const MAX_WINDOW: i64 = 1 << 20;
+const MAX_WINDOW: u64 = 1 << 20;
+
+/// Reads `--window`: 1 to [`MAX_WINDOW`] exchanges.
+fn window_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=MAX_WINDOW)
+}
 
 /// The limits of a run whose engine holds `window` exchanges.
-fn limits(window: u32) -> Limits {
+fn limits(window: usize) -> Limits {
     Limits {
-        engine_window: usize::try_from(window).unwrap_or(usize::MAX),
+        engine_window: window,
         ..Limits::default()
     }
 }
@@ -93,9 +96,9 @@ enum CommandArgs {
         /// Exchanges the engine holds to pair each preflight with its request and judge them
         /// in the order they started. An input too busy for it says so with the issue
         /// `engine-window-passed`; each exchange held costs a few KB of memory.
-        #[arg(long, value_name = "EXCHANGES", default_value_t = DEFAULT_WINDOW,
-              value_parser = clap::value_parser!(u32).range(1..=MAX_WINDOW))]
-        window: u32,
+        #[arg(long, value_name = "EXCHANGES", default_value_t = DEFAULT_ENGINE_WINDOW,
+              value_parser = window_parser())]
+        window: usize,
         /// What makes the exit status 1: blocked, if-credentialed, warning or never, and/or
         /// cause ids, cause names and warning names (comma-separated).
         #[arg(long, value_name = "WHAT", default_value = "blocked")]

@@ -12,7 +12,7 @@ use super::{
 use crate::baseline::Baseline;
 use crate::cors::{ClientKeying, EngineOptions};
 use crate::gate::FailOn;
-use crate::model::Limits;
+use crate::model::{Limits, DEFAULT_ENGINE_WINDOW};
 use crate::pipeline::stages::{DecideOptions, ExtractOptions, Partition};
 use crate::pipeline::{Input, Join};
 use crate::redact::Redactor;
@@ -81,9 +81,9 @@ pub struct DecideArgs {
     #[arg(long)]
     forwarded_clients: bool,
     /// Exchanges the engine holds to pair preflights with their requests, as for analyze.
-    #[arg(long, value_name = "EXCHANGES", default_value_t = super::DEFAULT_WINDOW,
-          value_parser = clap::value_parser!(u32).range(1..=super::MAX_WINDOW))]
-    window: u32,
+    #[arg(long, value_name = "EXCHANGES", default_value_t = DEFAULT_ENGINE_WINDOW,
+          value_parser = super::window_parser())]
+    window: usize,
     /// Show secrets as recorded instead of redacted markers.
     #[arg(long, conflicts_with = "redact_key")]
     no_redact: bool,

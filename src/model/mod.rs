@@ -26,7 +26,7 @@ pub use finding::{
 };
 pub use headers::{Header, HeaderList, HeaderRef, Named};
 pub use issue::{Issue, IssueSummary, IssueTally};
-pub use limits::Limits;
+pub use limits::{Limits, DEFAULT_ENGINE_WINDOW};
 pub use location::{
     EntryIndex, FileIndex, FrameNumber, FrameRef, InferredAnchor, Location, Position,
 };
