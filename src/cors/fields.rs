@@ -59,6 +59,16 @@ pub fn varies_on_origin(headers: &HeaderList) -> bool {
         .is_some_and(|v| split_list(&v).any(|t| t.eq_ignore_ascii_case("origin") || t == "*"))
 }
 
+/// `s` in ASCII lower case, copied only when it has an upper-case letter (values and hosts
+/// nearly always come lower-cased already).
+pub fn ascii_lowercase(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
 /// Whether `s` is an RFC 9110 token: one or more tchar.
 pub fn is_token(s: &str) -> bool {
     !s.is_empty()
@@ -125,6 +135,15 @@ mod tests {
             }
             assert_eq!(varies_on_origin(&h), *want, "{lines:?}");
         }
+    }
+
+    #[test]
+    fn lower_case_is_copied_only_when_needed() {
+        let kept = ascii_lowercase(Cow::Borrowed("max-age=60, no-cache"));
+        assert!(matches!(kept, Cow::Borrowed("max-age=60, no-cache")));
+        let lowered = ascii_lowercase(Cow::Borrowed("Max-Age=60, É"));
+        assert_eq!(lowered, "max-age=60, É");
+        assert!(matches!(lowered, Cow::Owned(_)));
     }
 
     #[test]

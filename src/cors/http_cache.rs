@@ -131,12 +131,7 @@ impl HttpCache {
 
 /// Seconds of freshness, or `None` when the response must not be reused.
 fn freshness(h: &HeaderList) -> Option<f64> {
-    let cc = fields::get(h, "cache-control").unwrap_or_default();
-    // Lower-cased only when it is not already (nearly always).
-    let cc = match cc.bytes().any(|b| b.is_ascii_uppercase()) {
-        true => std::borrow::Cow::Owned(cc.to_ascii_lowercase()),
-        false => cc,
-    };
+    let cc = fields::ascii_lowercase(fields::get(h, "cache-control").unwrap_or_default());
     let directives = || fields::split_list(&cc);
     if directives().any(|d| matches!(d, "no-store" | "no-cache") || d.starts_with("no-cache=")) {
         return None;

@@ -151,11 +151,7 @@ pub fn subdomain_of(origin: &str) -> Option<(String, String)> {
     if host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok() {
         return None;
     }
-    let host: Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(host.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(host)
-    };
+    let host = fields::ascii_lowercase(Cow::Borrowed(host));
     let domain = psl::domain_str(&host)?.to_string();
     (domain.len() < host.len()).then(|| (domain, host.into_owned()))
 }
