@@ -7,7 +7,7 @@
 mod cors_support;
 
 use cors_support::*;
-use corscope::cors::{Engine, ENGINE_WINDOW_PASSED, INFERRED_BASE};
+use corscope::cors::{ENGINE_WINDOW_PASSED, INFERRED_BASE};
 use corscope::model::{
     Assessment, EvidenceSource, ExchangeId, ExchangeKind, Issue, Limits, Verdict, WarningId,
 };
@@ -165,13 +165,7 @@ fn judged_in_window(window: usize, xs: Vec<X>) -> (Vec<Assessment>, Vec<Issue>) 
         engine_window: window,
         ..Limits::default()
     };
-    let mut engine = Engine::new(&limits);
-    let mut out = Vec::new();
-    for x in xs {
-        engine.push(x.0, &mut |a| out.push(a));
-    }
-    engine.finish(&mut |a| out.push(a));
-    (out, engine.issues())
+    run_with_issues(&limits, xs)
 }
 
 #[test]

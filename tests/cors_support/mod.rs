@@ -3,8 +3,8 @@
 
 use corscope::cors::Engine;
 use corscope::model::{
-    Assessment, CacheSource, EntryIndex, Exchange, ExchangeId, Failure, Finding, Initiator, Limits,
-    Location, Request, Response, Timestamp,
+    Assessment, CacheSource, EntryIndex, Exchange, ExchangeId, Failure, Finding, Initiator, Issue,
+    Limits, Location, Request, Response, Timestamp,
 };
 
 /// The page origin used throughout.
@@ -134,13 +134,18 @@ pub fn run(exchanges: Vec<X>) -> Vec<Assessment> {
 
 /// Runs the engine with `limits`.
 pub fn run_with(limits: &Limits, exchanges: Vec<X>) -> Vec<Assessment> {
+    run_with_issues(limits, exchanges).0
+}
+
+/// Runs the engine with `limits`: the assessments and the input's issues.
+pub fn run_with_issues(limits: &Limits, exchanges: Vec<X>) -> (Vec<Assessment>, Vec<Issue>) {
     let mut engine = Engine::new(limits);
     let mut out = Vec::new();
     for x in exchanges {
         engine.push(x.0, &mut |a| out.push(a));
     }
     engine.finish(&mut |a| out.push(a));
-    out
+    (out, engine.issues())
 }
 
 /// The assessment with id `id`.
